@@ -1,0 +1,195 @@
+"""The map figure for a focus unit: geometry goes by URL, the figure carries only values.
+
+The focus unit's children are drawn as a clickable choroplethmap whose GeoJSON the browser
+fetches from `/api/v1/layers/{level}.geojson?parent=...` (and caches); the outlines of the
+levels the user switched on are MapLibre line layers fed from the same URLs.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+from layers import codes
+from layers.crs import from_wgs84_arrays
+
+# A qualitative palette with enough contrast between neighbours on a white map.
+PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5"]
+SELECTED_COLOUR = "#d62728"
+OUTLINE_STYLE = {
+    "city": {"color": "#222222", "width": 3.0},
+    "county": {"color": "#444444", "width": 2.0},
+    "town": {"color": "#666666", "width": 1.2},
+    "village": {"color": "#999999", "width": 0.6},
+}
+# The map's size on a desktop screen, for fitting a unit's bounding box.
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 900, 800
+
+
+def layer_url(level: str, parent: str | None = None, crs: str = "wgs84") -> str:
+    params = {}
+    if parent:
+        params["parent"] = codes.prefix(parent)
+    if crs != "wgs84":
+        params["crs"] = crs
+    query = f"?{urlencode(params)}" if params else ""
+    return f"/api/v1/layers/{level}.geojson{query}"
+
+
+def fit_view(bbox: list[float], crs: str = "wgs84") -> tuple[dict, float]:
+    """Centre and zoom that show the whole bounding box (Web Mercator, 512 px tiles)."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    lon, lat = (min_lon + max_lon) / 2, (min_lat + max_lat) / 2
+    if crs != "wgs84":
+        lon, lat = (float(v) for v in from_wgs84_arrays(lon, lat, crs))
+    lon_span = max(max_lon - min_lon, 1e-4) * 1.15
+    lat_span = max(max_lat - min_lat, 1e-4) * 1.15 / math.cos(math.radians(lat))
+    zoom_x = math.log2(360 * MAP_WIDTH_PX / (512 * lon_span))
+    zoom_y = math.log2(360 * MAP_HEIGHT_PX / (512 * lat_span))
+    return {"lon": round(lon, 5), "lat": round(lat, 5)}, round(min(zoom_x, zoom_y), 2)
+
+
+def shifted_bbox(bbox: list[float], crs: str) -> list[float]:
+    """The bounding box as drawn on a basemap in another datum (display only)."""
+    lon, lat = from_wgs84_arrays([bbox[0], bbox[2]], [bbox[1], bbox[3]], crs)
+    return [float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])]
+
+
+def _style(settings) -> dict | str:
+    if not settings.tiles_url:
+        return "white-bg"  # no external requests: government intranets are often offline
+    return {
+        "version": 8,
+        "sources": {
+            "basemap": {
+                "type": "raster",
+                "tiles": [settings.tiles_url],
+                "tileSize": 256,
+                "attribution": settings.tiles_attribution,
+            }
+        },
+        "layers": [{"id": "basemap", "type": "raster", "source": "basemap"}],
+    }
+
+
+def build_figure(
+    focus: dict,
+    children: list[dict],
+    selected: dict | None,
+    outlines: list[str],
+    settings,
+) -> dict:
+    """A plotly figure (as a dict) for the focus unit, its children and the selection."""
+    crs = settings.tiles_crs
+    child_level = focus["children_level"]
+    traces: list[dict] = []
+    if child_level and children:
+        traces.append(
+            {
+                "type": "choroplethmap",
+                "name": codes.LEVEL_LABELS[child_level],
+                "geojson": layer_url(child_level, focus["code"], crs),
+                "featureidkey": "properties.code",
+                "locations": [c["code"] for c in children],
+                "z": [i % len(PALETTE) for i in range(len(children))],
+                "zmin": 0,
+                "zmax": len(PALETTE) - 1,
+                "colorscale": [
+                    [i / (len(PALETTE) - 1), colour] for i, colour in enumerate(PALETTE)
+                ],
+                "showscale": False,
+                "marker": {"opacity": 0.6, "line": {"width": 1, "color": "#ffffff"}},
+                "customdata": [
+                    [
+                        c["name"],
+                        codes.LEVEL_LABELS[c["level"]],
+                        c["code"],
+                        "示意" if c["geometry_source"] == "generated" else "",
+                    ]
+                    for c in children
+                ],
+                "hovertemplate": (
+                    "<b>%{customdata[0]}</b> %{customdata[3]}<br>"
+                    "%{customdata[1]} · %{customdata[2]}<extra></extra>"
+                ),
+            }
+        )
+    if selected and selected["code"] != focus["code"]:
+        traces.append(
+            {
+                "type": "choroplethmap",
+                "name": "选中",
+                "geojson": layer_url(selected["level"], selected["parent_code"], crs),
+                "featureidkey": "properties.code",
+                "locations": [selected["code"]],
+                "z": [1],
+                "colorscale": [[0, SELECTED_COLOUR], [1, SELECTED_COLOUR]],
+                "showscale": False,
+                "marker": {"opacity": 0.35, "line": {"width": 3, "color": SELECTED_COLOUR}},
+                "customdata": [[selected["name"], selected["level_label"], selected["code"], ""]],
+                "hovertemplate": (
+                    "<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]}<extra></extra>"
+                ),
+            }
+        )
+    layers = [
+        {
+            "sourcetype": "geojson",
+            "source": layer_url(level, None, crs),
+            "type": "line",
+            "color": OUTLINE_STYLE[level]["color"],
+            "line": {"width": OUTLINE_STYLE[level]["width"]},
+            "name": f"outline-{level}",
+        }
+        for level in codes.LEVELS
+        if level in outlines
+    ]
+    centre, zoom = fit_view(focus["bbox"], crs)
+    annotations = []
+    if any(c["geometry_source"] == "generated" for c in children):
+        annotations.append(
+            {
+                "text": "镇街、村居边界为示意（自动生成，非实测）",
+                "x": 0.01,
+                "y": 0.01,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "bgcolor": "rgba(255,255,255,0.85)",
+                "bordercolor": "#c77c02",
+                "font": {"color": "#8a5300", "size": 12},
+            }
+        )
+    if settings.tiles_url and settings.tiles_attribution:
+        annotations.append(
+            {
+                "text": settings.tiles_attribution,
+                "x": 0.99,
+                "y": 0.01,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 10},
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "map": {"style": _style(settings), "center": centre, "zoom": zoom, "layers": layers},
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "showlegend": False,
+            "annotations": annotations,
+            # A new focus re-fits the view; a new selection or toggle keeps the user's pan/zoom.
+            "uirevision": focus["code"],
+            "clickmode": "event",
+            # assets/onemap.js fits the zoom to this box at the map's real size on screen.
+            "meta": {
+                "fit_bbox": focus["bbox"] if crs == "wgs84" else shifted_bbox(focus["bbox"], crs)
+            },
+            "hoverlabel": {"font": {"family": "sans-serif"}},
+        },
+    }

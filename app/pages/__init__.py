@@ -1,0 +1,1 @@
+"""Dash pages; each registers its own callbacks with `dash.callback`."""

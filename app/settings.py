@@ -1,0 +1,145 @@
+"""Settings: one table of name, default and help; `ONEMAP_*` variables override a config file.
+
+The config file (TOML) is optional: `ONEMAP_CONFIG` names it, else `onemap.toml` in the
+working directory is read when present. Values are validated on load with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from layers.sources import PROJECT_ROOT
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _bool(text: str) -> bool:
+    value = str(text).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true/false, got {text!r}")
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port must be 1-65535, got {port}")
+    return port
+
+
+def _tiles_crs(text: str) -> str:
+    value = str(text).strip().lower()
+    if value not in ("wgs84", "gcj02"):
+        raise ValueError(f"expected wgs84 or gcj02, got {text!r}")
+    return value
+
+
+def _tiles_url(text: str) -> str:
+    value = str(text).strip()
+    if value and not all(part in value for part in ("{z}", "{x}", "{y}")):
+        raise ValueError("a tile URL template needs {z}, {x} and {y}")
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", "", "SQLAlchemy URL; empty means the SQLite file var/onemap.sqlite"),
+    Setting("host", "127.0.0.1", "address the web server listens on"),
+    Setting("port", 8050, "port the web server listens on", _port),
+    Setting("var_dir", str(PROJECT_ROOT / "var"), "directory for the SQLite file and runtime data"),
+    Setting(
+        "boundaries_dir",
+        str(PROJECT_ROOT / "data" / "boundaries"),
+        "directory of the shipped boundary GeoJSON files loaded on start",
+    ),
+    Setting(
+        "load_boundaries", True, "load the shipped boundaries on start when they changed", _bool
+    ),
+    Setting(
+        "tiles_url", "", "basemap tile URL template ({z}/{x}/{y}); empty = no basemap", _tiles_url
+    ),
+    Setting("tiles_attribution", "", "attribution shown for the basemap tiles"),
+    Setting(
+        "tiles_crs",
+        "wgs84",
+        "wgs84, or gcj02 for Amap-style tiles (overlays are shifted for display only)",
+        _tiles_crs,
+    ),
+    Setting("debug", False, "Dash debug mode (never in production)", _bool),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.values["database_url"]:
+            return self.values["database_url"]
+        return f"sqlite:///{Path(self.values['var_dir']) / 'onemap.sqlite'}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return load_settings(overrides={**self.values, **changes}, environ={}, config_path=None)
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None | str = "auto",
+) -> Settings:
+    """Defaults < config file < environment (`ONEMAP_<NAME>`) < explicit overrides."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    if config_path == "auto":
+        named = environ.get("ONEMAP_CONFIG")
+        config_path = Path(named) if named else Path("onemap.toml")
+        if not named and not config_path.exists():
+            config_path = None
+    if config_path is not None:
+        path = Path(config_path)
+        try:
+            raw.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read config file {path}: {exc}") from exc
+    known = {s.name for s in SETTINGS}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SettingsError(f"unknown setting(s) in config file: {', '.join(unknown)}")
+    for setting in SETTINGS:
+        env_name = f"ONEMAP_{setting.name.upper()}"
+        if env_name in environ:
+            raw[setting.name] = environ[env_name]
+    raw.update(overrides or {})
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = raw.get(setting.name, setting.default)
+        try:
+            values[setting.name] = setting.parse(value) if value is not None else None
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(
+                f"setting {setting.name} (ONEMAP_{setting.name.upper()}): {exc}"
+            ) from exc
+    return Settings(values)

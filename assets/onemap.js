@@ -1,0 +1,28 @@
+/* Client-side helpers for the map page (registered as dash_clientside.onemap). */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  onemap: {
+    /* Fit the figure's view to layout.meta.fit_bbox using the map's real size on screen, so a
+       unit fills a phone as well as a desktop. The server cannot know the size; the figure
+       otherwise arrives unchanged. */
+    fitFigure: function (figure) {
+      if (!figure || !figure.layout || !figure.layout.meta || !figure.layout.meta.fit_bbox) {
+        return figure;
+      }
+      const el = document.getElementById('map');
+      const width = Math.max((el && el.clientWidth) || 900, 200);
+      const height = Math.max((el && el.clientHeight) || 700, 200);
+      const [minLon, minLat, maxLon, maxLat] = figure.layout.meta.fit_bbox;
+      const mercY = lat => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+      const lonSpan = Math.max(maxLon - minLon, 1e-4) * 1.1;
+      const ySpan = Math.max(mercY(maxLat) - mercY(minLat), 1e-6) * 1.1;
+      // MapLibre draws the world 512 px wide at zoom 0.
+      const zoomX = Math.log2((360 * width) / (512 * lonSpan));
+      const zoomY = Math.log2((2 * Math.PI * height) / (512 * ySpan));
+      const layout = Object.assign({}, figure.layout);
+      layout.map = Object.assign({}, layout.map, {
+        zoom: Math.round(Math.min(zoomX, zoomY) * 100) / 100,
+      });
+      return Object.assign({}, figure, {layout: layout});
+    },
+  },
+});

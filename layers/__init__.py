@@ -1,0 +1,1 @@
+"""Administrative geography: division codes, boundary build and import, per-level GeoJSON."""

@@ -1,0 +1,128 @@
+"""Per-level GeoJSON as the browser gets it: simplified, rounded, gzip, with an ETag.
+
+Each level is simplified as one coverage (shapely.coverage_simplify), so an edge shared by two
+neighbours is simplified once and stays shared: no slivers or gaps open between them on the
+map. Coordinates are rounded to 5 decimals (about 1 m), which is finer than any tolerance
+used here. Bodies are cached per process and keyed by the boundaries version, so an import
+invalidates them everywhere without a message between workers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from sqlalchemy.orm import Session
+
+from layers import codes, repository
+from layers.crs import geometry_from_wgs84
+from layers.load import boundaries_version
+
+# Simplification tolerance per level in degrees (0.0001 deg is about 10 m here): coarse
+# levels are seen zoomed out, villages are seen zoomed in.
+TOLERANCE = {"city": 0.0008, "county": 0.0005, "town": 0.0003, "village": 0.0001}
+DECIMALS = 5
+DISPLAY_CRS = ("wgs84", "gcj02")
+
+
+@dataclass(frozen=True)
+class LayerBody:
+    etag: str
+    raw: bytes
+    gzipped: bytes
+    feature_count: int
+
+
+_cache: dict[tuple, LayerBody] = {}
+_simplified: dict[tuple, dict[str, dict]] = {}
+_lock = threading.Lock()
+
+
+def _rounded(geom: shapely.Geometry) -> dict:
+    mapping = shapely.geometry.mapping(geom)
+
+    def walk(value):
+        if isinstance(value, float):
+            return round(value, DECIMALS)
+        if isinstance(value, list | tuple):
+            return [walk(v) for v in value]
+        return value
+
+    return {"type": mapping["type"], "coordinates": walk(mapping["coordinates"])}
+
+
+def _simplified_level(session: Session, level: str, version: int, crs: str) -> dict[str, dict]:
+    """code -> Feature dict for a whole level, simplified as one coverage."""
+    key = (version, level, crs)
+    with _lock:
+        if key in _simplified:
+            return _simplified[key]
+    rows = repository.by_level(session, level)
+    geoms = np.array([row.geom for row in rows], dtype=object)
+    if len(geoms):
+        geoms = shapely.coverage_simplify(geoms, TOLERANCE[level], simplify_boundary=True)
+    features = {}
+    for row, geom in zip(rows, geoms, strict=True):
+        if crs != "wgs84":
+            geom = geometry_from_wgs84(geom, crs)
+        features[row.code] = {
+            "type": "Feature",
+            "id": row.code,
+            "properties": {
+                "code": row.code,
+                "name": row.name,
+                "level": row.level,
+                "parent_code": row.parent_code,
+                "geometry_source": row.geometry_source,
+            },
+            "geometry": _rounded(geom),
+        }
+    with _lock:
+        _simplified[key] = features
+    return features
+
+
+def layer_etag(version: int, level: str, parent: str | None, crs: str) -> str:
+    digest = hashlib.sha256(f"{version}|{level}|{parent}|{crs}".encode()).hexdigest()[:20]
+    return f'"{digest}"'
+
+
+def layer_body(
+    session: Session, level: str, parent: str | None = None, crs: str = "wgs84"
+) -> LayerBody:
+    """The served FeatureCollection of one level, optionally only inside `parent`."""
+    if level not in codes.LEVELS:
+        raise ValueError(f"unknown level {level!r}")
+    if crs not in DISPLAY_CRS:
+        raise ValueError(f"unknown display crs {crs!r}")
+    parent = codes.normalize(parent) if parent else None
+    version = boundaries_version(session)
+    key = (version, level, parent, crs)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    features = _simplified_level(session, level, version, crs)
+    if parent:
+        inside = codes.prefix(parent)
+        chosen = [f for code, f in features.items() if code.startswith(inside) and code != parent]
+    else:
+        chosen = list(features.values())
+    raw = json.dumps(
+        {"type": "FeatureCollection", "features": chosen},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+    body = LayerBody(
+        etag=layer_etag(version, level, parent, crs),
+        raw=raw,
+        gzipped=gzip.compress(raw, compresslevel=6, mtime=0),
+        feature_count=len(chosen),
+    )
+    with _lock:
+        _cache[key] = body
+    return body

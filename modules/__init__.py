@@ -1,0 +1,1 @@
+"""Modules: the plugin contract (see DESIGN.md) and the built-in modules."""

@@ -1,0 +1,84 @@
+"""Engines and sessions: one engine per database URL and process."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+LOGGER = logging.getLogger(__name__)
+
+DATABASE_URL_ENV = "ONEMAP_DATABASE_URL"
+DEFAULT_SQLITE_PATH = Path("var") / "onemap.sqlite"
+# Milliseconds a writer waits for another writer's lock before SQLite gives up.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def default_database_url(root: Path) -> str:
+    """The embedded default: the SQLite file `var/onemap.sqlite` under the project root."""
+    return f"sqlite:///{(Path(root) / DEFAULT_SQLITE_PATH).resolve().as_posix()}"
+
+
+def database_url(root: Path) -> str:
+    """`ONEMAP_DATABASE_URL` when set, else the embedded SQLite default."""
+    configured = os.environ.get(DATABASE_URL_ENV, "").strip()
+    return configured or default_database_url(root)
+
+
+def build_engine(url: str) -> Engine:
+    """A new engine for `url`, configured for OneMap. Prefer `get_engine` outside tests."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        # pre_ping: a PostgreSQL restart must not surface as an error on the next page view.
+        return create_engine(url, pool_pre_ping=True)
+
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    _configure_sqlite(engine)
+    return engine
+
+
+@functools.cache
+def get_engine(url: str) -> Engine:
+    """The engine for `url`, created once per process: connection pools belong to an engine,
+    and two engines on one SQLite file would only contend for its write lock."""
+    return build_engine(url)
+
+
+def make_session(engine: Engine) -> sessionmaker[Session]:
+    """A session factory; objects stay readable after commit (Dash callbacks render them later)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def dialect_name(bind: Engine | Connection | Session) -> str:
+    """'sqlite' or 'postgresql' for an engine, a connection or a session."""
+    if isinstance(bind, Session):
+        return bind.get_bind().dialect.name
+    return bind.dialect.name
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # The sqlite3 driver's legacy mode never BEGINs before DDL or SELECT, so migrations
+        # would not be atomic and reads not repeatable; SQLAlchemy emits BEGIN instead (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # WAL lets the map keep reading while a loader or an import writes.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,126 @@
+"""The ORM models: administrative divisions and a small key/value table."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import CheckConstraint, DateTime, Float, Index, MetaData, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+from sqlalchemy.types import TypeDecorator
+
+from store.geometry import Geometry
+
+LOGGER = logging.getLogger(__name__)
+
+# Stable constraint and index names, so later migrations can address them on both engines.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LEVELS: tuple[str, ...] = ("city", "county", "town", "village")  # as in layers.codes
+GEOMETRY_SOURCES: tuple[str, ...] = ("real", "generated", "imported")
+# Meta keys.
+BOUNDARIES_FINGERPRINT = "boundaries_fingerprint"
+BOUNDARIES_VERSION = "boundaries_version"
+# The GiST index exists on PostgreSQL only; a BLOB column on SQLite has nothing to index.
+GEOM_INDEX = "ix_divisions_geom"
+POSTGRESQL_ONLY_INDEXES = frozenset({GEOM_INDEX})
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on both engines (SQLite would hand back a naive one)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+def bbox_columns(geom: BaseGeometry) -> dict[str, float]:
+    """The bounding-box columns of a division, for bulk inserts that bypass the ORM."""
+    min_lon, min_lat, max_lon, max_lat = geom.bounds
+    return {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
+
+
+class Division(Base):
+    """One administrative unit (city, county, town or village) and its boundary."""
+
+    __tablename__ = "divisions"
+
+    # The 12-digit statistical code. "Inside jurisdiction J" queries compare it with the
+    # half-open range [prefix, next prefix) rather than LIKE 'prefix%': on PostgreSQL a LIKE
+    # can use a btree only under the C collation or a *_pattern_ops index, while a range
+    # uses this primary key index under any collation, and on SQLite just the same.
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(8), index=True)
+    parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    geom: Mapped[BaseGeometry] = mapped_column(Geometry())
+    area_km2: Mapped[float] = mapped_column(Float)
+    label_lon: Mapped[float] = mapped_column(Float)
+    label_lat: Mapped[float] = mapped_column(Float)
+    # Derived from geom (see `bbox_columns`): the portable spatial prefilter.
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    geometry_source: Mapped[str] = mapped_column(String(16))
+    geometry_note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("level", LEVELS), name="level"),
+        CheckConstraint(_one_of("geometry_source", GEOMETRY_SOURCES), name="geometry_source"),
+        # Every bbox query also filters by level, so level leads.
+        Index("ix_divisions_level_bbox", "level", "min_lon", "min_lat", "max_lon", "max_lat"),
+        Index(GEOM_INDEX, "geom", postgresql_using="gist").ddl_if(dialect="postgresql"),
+    )
+
+    @validates("geom")
+    def _keep_bbox_in_step(self, _key: str, geom: BaseGeometry) -> BaseGeometry:
+        # The prefilter columns must never disagree with the geometry they stand for.
+        if geom is not None:
+            for column, value in bbox_columns(geom).items():
+                setattr(self, column, value)
+        return geom
+
+    def __repr__(self) -> str:
+        return f"Division({self.code!r}, {self.name!r}, {self.level!r})"
+
+
+class Meta(Base):
+    """Small facts about the stored data, e.g. which boundary files were loaded."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
