@@ -40,7 +40,7 @@ def layer(level: str):
             return _error(400, f"not a division code: {parent!r}", f"区划代码无效：{parent}")
     with _session() as session:
         etag = layer_etag(boundaries_version(session), level, parent, crs)
-        if etag in request.if_none_match:
+        if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:
             body = layer_body(session, level, parent, crs)
@@ -51,7 +51,7 @@ def layer(level: str):
             if gzip_ok:
                 response.headers["Content-Encoding"] = "gzip"
             response.headers["Content-Length"] = str(len(response.get_data()))
-    response.headers["ETag"] = etag
+    response.set_etag(etag)
     response.headers["Vary"] = "Accept-Encoding"
     # Revalidate every time: an import changes the version, and a 304 costs a few bytes.
     response.headers["Cache-Control"] = "no-cache"

@@ -58,9 +58,8 @@ def _cmd_boundaries_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_boundaries_import(args: argparse.Namespace) -> int:
-    from layers.importer import import_boundaries
-
     from app.factory import prepare_database
+    from layers.importer import import_boundaries
 
     settings = load_settings()
     engine = prepare_database(settings)

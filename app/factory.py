@@ -67,8 +67,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         compress=True,
         suppress_callback_exceptions=True,
     )
-    from app.pages import map as map_page  # registers its callbacks with dash.callback
+    from app.pages import map as map_page
 
+    map_page.register(app)
     dash.register_page(
         "app.pages.map", path="/", name="一张图", title="一张图 · 莆田市", layout=map_page.layout
     )

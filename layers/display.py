@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from layers import codes, repository
 from layers.crs import geometry_from_wgs84
 from layers.load import boundaries_version
+from layers.partition import finest_coverage
 
 # Simplification tolerance per level in degrees (0.0001 deg is about 10 m here): coarse
 # levels are seen zoomed out, villages are seen zoomed in.
@@ -63,9 +64,14 @@ def _simplified_level(session: Session, level: str, version: int, crs: str) -> d
         if key in _simplified:
             return _simplified[key]
     rows = repository.by_level(session, level)
-    geoms = np.array([row.geom for row in rows], dtype=object)
-    if len(geoms):
+    if rows:
+        # Round as a coverage first (plain rounding can fold thin parts and unshare edges),
+        # then simplify: coverage_simplify keeps a subset of the rounded vertices.
+        rounded = finest_coverage({row.code: row.geom for row in rows}, grid=10**-DECIMALS)
+        geoms = np.array([rounded.get(row.code, row.geom) for row in rows], dtype=object)
         geoms = shapely.coverage_simplify(geoms, TOLERANCE[level], simplify_boundary=True)
+    else:
+        geoms = np.array([], dtype=object)
     features = {}
     for row, geom in zip(rows, geoms, strict=True):
         if crs != "wgs84":
@@ -88,8 +94,7 @@ def _simplified_level(session: Session, level: str, version: int, crs: str) -> d
 
 
 def layer_etag(version: int, level: str, parent: str | None, crs: str) -> str:
-    digest = hashlib.sha256(f"{version}|{level}|{parent}|{crs}".encode()).hexdigest()[:20]
-    return f'"{digest}"'
+    return hashlib.sha256(f"{version}|{level}|{parent}|{crs}".encode()).hexdigest()[:20]
 
 
 def layer_body(

@@ -371,41 +371,37 @@ def partition(
     return result
 
 
-def finest_coverage(units: dict[str, BaseGeometry]) -> dict[str, BaseGeometry]:
-    """Re-derive the finest units from one planar arrangement of all their edges.
+def finest_coverage(units: dict[str, BaseGeometry], grid: float = GRID) -> dict[str, BaseGeometry]:
+    """Re-derive a set of units as one valid coverage from one arrangement of all their edges.
 
     Units generated parent by parent meet their neighbours' edges only to within the grid
     (a vertex inserted on a long edge is rounded off the line by up to 1 cm, which along
-    kilometres of edge leaves slivers of many m2). Noding every edge together once and
-    rebuilding each unit, and each parent, from the same faces makes neighbours share
-    identical edges and every level nest exactly in the one above.
+    kilometres of edge leaves slivers of many m2). Noding every edge together once on the
+    grid and rebuilding each unit from the same faces makes neighbours share identical
+    edges. With a coarser grid this is also how a coverage is rounded without breaking it.
     """
     codes_sorted = sorted(units)
     geoms = [units[c] for c in codes_sorted]
-    noded = shapely.union_all(shapely.boundary(geoms), grid_size=GRID)
+    noded = shapely.union_all(shapely.boundary(geoms), grid_size=grid)
     faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))))
     tree = shapely.STRtree(geoms)
     points = shapely.point_on_surface(faces)
     owner = np.full(len(faces), -1)
     inside_face, inside_unit = tree.query(points, predicate="within")
     owner[inside_face] = inside_unit
-    # Faces covered by no unit are holes of the arrangement (e.g. a bay enclosed by land):
-    # keep them out. Faces hit by no unit but inside the envelope of one are rounding
-    # slivers between neighbours: give them to the nearest unit.
-    loose = np.flatnonzero(owner < 0)
-    if len(loose):
-        nearest_face, nearest_unit = tree.query_nearest(points[loose], return_distance=False)
-        for k, u in zip(nearest_face, nearest_unit, strict=True):
-            face = faces[loose[k]]
-            if face.distance(geoms[u]) < 10 * GRID and _is_sliver(face):
-                owner[loose[k]] = u
+    # A face whose inner point fell just outside every unit (a rounding sliver along an
+    # edge) goes to the unit that holds most of it; faces no unit holds (an enclosed bay,
+    # a hole of the arrangement) stay out.
+    for k in np.flatnonzero(owner < 0):
+        face = faces[k]
+        best, best_share = -1, 0.5
+        for u in tree.query(face, predicate="intersects"):
+            share = shapely.intersection(face, geoms[u]).area / max(face.area, 1e-30)
+            if share > best_share:
+                best, best_share = u, share
+        owner[k] = best
     result: dict[str, list[Polygon]] = {c: [] for c in codes_sorted}
     for face, u in zip(faces, owner, strict=True):
         if u >= 0:
             result[codes_sorted[u]].append(face)
-    return {c: shapely.union_all(fs, grid_size=GRID) for c, fs in result.items() if fs}
-
-
-def _is_sliver(face: Polygon) -> bool:
-    """Thin compared with its length: width = 2 * area / perimeter below ~5 cm."""
-    return 2 * face.area / max(face.length, 1e-12) < 5e-7
+    return {c: shapely.union_all(fs, grid_size=grid) for c, fs in result.items() if fs}

@@ -8,8 +8,6 @@ from dash import (
     ClientsideFunction,
     Input,
     Output,
-    callback,
-    clientside_callback,
     ctx,
     dcc,
     html,
@@ -77,14 +75,6 @@ def _navigate(code: str, session) -> tuple[str, str]:
     return profile["parent_code"] or profile["code"], profile["code"]
 
 
-@callback(
-    Output("map-focus", "data"),
-    Output("map-selected", "data"),
-    Input("map", "clickData"),
-    Input({"role": "crumb", "code": ALL}, "n_clicks"),
-    Input({"role": "child", "code": ALL}, "n_clicks"),
-    prevent_initial_call=True,
-)
 def choose_unit(click_data, _crumbs, _children):
     trigger = ctx.triggered_id
     if trigger == "map":
@@ -170,22 +160,6 @@ def _children_list(profile: dict, children: list[dict]) -> list:
     ]
 
 
-clientside_callback(
-    ClientsideFunction(namespace="onemap", function_name="fitFigure"),
-    Output("map", "figure"),
-    Input("map-figure", "data"),
-)
-
-
-@callback(
-    Output("map-figure", "data"),
-    Output("breadcrumb", "children"),
-    Output("unit-profile", "children"),
-    Output("unit-children", "children"),
-    Input("map-focus", "data"),
-    Input("map-selected", "data"),
-    Input("layer-toggles", "value"),
-)
 def render(focus_code, selected_code, outlines):
     app_context = current()
     with app_context.sessions() as session:
@@ -199,3 +173,33 @@ def render(focus_code, selected_code, outlines):
         children = children_summary(session, focus["code"])
     figure = build_figure(focus, children, selected, outlines or [], app_context.settings)
     return figure, _breadcrumb(selected), _profile_panel(selected), _children_list(focus, children)
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this page's callbacks to one app.
+
+    Not `dash.callback`: Dash moves its global callback list into the first app that serves
+    a request and clears it, so a second app from `create_app` would get none.
+    """
+    app.callback(
+        Output("map-focus", "data"),
+        Output("map-selected", "data"),
+        Input("map", "clickData"),
+        Input({"role": "crumb", "code": ALL}, "n_clicks"),
+        Input({"role": "child", "code": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )(choose_unit)
+    app.callback(
+        Output("map-figure", "data"),
+        Output("breadcrumb", "children"),
+        Output("unit-profile", "children"),
+        Output("unit-children", "children"),
+        Input("map-focus", "data"),
+        Input("map-selected", "data"),
+        Input("layer-toggles", "value"),
+    )(render)
+    app.clientside_callback(
+        ClientsideFunction(namespace="onemap", function_name="fitFigure"),
+        Output("map", "figure"),
+        Input("map-figure", "data"),
+    )
