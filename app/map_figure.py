@@ -72,12 +72,39 @@ def _style(settings) -> dict | str:
     }
 
 
+SHADES = {"zone": "分区", "area": "面积"}
+SEQUENTIAL = [[0.0, "#fff5eb"], [0.5, "#fd8d3c"], [1.0, "#7f2704"]]
+
+
+def shading(children: list[dict], shade: str) -> dict:
+    """The colour properties of the children trace: the only part a recolour has to send."""
+    if shade == "area" and children:
+        values = [c["area_km2"] for c in children]
+        return {
+            "z": values,
+            "zmin": min(values),
+            "zmax": max(values),
+            "colorscale": SEQUENTIAL,
+            "showscale": True,
+            "colorbar": {"title": {"text": "面积 km²"}, "thickness": 12, "len": 0.5},
+        }
+    return {
+        "z": [i % len(PALETTE) for i in range(len(children))],
+        "zmin": 0,
+        "zmax": len(PALETTE) - 1,
+        "colorscale": [[i / (len(PALETTE) - 1), colour] for i, colour in enumerate(PALETTE)],
+        "showscale": False,
+        "colorbar": {},
+    }
+
+
 def build_figure(
     focus: dict,
     children: list[dict],
     selected: dict | None,
     outlines: list[str],
     settings,
+    shade: str = "zone",
 ) -> dict:
     """A plotly figure (as a dict) for the focus unit, its children and the selection."""
     crs = settings.tiles_crs
@@ -91,13 +118,7 @@ def build_figure(
                 "geojson": layer_url(child_level, focus["code"], crs),
                 "featureidkey": "properties.code",
                 "locations": [c["code"] for c in children],
-                "z": [i % len(PALETTE) for i in range(len(children))],
-                "zmin": 0,
-                "zmax": len(PALETTE) - 1,
-                "colorscale": [
-                    [i / (len(PALETTE) - 1), colour] for i, colour in enumerate(PALETTE)
-                ],
-                "showscale": False,
+                **shading(children, shade),
                 "marker": {"opacity": 0.6, "line": {"width": 1, "color": "#ffffff"}},
                 "customdata": [
                     [

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import dash
-from dash import (
-    ALL,
-    ClientsideFunction,
-    Input,
-    Output,
-    ctx,
-    dcc,
-    html,
-)
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html
 
 from app.context import current
-from app.map_figure import build_figure
+from app.map_figure import SHADES, build_figure, shading
 from layers import codes
 from layers.profile import children_summary, division_profile
 
@@ -22,12 +14,29 @@ ROOT_CODE = "350300000000"  # until accounts exist (issue 3), every viewer start
 DEFAULT_OUTLINES = ["city", "county"]
 
 
-def layout(**_query) -> html.Div:
+def _initial_unit(unit: str | None) -> str:
+    """The unit named in the URL (`?unit=350304100`), else the root. Only a starting point:
+    every callback re-reads the unit from the database and ignores unknown codes."""
+    try:
+        return codes.normalize(unit) if unit else ROOT_CODE
+    except codes.InvalidCode:
+        return ROOT_CODE
+
+
+def _initial_outlines(layers: str | None) -> list[str]:
+    """Outline layers named in the URL (`?layers=county,town`), else the defaults."""
+    if layers is None:
+        return DEFAULT_OUTLINES
+    return [level for level in codes.LEVELS if level in layers.split(",")]
+
+
+def layout(unit: str | None = None, layers: str | None = None, **_query) -> html.Div:
+    start = _initial_unit(unit)
     return html.Div(
         className="map-page",
         children=[
-            dcc.Store(id="map-focus", data=ROOT_CODE),
-            dcc.Store(id="map-selected", data=ROOT_CODE),
+            dcc.Store(id="map-focus", data=start),
+            dcc.Store(id="map-selected", data=start),
             dcc.Store(id="map-figure"),
             html.Div(
                 className="map-area",
@@ -53,10 +62,25 @@ def layout(**_query) -> html.Div:
                                     {"label": f"{codes.LEVEL_LABELS[level]}界线", "value": level}
                                     for level in codes.LEVELS
                                 ],
-                                value=DEFAULT_OUTLINES,
+                                value=_initial_outlines(layers),
                                 inline=True,
                             ),
                         ],
+                    ),
+                    html.Label(
+                        [
+                            "着色 ",
+                            dcc.Dropdown(
+                                id="map-shade",
+                                options=[
+                                    {"label": label, "value": key} for key, label in SHADES.items()
+                                ],
+                                value="zone",
+                                clearable=False,
+                                searchable=False,
+                            ),
+                        ],
+                        className="shade-picker",
                     ),
                     html.Div(id="unit-children", className="unit-children"),
                 ],
@@ -160,7 +184,7 @@ def _children_list(profile: dict, children: list[dict]) -> list:
     ]
 
 
-def render(focus_code, selected_code, outlines):
+def render(focus_code, selected_code, outlines, shade):
     app_context = current()
     with app_context.sessions() as session:
         focus = division_profile(session, focus_code or ROOT_CODE)
@@ -168,11 +192,28 @@ def render(focus_code, selected_code, outlines):
             focus = division_profile(session, ROOT_CODE)
         if focus is None:
             return {"data": [], "layout": {}}, [], html.P("尚未加载行政区划数据。"), []
+        if not focus["children_count"] and focus["parent_code"]:
+            # A village as the focus (from a URL): show its town with the village selected.
+            selected_code, focus = focus["code"], division_profile(session, focus["parent_code"])
         selected = division_profile(session, selected_code) if selected_code else None
         selected = selected or focus
         children = children_summary(session, focus["code"])
-    figure = build_figure(focus, children, selected, outlines or [], app_context.settings)
+    figure = build_figure(
+        focus, children, selected, outlines or [], app_context.settings, shade or "zone"
+    )
     return figure, _breadcrumb(selected), _profile_panel(selected), _children_list(focus, children)
+
+
+def recolour(shade, focus_code):
+    """Only the colours change: send a Patch of the children trace, never the geometry."""
+    with current().sessions() as session:
+        children = children_summary(session, focus_code or ROOT_CODE)
+    if not children:
+        raise dash.exceptions.PreventUpdate
+    patch = Patch()
+    for key, value in shading(children, shade).items():
+        patch["data"][0][key] = value
+    return patch
 
 
 def register(app: dash.Dash) -> None:
@@ -197,7 +238,14 @@ def register(app: dash.Dash) -> None:
         Input("map-focus", "data"),
         Input("map-selected", "data"),
         Input("layer-toggles", "value"),
+        State("map-shade", "value"),
     )(render)
+    app.callback(
+        Output("map-figure", "data", allow_duplicate=True),
+        Input("map-shade", "value"),
+        State("map-focus", "data"),
+        prevent_initial_call=True,
+    )(recolour)
     app.clientside_callback(
         ClientsideFunction(namespace="onemap", function_name="fitFigure"),
         Output("map", "figure"),

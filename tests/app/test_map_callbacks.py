@@ -1,0 +1,103 @@
+"""The map page's callbacks, called over HTTP as the browser calls them."""
+
+from __future__ import annotations
+
+import json
+
+from tests.dash_client import call_callback, duplicate_output_key, response_json
+
+RENDER_OUTPUTS = [
+    ("map-figure", "data"),
+    ("breadcrumb", "children"),
+    ("unit-profile", "children"),
+    ("unit-children", "children"),
+]
+
+
+def render(client, focus, selected=None, outlines=("city", "county"), shade="zone"):
+    response = call_callback(
+        client,
+        RENDER_OUTPUTS,
+        inputs=[
+            ("map-focus", "data", focus),
+            ("map-selected", "data", selected or focus),
+            ("layer-toggles", "value", list(outlines)),
+        ],
+        state=[("map-shade", "value", shade)],
+    )
+    return response, response_json(response)["response"]
+
+
+def choose(client, location):
+    return call_callback(
+        client,
+        [("map-focus", "data"), ("map-selected", "data")],
+        inputs=[
+            ("map", "clickData", {"points": [{"location": location}]}),
+            ({"role": "crumb", "code": "ALL"}, "n_clicks", []),
+            ({"role": "child", "code": "ALL"}, "n_clicks", []),
+        ],
+        changed=["map.clickData"],
+    )
+
+
+def test_render_sends_values_and_urls_never_geometry(client):
+    response, body = render(client, "350304000000")
+    figure = body["map-figure"]["data"]
+    trace = figure["data"][0]
+    assert trace["geojson"] == "/api/v1/layers/town.geojson?parent=350304"
+    assert len(trace["locations"]) == 6 and "350304100000" in trace["locations"]
+    assert "coordinates" not in response.get_data(as_text=True)
+    assert len(response.data) < 15_000  # a few KB of values, whatever the polygons weigh
+    outlines = [layer["source"] for layer in figure["layout"]["map"]["layers"]]
+    assert outlines == ["/api/v1/layers/city.geojson", "/api/v1/layers/county.geojson"]
+    assert figure["layout"]["map"]["style"] == "white-bg"  # no external tiles by default
+
+
+def test_render_marks_generated_levels_and_fills_the_panel(client):
+    _, body = render(client, "350304100000")
+    text = json.dumps(body, ensure_ascii=False)
+    assert "示意" in text and "西天尾镇" in text and "下辖村居（17）" in text
+    _, city = render(client, "350300000000")
+    annotations = city["map-figure"]["data"]["layout"]["annotations"]
+    assert not any("示意" in a["text"] for a in annotations)  # counties are real polygons
+
+
+def test_a_village_in_the_url_opens_its_town_with_the_village_selected(client):
+    _, body = render(client, "350304100001", "350304100001")
+    figure = body["map-figure"]["data"]
+    assert figure["data"][0]["geojson"].endswith("village.geojson?parent=350304100")
+    assert figure["data"][1]["locations"] == ["350304100001"]  # the highlight
+
+
+def test_clicking_units_drills_down_and_villages_are_selected(client):
+    county = response_json(choose(client, "350304000000"))["response"]
+    assert county["map-focus"]["data"] == "350304000000"
+    village = response_json(choose(client, "350304100001"))["response"]
+    assert village["map-focus"]["data"] == "350304100000"
+    assert village["map-selected"]["data"] == "350304100001"
+
+
+def test_unknown_or_forged_codes_change_nothing(client):
+    for location in ("350304199000", "not-a-code", "'; DROP TABLE divisions; --"):
+        response = choose(client, location)
+        assert response.status_code == 204  # PreventUpdate: no output changes
+
+
+def test_recolour_sends_a_patch_of_colours_only(client, onemap_app):
+    client.get("/")  # Dash finishes its setup on the first request
+    response = call_callback(
+        client,
+        [("map-figure", "data")],
+        inputs=[("map-shade", "value", "area")],
+        state=[("map-focus", "data", "350300000000")],
+        output_key=duplicate_output_key(onemap_app, "map-figure.data"),
+    )
+    body = response_json(response)["response"]["map-figure"]["data"]
+    assert body["__dash_patch_update"] == "__dash_patch_update"
+    touched = {op["location"][-1] for op in body["operations"]}
+    assert touched >= {"z", "colorscale", "showscale"} and "geojson" not in touched
+    z = next(op for op in body["operations"] if op["location"][-1] == "z")["params"]["value"]
+    assert len(z) == 5 and max(z) > 1000  # 仙游县 is ~1,800 km2
+    _, full = render(client, "350300000000")
+    assert len(response.data) < 0.5 * len(json.dumps(full))
