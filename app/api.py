@@ -1,4 +1,9 @@
-"""HTTP API under /api/v1: boundary layers as GeoJSON, and unit profiles."""
+"""HTTP API under /api/v1 for the map and other departments' systems.
+
+Session or `Authorization: Bearer TOKEN`; the scope is the viewer's. 401 without
+credentials (answered by the auth gate), 403 for a unit outside the scope, 404 for a code
+that does not exist. Every read is audited.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ import logging
 
 from flask import Blueprint, Response, jsonify, request
 
+from app.auth import client_address, current_viewer
 from app.context import current
-from layers import codes
-from layers.display import DISPLAY_CRS, layer_body, layer_etag
+from layers import audit, codes, scoped
+from layers.display import DISPLAY_CRS, layer_etag
 from layers.load import boundaries_version
-from layers.profile import division_profile
+from layers.viewer import Forbidden, NotFound
 
 LOGGER = logging.getLogger(__name__)
 
@@ -21,8 +27,31 @@ def _error(status: int, message: str, message_zh: str) -> tuple[Response, int]:
     return jsonify({"error": message, "message": message_zh, "status": status}), status
 
 
-def _session():
-    return current().sessions()
+@api.errorhandler(Forbidden)
+def _forbidden(exc: Forbidden):
+    return _error(403, str(exc), f"区划 {exc.code} 不在您的辖区内，无权查看。")
+
+
+@api.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    return _error(404, str(exc), f"未找到区划：{exc.code}")
+
+
+@api.after_request
+def _audit_read(response: Response) -> Response:
+    viewer = current_viewer()
+    if viewer.is_anonymous:
+        return response
+    with current().sessions() as db, db.begin():
+        audit.record(
+            db,
+            "api.read" if response.status_code < 400 else "access.denied",
+            viewer,
+            target=request.full_path.rstrip("?"),
+            outcome=str(response.status_code),
+            address=client_address(),
+        )
+    return response
 
 
 @api.get("/layers/<level>.geojson")
@@ -38,12 +67,15 @@ def layer(level: str):
             parent = codes.normalize(parent)
         except codes.InvalidCode:
             return _error(400, f"not a division code: {parent!r}", f"区划代码无效：{parent}")
-    with _session() as session:
-        etag = layer_etag(boundaries_version(session), level, parent, crs)
+    viewer = current_viewer()
+    with current().sessions() as session:
+        if parent is not None:
+            scoped.profile(session, viewer, parent)  # 403 / 404 before anything else
+        etag = layer_etag(boundaries_version(session), level, parent, crs, viewer.scopes)
         if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:
-            body = layer_body(session, level, parent, crs)
+            body = scoped.layer(session, viewer, level, parent, crs)
             gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
             response = Response(
                 body.gzipped if gzip_ok else body.raw, mimetype="application/geo+json"
@@ -52,9 +84,9 @@ def layer(level: str):
                 response.headers["Content-Encoding"] = "gzip"
             response.headers["Content-Length"] = str(len(response.get_data()))
     response.set_etag(etag)
-    response.headers["Vary"] = "Accept-Encoding"
-    # Revalidate every time: an import changes the version, and a 304 costs a few bytes.
-    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Vary"] = "Accept-Encoding, Cookie, Authorization"
+    # Private: the body depends on who asks. Revalidate every time (a 304 costs a few bytes).
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
@@ -64,8 +96,5 @@ def division(code: str):
         full = codes.normalize(code)
     except codes.InvalidCode:
         return _error(400, f"not a division code: {code!r}", f"区划代码无效：{code}")
-    with _session() as session:
-        profile = division_profile(session, full)
-    if profile is None:
-        return _error(404, f"no division with code {full}", f"未找到区划：{full}")
-    return jsonify(profile)
+    with current().sessions() as session:
+        return jsonify(scoped.profile(session, current_viewer(), full))

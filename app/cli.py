@@ -24,6 +24,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(overrides=overrides)
     started = time.perf_counter()
     app = create_app(settings)
+    if settings.demo:
+        _print_demo_accounts(app.server.extensions["onemap"].sessions)
     LOGGER.info("app ready in %.1f s", time.perf_counter() - started)
     url = f"http://{settings.host}:{settings.port}/"
     print(f"OneMap 一张图 is serving on {url}", flush=True)
@@ -31,6 +33,176 @@ def _cmd_run(args: argparse.Namespace) -> int:
         app.run(host=settings.host, port=settings.port, debug=True)
     else:
         serve(app.server, host=settings.host, port=settings.port, threads=8, ident="onemap")
+    return 0
+
+
+def _print_demo_accounts(sessions) -> None:
+    from app.demo import create_demo_accounts
+
+    with sessions() as session, session.begin():
+        created = create_demo_accounts(session)
+    if created:
+        print("Demo accounts (shown once; set ONEMAP_DEMO=0 in production):")
+        for login, password, role, scope, name in created:
+            print(f"  {login:18s} {password:14s} {role:12s} {scope:10s} {name}")
+
+
+def _sessions():
+    from app.factory import prepare_database
+    from store.engine import make_session
+
+    return make_session(prepare_database(load_settings()))
+
+
+def _user_or_fail(session, login: str):
+    from app.accounts import AccountError, get_user
+
+    user = get_user(session, login)
+    if user is None:
+        raise AccountError(f"no user with login {login!r}")
+    return user
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\n")
+    return None
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    import secrets
+
+    from app import accounts
+    from layers import audit
+
+    password = _read_password(args)
+    generated = password is None
+    password = password if password is not None else secrets.token_urlsafe(12)
+    with _sessions()() as session, session.begin():
+        accounts.add_user(session, args.login, args.role, args.jurisdiction, args.name, password)
+        audit.record(
+            session,
+            "user.change",
+            login="cli",
+            target=args.login,
+            detail={"op": "add", "role": args.role, "scopes": args.jurisdiction},
+        )
+    print(f"user {args.login} added ({args.role}: {' '.join(args.jurisdiction)})")
+    if generated:
+        print(f"password: {password}")
+    return 0
+
+
+def _cmd_users_list(_args: argparse.Namespace) -> int:
+    from app import accounts
+
+    with _sessions()() as session:
+        for user, scopes in accounts.list_users(session):
+            state = "active" if user.active else "disabled"
+            print(f"{user.login}\t{user.role}\t{' '.join(scopes)}\t{state}\t{user.name}")
+    return 0
+
+
+def _cmd_users_disable(args: argparse.Namespace) -> int:
+    from app import accounts
+    from layers import audit
+
+    with _sessions()() as session, session.begin():
+        accounts.disable(session, _user_or_fail(session, args.login))
+        audit.record(
+            session, "user.change", login="cli", target=args.login, detail={"op": "disable"}
+        )
+    print(f"user {args.login} disabled; its sessions and tokens ended")
+    return 0
+
+
+def _cmd_users_set_password(args: argparse.Namespace) -> int:
+    import secrets
+
+    from app import accounts
+    from layers import audit
+
+    password = _read_password(args)
+    generated = password is None
+    password = password if password is not None else secrets.token_urlsafe(12)
+    with _sessions()() as session, session.begin():
+        accounts.set_password(session, _user_or_fail(session, args.login), password)
+        audit.record(
+            session, "user.change", login="cli", target=args.login, detail={"op": "set-password"}
+        )
+    print(f"password of {args.login} set; its sessions ended")
+    if generated:
+        print(f"password: {password}")
+    return 0
+
+
+def _cmd_users_grant(args: argparse.Namespace) -> int:
+    from app import accounts
+    from layers import audit
+
+    with _sessions()() as session, session.begin():
+        user = _user_or_fail(session, args.login)
+        accounts.grant(session, user, args.jurisdiction or [], args.role)
+        audit.record(
+            session,
+            "user.change",
+            login="cli",
+            target=args.login,
+            detail={"op": "grant", "role": args.role, "scopes": args.jurisdiction},
+        )
+    print(f"user {args.login} updated")
+    return 0
+
+
+def _cmd_tokens_create(args: argparse.Namespace) -> int:
+    from app import accounts
+    from layers import audit
+
+    with _sessions()() as session, session.begin():
+        user = _user_or_fail(session, args.login)
+        if not user.active:
+            raise accounts.AccountError(f"user {args.login!r} is disabled")
+        token = accounts.create_token(session, user, args.label)
+        audit.record(
+            session,
+            "token.change",
+            login="cli",
+            target=args.login,
+            detail={"op": "create", "prefix": token[:9]},
+        )
+    print(f"token for {args.login} (shown once, store it now):")
+    print(token)
+    return 0
+
+
+def _cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from app import accounts
+    from layers import audit
+
+    with _sessions()() as session, session.begin():
+        count = accounts.revoke_token(session, args.token)
+        audit.record(
+            session,
+            "token.change",
+            login="cli",
+            target=args.token[:9],
+            detail={"op": "revoke", "count": count},
+        )
+    if not count:
+        print("onemap: no active token matches", file=sys.stderr)
+        return 1
+    print(f"revoked {count} token(s)")
+    return 0
+
+
+def _cmd_tokens_list(args: argparse.Namespace) -> int:
+    from app import accounts
+
+    with _sessions()() as session:
+        user = _user_or_fail(session, args.login) if args.login else None
+        for token in accounts.list_tokens(session, user):
+            state = "revoked" if token.revoked_at else "active"
+            print(f"{token.prefix}\t{token.user_id}\t{state}\t{token.label or ''}")
     return 0
 
 
@@ -124,6 +296,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--dry-run", action="store_true", help="validate and report, change nothing")
     imp.set_defaults(func=_cmd_boundaries_import)
+
+    roles = ["leader", "staff", "coordinator", "admin"]
+    users = commands.add_parser("users", help="accounts").add_subparsers(
+        dest="users_command", required=True, metavar="SUBCOMMAND"
+    )
+    add = users.add_parser("add", help="add a user (a password is generated unless given)")
+    add.add_argument("login")
+    add.add_argument("--role", required=True, choices=roles)
+    add.add_argument(
+        "--jurisdiction",
+        required=True,
+        action="append",
+        metavar="CODE",
+        help="division code (repeatable)",
+    )
+    add.add_argument("--name", help="display name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(func=_cmd_users_add)
+    listing = users.add_parser("list", help="list users")
+    listing.set_defaults(func=_cmd_users_list)
+    dis = users.add_parser("disable", help="disable a user, ending its sessions and tokens")
+    dis.add_argument("login")
+    dis.set_defaults(func=_cmd_users_disable)
+    setpw = users.add_parser("set-password", help="set a user's password")
+    setpw.add_argument("login")
+    setpw.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    setpw.set_defaults(func=_cmd_users_set_password)
+    grant = users.add_parser("grant", help="add jurisdictions or change the role")
+    grant.add_argument("login")
+    grant.add_argument("--jurisdiction", action="append", metavar="CODE")
+    grant.add_argument("--role", choices=roles)
+    grant.set_defaults(func=_cmd_users_grant)
+
+    tokens = commands.add_parser("tokens", help="API tokens").add_subparsers(
+        dest="tokens_command", required=True, metavar="SUBCOMMAND"
+    )
+    create = tokens.add_parser("create", help="create a token; printed alone on the last line")
+    create.add_argument("login")
+    create.add_argument("--label")
+    create.set_defaults(func=_cmd_tokens_create)
+    revoke = tokens.add_parser("revoke", help="revoke a token (the token or its prefix)")
+    revoke.add_argument("token")
+    revoke.set_defaults(func=_cmd_tokens_revoke)
+    tlist = tokens.add_parser("list", help="list tokens (prefix, user id, state)")
+    tlist.add_argument("login", nargs="?")
+    tlist.set_defaults(func=_cmd_tokens_list)
     return parser
 
 
@@ -141,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"onemap: configuration error: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:  # AccountError and bad codes: a sentence, not a traceback
+        print(f"onemap: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

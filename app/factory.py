@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from pathlib import Path
 
 import dash
 from dash import dcc, html
 from flask import Flask
 
+from app import auth
 from app.api import api
-from app.context import AppContext
+from app.context import AppContext, current
 from app.settings import Settings, load_settings
+from layers import scoped
 from layers.load import load_shipped
 from layers.sources import PROJECT_ROOT
+from layers.viewer import ROLE_LABELS
 from store import migrate
 from store.engine import get_engine, make_session
 
@@ -30,17 +35,68 @@ def prepare_database(settings: Settings):
     return engine
 
 
+def secret_key(settings: Settings) -> str:
+    """The configured key, else one generated on first start and kept in var_dir."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.var_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _header_user() -> list:
+    viewer = auth.current_viewer()
+    if viewer.is_anonymous:
+        return []
+    with current().sessions() as session:
+        names = {}
+        for code in viewer.scopes:
+            try:
+                names[code] = scoped.profile(session, viewer, code)["name"]
+            except LookupError:
+                names[code] = code
+    where = "、".join(names[c] for c in viewer.scopes)
+    return [
+        html.Span(
+            [html.B(viewer.name), f" · {ROLE_LABELS.get(viewer.role, '')} · {where}"],
+            id="header-user",
+            className="header-user",
+        ),
+        html.A("修改密码", href="/account/password", className="nav-link"),
+        # A plain form: logout is a POST with the CSRF token, never a GET link.
+        html.Form(
+            [
+                dcc.Input(type="hidden", name="csrf_token", value=auth.csrf_token()),
+                html.Button("退出", type="submit", id="logout", className="logout"),
+            ],
+            method="POST",
+            action="/logout",
+            className="logout-form",
+        ),
+    ]
+
+
 def _shell() -> html.Div:
+    viewer = auth.current_viewer()
     nav = [
         dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
         for page in dash.page_registry.values()
+        if page.get("permission") is None or viewer.can(page["permission"])
     ]
     return html.Div(
         className="shell",
         children=[
             html.Header(
                 className="shell-header",
-                children=[html.H1("莆田市 · 一张图", className="brand"), html.Nav(nav)],
+                children=[
+                    html.H1("莆田市 · 一张图", className="brand"),
+                    html.Nav(nav),
+                    html.Div(_header_user(), className="header-right"),
+                ],
             ),
             html.Main(dash.page_container, className="shell-main"),
         ],
@@ -54,6 +110,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server = Flask("onemap")
     server.json.ensure_ascii = False  # zh-CN names stay readable in API responses
     server.extensions["onemap"] = AppContext(settings, engine, make_session(engine))
+    server.secret_key = secret_key(settings)
+    auth.install(server)
     server.register_blueprint(api)
 
     app = dash.Dash(
@@ -67,11 +125,21 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         compress=True,
         suppress_callback_exceptions=True,
     )
+    from app.pages import admin as admin_page
     from app.pages import map as map_page
 
     map_page.register(app)
     dash.register_page(
         "app.pages.map", path="/", name="一张图", title="一张图 · 莆田市", layout=map_page.layout
+    )
+    admin_page.register(app)
+    dash.register_page(
+        "app.pages.admin",
+        path="/admin",
+        name="管理",
+        title="管理 · 莆田市",
+        layout=admin_page.layout,
+        permission="admin",
     )
     app.layout = _shell
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')

@@ -108,17 +108,20 @@ def build_figure(
 ) -> dict:
     """A plotly figure (as a dict) for the focus unit, its children and the selection."""
     crs = settings.tiles_crs
-    child_level = focus["children_level"]
     traces: list[dict] = []
-    if child_level and children:
+    # One trace per level among the children (a virtual root may hold units of two levels).
+    by_level: dict[str, list[dict]] = {}
+    for child in children:
+        by_level.setdefault(child["level"], []).append(child)
+    for level, group in by_level.items():
         traces.append(
             {
                 "type": "choroplethmap",
-                "name": codes.LEVEL_LABELS[child_level],
-                "geojson": layer_url(child_level, focus["code"], crs),
+                "name": codes.LEVEL_LABELS[level],
+                "geojson": layer_url(level, focus["code"] or None, crs),
                 "featureidkey": "properties.code",
-                "locations": [c["code"] for c in children],
-                **shading(children, shade),
+                "locations": [c["code"] for c in group],
+                **shading(group, shade),
                 "marker": {"opacity": 0.6, "line": {"width": 1, "color": "#ffffff"}},
                 "customdata": [
                     [
@@ -127,7 +130,7 @@ def build_figure(
                         c["code"],
                         "示意" if c["geometry_source"] == "generated" else "",
                     ]
-                    for c in children
+                    for c in group
                 ],
                 "hovertemplate": (
                     "<b>%{customdata[0]}</b> %{customdata[3]}<br>"
@@ -205,7 +208,7 @@ def build_figure(
             "showlegend": False,
             "annotations": annotations,
             # A new focus re-fits the view; a new selection or toggle keeps the user's pan/zoom.
-            "uirevision": focus["code"],
+            "uirevision": focus["code"] or "root",
             "clickmode": "event",
             # assets/onemap.js fits the zoom to this box at the map's real size on screen.
             "meta": {

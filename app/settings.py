@@ -82,6 +82,18 @@ SETTINGS: tuple[Setting, ...] = (
         _tiles_crs,
     ),
     Setting("debug", False, "Dash debug mode (never in production)", _bool),
+    Setting(
+        "secret_key",
+        "",
+        "key that signs session cookies; empty = generated once and kept in var_dir/secret_key",
+    ),
+    Setting("cookie_secure", False, "send cookies over HTTPS only (set true behind TLS)", _bool),
+    Setting(
+        "demo",
+        True,
+        "create the demo accounts on an empty database (ONEMAP_DEMO=0 in production)",
+        _bool,
+    ),
 )
 
 

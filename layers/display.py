@@ -93,41 +93,56 @@ def _simplified_level(session: Session, level: str, version: int, crs: str) -> d
     return features
 
 
-def layer_etag(version: int, level: str, parent: str | None, crs: str) -> str:
-    return hashlib.sha256(f"{version}|{level}|{parent}|{crs}".encode()).hexdigest()[:20]
+def layer_etag(
+    version: int, level: str, parent: str | None, crs: str, within: tuple[str, ...] | None
+) -> str:
+    key = f"{version}|{level}|{parent}|{crs}|{' '.join(within) if within is not None else '*'}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def layer_body(
-    session: Session, level: str, parent: str | None = None, crs: str = "wgs84"
+    session: Session,
+    level: str,
+    parent: str | None = None,
+    crs: str = "wgs84",
+    within: tuple[str, ...] | None = None,
 ) -> LayerBody:
-    """The served FeatureCollection of one level, optionally only inside `parent`."""
+    """The served FeatureCollection of one level, optionally only inside `parent` and only
+    inside the jurisdictions `within` (None: everything, for internal use)."""
     if level not in codes.LEVELS:
         raise ValueError(f"unknown level {level!r}")
     if crs not in DISPLAY_CRS:
         raise ValueError(f"unknown display crs {crs!r}")
     parent = codes.normalize(parent) if parent else None
     version = boundaries_version(session)
-    key = (version, level, parent, crs)
+    key = (version, level, parent, crs, within)
     with _lock:
         if key in _cache:
             return _cache[key]
     features = _simplified_level(session, level, version, crs)
+    prefixes = tuple(codes.prefix(p) for p in within) if within is not None else ("",)
     if parent:
         inside = codes.prefix(parent)
-        chosen = [f for code, f in features.items() if code.startswith(inside) and code != parent]
-    else:
-        chosen = list(features.values())
+        prefixes = tuple(p for p in prefixes if p.startswith(inside) or inside.startswith(p))
+        prefixes = tuple(max(p, inside, key=len) for p in prefixes)
+    chosen = [
+        f
+        for code, f in features.items()
+        if code != parent and any(code.startswith(p) for p in prefixes)
+    ]
     raw = json.dumps(
         {"type": "FeatureCollection", "features": chosen},
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode("utf-8")
     body = LayerBody(
-        etag=layer_etag(version, level, parent, crs),
+        etag=layer_etag(version, level, parent, crs, within),
         raw=raw,
         gzipped=gzip.compress(raw, compresslevel=6, mtime=0),
         feature_count=len(chosen),
     )
     with _lock:
+        if len(_cache) > 512:  # one entry per (level, parent, scope): bound it
+            _cache.clear()
         _cache[key] = body
     return body

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from layers import codes
+from layers.viewer import prefix_range
 from store.engine import dialect_name
 from store.geometry import BBox, intersects_bbox, intersects_bbox_clause
 from store.models import Division
@@ -111,9 +112,4 @@ def _inside(column: Any, jurisdiction: str) -> ColumnElement[bool]:
     Codes are fixed-width digit strings, so "starts with 350303" is exactly
     "350303" <= code < "350304" (see the note on Division.code).
     """
-    low = codes.prefix(jurisdiction)
-    if set(low) == {"9"}:
-        # No next prefix of the same width, and no fixed-width code above it lies outside.
-        return column >= low
-    high = str(int(low) + 1).zfill(len(low))
-    return and_(column >= low, column < high)
+    return prefix_range(column, jurisdiction)

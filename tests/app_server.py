@@ -13,12 +13,24 @@ from app.settings import load_settings
 
 
 @contextmanager
-def serving(database_url: str, **overrides) -> Iterator[str]:
-    """Yield the base URL of an app on a free port; stop it afterwards."""
+def serving(database_url: str, on_app=None, **overrides) -> Iterator[str]:
+    """Yield the base URL of an app on a free port; stop it afterwards.
+
+    `on_app(app)` runs before serving (e.g. to create accounts).
+    """
     settings = load_settings(
-        overrides={"database_url": database_url, **overrides}, environ={}, config_path=None
+        overrides={
+            "database_url": database_url,
+            "secret_key": "test-secret",
+            "demo": False,
+            **overrides,
+        },
+        environ={},
+        config_path=None,
     )
     app = create_app(settings)
+    if on_app is not None:
+        on_app(app)
     server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -42,7 +42,11 @@ def call_callback(
         "state": [_input(i, p, v) for i, p, v in state],
         "changedPropIds": changed if changed is not None else [_prop_id(*inputs[0][:2])],
     }
-    return client.post("/_dash-update-component", json=payload, headers=headers or {})
+    # Like dash-renderer: echo the _csrf_token cookie as the X-CSRFToken header.
+    cookie = client.get_cookie("_csrf_token")
+    sent = {"X-CSRFToken": cookie.value} if cookie else {}
+    sent.update(headers or {})
+    return client.post("/_dash-update-component", json=payload, headers=sent)
 
 
 def _input(id_, prop, value):

@@ -1,37 +1,59 @@
-"""一张图: the drill-down map 市 → 区县 → 镇街 → 村居 with a breadcrumb and a side panel."""
+"""一张图: the drill-down map 市 → 区县 → 镇街 → 村居 with a breadcrumb and a side panel.
+
+Every callback takes its scope from the logged-in viewer (app.auth.current_viewer) and reads
+divisions through layers.scoped: codes in the stores or in a forged request are only wishes.
+"""
 
 from __future__ import annotations
 
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html
 
+from app.auth import current_viewer
 from app.context import current
 from app.map_figure import SHADES, build_figure, shading
-from layers import codes
-from layers.profile import children_summary, division_profile
+from layers import codes, scoped
+from layers.viewer import Forbidden, NotFound, Viewer
 
-ROOT_CODE = "350300000000"  # until accounts exist (issue 3), every viewer starts at the city
+ROOT = ""  # the focus value of a viewer's virtual root (several jurisdictions)
 DEFAULT_OUTLINES = ["city", "county"]
 
 
-def _initial_unit(unit: str | None) -> str:
-    """The unit named in the URL (`?unit=350304100`), else the root. Only a starting point:
-    every callback re-reads the unit from the database and ignores unknown codes."""
+def _start(viewer: Viewer, unit: str | None) -> tuple[str, bool]:
+    """(focus, refused): the unit named in the URL if the viewer may see it, else home."""
+    home = viewer.home or ROOT
+    if not unit:
+        return home, False
     try:
-        return codes.normalize(unit) if unit else ROOT_CODE
+        full = codes.normalize(unit)
     except codes.InvalidCode:
-        return ROOT_CODE
+        return home, True
+    return (full, False) if viewer.covers(full) else (home, True)
 
 
-def _initial_outlines(layers: str | None) -> list[str]:
-    """Outline layers named in the URL (`?layers=county,town`), else the defaults."""
-    if layers is None:
-        return DEFAULT_OUTLINES
-    return [level for level in codes.LEVELS if level in layers.split(",")]
+def _levels_for(viewer: Viewer) -> list[str]:
+    """Outline levels a viewer can see whole: their own level and below."""
+    top = viewer.top_level
+    return list(codes.LEVELS[codes.LEVELS.index(top) :]) if top else []
+
+
+def _initial_outlines(viewer: Viewer, layers: str | None) -> list[str]:
+    allowed = _levels_for(viewer)
+    wanted = DEFAULT_OUTLINES if layers is None else layers.split(",")
+    chosen = [level for level in allowed if level in wanted]
+    return chosen or allowed[:1]
 
 
 def layout(unit: str | None = None, layers: str | None = None, **_query) -> html.Div:
-    start = _initial_unit(unit)
+    viewer = current_viewer()
+    if viewer.is_anonymous:
+        return html.Div(html.A("请先登录", href="/login"), className="notice")
+    start, refused = _start(viewer, unit)
+    notice = (
+        html.Div("您无权查看该单位：它不在您的辖区内。", className="notice-denied", id="notice")
+        if refused
+        else None
+    )
     return html.Div(
         className="map-page",
         children=[
@@ -50,6 +72,7 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
             html.Aside(
                 className="side-panel",
                 children=[
+                    notice,
                     html.Nav(id="breadcrumb", className="breadcrumb", **{"aria-label": "层级"}),
                     html.Div(id="unit-profile", className="unit-profile"),
                     html.Fieldset(
@@ -60,9 +83,9 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
                                 id="layer-toggles",
                                 options=[
                                     {"label": f"{codes.LEVEL_LABELS[level]}界线", "value": level}
-                                    for level in codes.LEVELS
+                                    for level in _levels_for(viewer)
                                 ],
-                                value=_initial_outlines(layers),
+                                value=_initial_outlines(viewer, layers),
                                 inline=True,
                             ),
                         ],
@@ -89,14 +112,24 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
     )
 
 
-def _navigate(code: str, session) -> tuple[str, str]:
-    """(focus, selected) after choosing `code`: units with children become the focus."""
-    profile = division_profile(session, code)
-    if profile is None:
+def _focus_and_children(session, viewer: Viewer, code: str | None) -> tuple[dict, list[dict]]:
+    """The unit to show and its children, inside the scope; home when `code` is not."""
+    if code and viewer.covers(code):
+        try:
+            focus = scoped.profile(session, viewer, code)
+        except (Forbidden, NotFound):
+            focus = None
+        if focus is not None:
+            if not focus["children_count"] and focus["parent_code"]:
+                # A village as the focus (from a URL): show its town, the village selected.
+                focus = scoped.profile(session, viewer, focus["parent_code"])
+            return focus, scoped.children(session, viewer, focus["code"])
+    home = scoped.home(session, viewer)
+    if home is None:
         raise dash.exceptions.PreventUpdate
-    if profile["children_count"]:
-        return profile["code"], profile["code"]
-    return profile["parent_code"] or profile["code"], profile["code"]
+    if home.get("virtual"):
+        return home, scoped.home_children(session, viewer)
+    return home, scoped.children(session, viewer, home["code"])
 
 
 def choose_unit(click_data, _crumbs, _children):
@@ -110,16 +143,25 @@ def choose_unit(click_data, _crumbs, _children):
         code = trigger["code"]
     else:
         raise dash.exceptions.PreventUpdate
-    try:
-        code = codes.normalize(code)
-    except codes.InvalidCode as exc:
-        raise dash.exceptions.PreventUpdate from exc
+    viewer = current_viewer()
+    if code == ROOT and not viewer.is_anonymous:
+        return ROOT, ROOT
+    if not isinstance(code, str) or not viewer.covers(code):
+        raise dash.exceptions.PreventUpdate
     with current().sessions() as session:
-        return _navigate(code, session)
+        try:
+            profile = scoped.profile(session, viewer, code)
+        except (Forbidden, NotFound) as exc:
+            raise dash.exceptions.PreventUpdate from exc
+    if profile["children_count"]:
+        return profile["code"], profile["code"]
+    return profile["parent_code"] or profile["code"], profile["code"]
 
 
-def _breadcrumb(profile: dict) -> list:
+def _breadcrumb(viewer: Viewer, profile: dict) -> list:
     trail = [*profile["ancestors"], {"code": profile["code"], "name": profile["name"]}]
+    if viewer.home is None and not profile.get("virtual"):
+        trail.insert(0, {"code": ROOT, "name": scoped.ROOT_NAME})
     items: list = []
     for index, unit in enumerate(trail):
         if index:
@@ -139,20 +181,18 @@ def _breadcrumb(profile: dict) -> list:
 
 
 def _profile_panel(profile: dict) -> list:
+    children_label = codes.LEVEL_LABELS.get(profile["children_level"] or "", "单位")
     rows = [
-        ("代码", profile["code"]),
+        ("代码", profile["code"] or "—"),
         ("层级", profile["level_label"]),
         ("上级", profile["parent_name"] or "—"),
-        (
-            f"下级{codes.LEVEL_LABELS.get(profile['children_level'] or '', '')}数",
-            str(profile["children_count"]) if profile["children_level"] else "—",
-        ),
+        (f"下级{children_label}数", str(profile["children_count"] or "—")),
         ("面积", f"{profile['area_km2']:.2f} km²"),
-        ("边界来源", profile["geometry_source_label"]),
+        ("边界来源", profile["geometry_source_label"] or "—"),
     ]
     badge = (
         [html.Span("示意", className="badge-approx", title="边界为自动生成的示意范围")]
-        if (profile["approximate"])
+        if profile["approximate"]
         else []
     )
     return [
@@ -161,10 +201,11 @@ def _profile_panel(profile: dict) -> list:
     ]
 
 
-def _children_list(profile: dict, children: list[dict]) -> list:
+def _children_list(children: list[dict]) -> list:
     if not children:
         return []
-    label = codes.LEVEL_LABELS[profile["children_level"]]
+    levels = {c["level"] for c in children}
+    label = codes.LEVEL_LABELS[levels.pop()] if len(levels) == 1 else "单位"
     return [
         html.H3(f"下辖{label}（{len(children)}）"),
         html.Ul(
@@ -185,33 +226,36 @@ def _children_list(profile: dict, children: list[dict]) -> list:
 
 
 def render(focus_code, selected_code, outlines, shade):
+    viewer = current_viewer()
     app_context = current()
     with app_context.sessions() as session:
-        focus = division_profile(session, focus_code or ROOT_CODE)
-        if focus is None:
-            focus = division_profile(session, ROOT_CODE)
-        if focus is None:
-            return {"data": [], "layout": {}}, [], html.P("尚未加载行政区划数据。"), []
-        if not focus["children_count"] and focus["parent_code"]:
-            # A village as the focus (from a URL): show its town with the village selected.
-            selected_code, focus = focus["code"], division_profile(session, focus["parent_code"])
-        selected = division_profile(session, selected_code) if selected_code else None
-        selected = selected or focus
-        children = children_summary(session, focus["code"])
-    figure = build_figure(
-        focus, children, selected, outlines or [], app_context.settings, shade or "zone"
+        focus, children = _focus_and_children(session, viewer, focus_code)
+        selected = focus
+        if selected_code and selected_code != focus["code"] and viewer.covers(selected_code):
+            try:
+                selected = scoped.profile(session, viewer, selected_code)
+            except (Forbidden, NotFound):
+                selected = focus
+    allowed = [level for level in (outlines or []) if level in _levels_for(viewer)]
+    figure = build_figure(focus, children, selected, allowed, app_context.settings, shade or "zone")
+    return (
+        figure,
+        _breadcrumb(viewer, selected),
+        _profile_panel(selected),
+        _children_list(children),
     )
-    return figure, _breadcrumb(selected), _profile_panel(selected), _children_list(focus, children)
 
 
 def recolour(shade, focus_code):
     """Only the colours change: send a Patch of the children trace, never the geometry."""
+    viewer = current_viewer()
     with current().sessions() as session:
-        children = children_summary(session, focus_code or ROOT_CODE)
+        _, children = _focus_and_children(session, viewer, focus_code)
     if not children:
         raise dash.exceptions.PreventUpdate
+    first_level = [c for c in children if c["level"] == children[0]["level"]]
     patch = Patch()
-    for key, value in shading(children, shade).items():
+    for key, value in shading(first_level, shade).items():
         patch["data"][0][key] = value
     return patch
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from app.factory import create_app
 from app.settings import load_settings
 from store.engine import get_engine
+from tests.accounts_fixture import create_users, log_in
 
 
 @pytest.fixture(
@@ -27,8 +28,13 @@ def onemap_app(request, tmp_path_factory) -> Iterator:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         url = admin.url.set(database=name).render_as_string(hide_password=False)
-    settings = load_settings(overrides={"database_url": url}, environ={}, config_path=None)
+    settings = load_settings(
+        overrides={"database_url": url, "secret_key": "test-secret", "demo": False},
+        environ={},
+        config_path=None,
+    )
     app = create_app(settings)
+    create_users(app)
     yield app
     get_engine(url).dispose()
     get_engine.cache_clear()
@@ -38,5 +44,24 @@ def onemap_app(request, tmp_path_factory) -> Iterator:
 
 
 @pytest.fixture
-def client(onemap_app):
+def anonymous(onemap_app):
     return onemap_app.server.test_client()
+
+
+@pytest.fixture
+def client_as(onemap_app):
+    """A factory: a test client logged in as one of tests.accounts_fixture.USERS."""
+
+    def make(login: str):
+        client = onemap_app.server.test_client()
+        response = log_in(client, login)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client(client_as):
+    """Logged in as the city leader: sees the whole city."""
+    return client_as("city.leader")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
 
+from tests.accounts_fixture import PASSWORD, create_users
 from tests.app_server import serving
 from tests.support import require_or_skip
 
@@ -59,7 +62,27 @@ def browser(chrome):
 
 @pytest.fixture(scope="session")
 def live_url(tmp_path_factory) -> Iterator[str]:
-    """The app on the embedded default (a SQLite file), loaded with the shipped boundaries."""
+    """The app on the embedded default (a SQLite file), loaded with the shipped boundaries,
+    with the test accounts of tests.accounts_fixture."""
     database = Path(tmp_path_factory.mktemp("live")) / "onemap.sqlite"
-    with serving(f"sqlite:///{database.as_posix()}") as url:
+    with serving(f"sqlite:///{database.as_posix()}", on_app=create_users) as url:
         yield url
+
+
+def log_in(browser, base: str, login: str, password: str = PASSWORD) -> None:
+    """Log in through the login page as a person would."""
+    browser.get(base + "/login")
+    browser.find_element(By.ID, "login").send_keys(login)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "login-submit").click()
+    deadline = time.monotonic() + 15
+    while "/login" in browser.current_url and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "/login" not in browser.current_url, "login failed"
+
+
+@pytest.fixture
+def leader(browser, live_url):
+    """The browser logged in as the city leader."""
+    log_in(browser, live_url, "city.leader")
+    return browser

@@ -48,8 +48,13 @@ def wait_for(predicate, timeout=30.0, message="condition"):
     raise AssertionError(f"timed out waiting for {message}; last value: {last!r}")
 
 
-def api(base: str, path: str) -> dict:
-    with urllib.request.urlopen(base + path) as response:
+def api(base: str, path: str, browser=None) -> dict:
+    """GET an API path with the browser's session cookie (the API needs a logged-in user)."""
+    request = urllib.request.Request(base + path)
+    if browser is not None:
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
+        request.add_header("Cookie", cookies)
+    with urllib.request.urlopen(request) as response:
         return json.loads(response.read())
 
 
@@ -80,28 +85,29 @@ def breadcrumb(browser) -> str:
     return " ".join(browser.find_element(By.ID, "breadcrumb").text.split())
 
 
-def children_codes(base: str, code: str) -> list[str]:
-    layer = api(base, "/api/v1/divisions/" + code)["children_level"]
-    features = api(base, f"/api/v1/layers/{layer}.geojson?parent={code}")["features"]
+def children_codes(base: str, code: str, browser) -> list[str]:
+    layer = api(base, "/api/v1/divisions/" + code, browser)["children_level"]
+    features = api(base, f"/api/v1/layers/{layer}.geojson?parent={code}", browser)["features"]
     return sorted(f["properties"]["code"] for f in features)
 
 
-def test_click_down_to_a_village_and_back_to_the_city(browser, live_url):
-    counties = children_codes(live_url, "350300")
-    licheng_towns = children_codes(live_url, "350304")
-    xitianwei_villages = children_codes(live_url, "350304100")
+def test_click_down_to_a_village_and_back_to_the_city(leader, live_url):
+    browser = leader
+    counties = children_codes(live_url, "350300", browser)
+    licheng_towns = children_codes(live_url, "350304", browser)
+    xitianwei_villages = children_codes(live_url, "350304100", browser)
     assert len(counties) == 5 and len(licheng_towns) == 6 and len(xitianwei_villages) == 17
 
     browser.get(live_url + "/")
     assert wait_for(lambda: rendered(browser, "county") == counties, message="5 counties drawn")
     assert "莆田市" in breadcrumb(browser)
 
-    licheng = api(live_url, "/api/v1/divisions/350304")
+    licheng = api(live_url, "/api/v1/divisions/350304", browser)
     click_lonlat(browser, *licheng["label_point"])
     wait_for(lambda: "荔城区" in breadcrumb(browser), message="breadcrumb shows 荔城区")
     assert wait_for(lambda: rendered(browser, "town") == licheng_towns, message="6 towns drawn")
 
-    xitianwei = api(live_url, "/api/v1/divisions/350304100")
+    xitianwei = api(live_url, "/api/v1/divisions/350304100", browser)
     click_lonlat(browser, *xitianwei["label_point"])
     wait_for(lambda: "西天尾镇" in breadcrumb(browser), message="breadcrumb shows 西天尾镇")
     assert wait_for(
@@ -111,7 +117,7 @@ def test_click_down_to_a_village_and_back_to_the_city(browser, live_url):
     assert "下辖村居（17）" in browser.find_element(By.ID, "unit-children").text
 
     # A village has no children: clicking it selects it and the panel shows its profile.
-    village = api(live_url, "/api/v1/divisions/" + xitianwei_villages[0])
+    village = api(live_url, "/api/v1/divisions/" + xitianwei_villages[0], browser)
     click_lonlat(browser, *village["label_point"])
     wait_for(lambda: village["name"] in breadcrumb(browser), message="village selected")
     profile = browser.find_element(By.ID, "unit-profile").text
@@ -123,10 +129,11 @@ def test_click_down_to_a_village_and_back_to_the_city(browser, live_url):
     assert breadcrumb(browser) == "莆田市"
 
 
-def test_hover_names_the_unit_and_generated_levels_say_approximate(browser, live_url):
+def test_hover_names_the_unit_and_generated_levels_say_approximate(leader, live_url):
+    browser = leader
     browser.get(live_url + "/")
     wait_for(lambda: rendered(browser, "county"), message="map drawn")
-    licheng = api(live_url, "/api/v1/divisions/350304")
+    licheng = api(live_url, "/api/v1/divisions/350304", browser)
     canvas, x, y, width, height = browser.execute_script(
         MAP_JS
         + """
@@ -153,7 +160,8 @@ def test_hover_names_the_unit_and_generated_levels_say_approximate(browser, live
     wait_for(lambda: "示意" in browser.find_element(By.ID, "map").text, message="示意 note")
 
 
-def test_layer_toggle_draws_village_outlines_citywide(browser, live_url):
+def test_layer_toggle_draws_village_outlines_citywide(leader, live_url):
+    browser = leader
     browser.get(live_url + "/")
     wait_for(lambda: rendered(browser, "county"), message="map drawn")
     outline_sources = (

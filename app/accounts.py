@@ -1,0 +1,286 @@
+"""Accounts: users, passwords with lockout, login sessions and API tokens (no Flask here).
+
+Passwords are hashed with scrypt (werkzeug). Tokens and session ids are random; tokens are
+stored as SHA-256 digests and shown once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from layers import codes, repository
+from layers.viewer import Viewer, make_viewer
+from store.models import ROLES, ApiToken, LoginSession, User, UserJurisdiction
+
+LOGGER = logging.getLogger(__name__)
+
+# Failed logins: from the 3rd failure on, wait 2^(n-3) s before the next try counts; at the
+# 6th the account locks for 15 minutes. Unknown logins get the same answer (no enumeration).
+SLOW_DOWN_AFTER = 3
+LOCK_AFTER = 6
+LOCK_FOR = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "om_"
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; the message says why (English)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _valid_scopes(session: Session, scopes: list[str]) -> list[str]:
+    if not scopes:
+        raise AccountError("a user needs at least one jurisdiction")
+    result = []
+    for scope in scopes:
+        try:
+            full = codes.normalize(scope)
+        except codes.InvalidCode as exc:
+            raise AccountError(str(exc)) from exc
+        if repository.get_division(session, full) is None:
+            raise AccountError(f"no division with code {full}")
+        result.append(full)
+    return result
+
+
+def get_user(session: Session, login: str) -> User | None:
+    return session.scalar(select(User).where(User.login == login))
+
+
+def scopes_of(session: Session, user: User) -> list[str]:
+    return list(
+        session.scalars(
+            select(UserJurisdiction.code)
+            .where(UserJurisdiction.user_id == user.id)
+            .order_by(UserJurisdiction.code)
+        )
+    )
+
+
+def viewer_for(session: Session, user: User) -> Viewer:
+    return make_viewer(user.id, user.login, user.name, user.role, scopes_of(session, user))
+
+
+def add_user(
+    session: Session,
+    login: str,
+    role: str,
+    scopes: list[str],
+    name: str | None = None,
+    password: str | None = None,
+) -> User:
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if (
+        not login
+        or len(login) > 64
+        or not login.replace(".", "").replace("_", "").replace("-", "").isalnum()
+    ):
+        raise AccountError(f"bad login {login!r}: use letters, digits, '.', '_' or '-'")
+    if get_user(session, login) is not None:
+        raise AccountError(f"login {login!r} already exists")
+    full_scopes = _valid_scopes(session, scopes)
+    if password is not None:
+        check_password_rules(password)
+    user = User(
+        login=login,
+        name=name or login,
+        role=role,
+        password_hash=hash_password(password) if password is not None else None,
+        active=True,
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    for scope in sorted(set(full_scopes)):
+        session.add(UserJurisdiction(user_id=user.id, code=scope))
+    return user
+
+
+def grant(session: Session, user: User, scopes: list[str], role: str | None = None) -> None:
+    """Add jurisdictions (and optionally change the role)."""
+    existing = set(scopes_of(session, user))
+    for scope in _valid_scopes(session, scopes):
+        if scope not in existing:
+            session.add(UserJurisdiction(user_id=user.id, code=scope))
+    if role is not None:
+        if role not in ROLES:
+            raise AccountError(f"unknown role {role!r}")
+        user.role = role
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password; every open session of the user ends."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    end_sessions(session, user)
+
+
+def disable(session: Session, user: User) -> None:
+    user.active = False
+    end_sessions(session, user)
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+        token.revoked_at = token.revoked_at or _now()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    outcome: str  # ok | bad-credentials | wait | locked | disabled
+    retry_after: int = 0  # seconds
+
+
+def authenticate(session: Session, login: str, password: str) -> LoginResult:
+    """Check a login attempt and update the failure counters (the caller commits)."""
+    now = _now()
+    user = get_user(session, login)
+    if user is None or user.password_hash is None:
+        # Spend the same time as a real check so timing does not reveal which logins exist.
+        check_password_hash(_DUMMY_HASH, password)
+        return LoginResult(None, "bad-credentials")
+    if not user.active:
+        return LoginResult(user, "disabled")
+    if user.locked_until and user.locked_until > now:
+        return LoginResult(user, "locked", int((user.locked_until - now).total_seconds()) + 1)
+    if user.failed_logins >= SLOW_DOWN_AFTER and user.last_failed_at:
+        wait = timedelta(seconds=2 ** (user.failed_logins - SLOW_DOWN_AFTER))
+        if now < user.last_failed_at + wait:
+            return LoginResult(
+                user, "wait", int((user.last_failed_at + wait - now).total_seconds()) + 1
+            )
+    if check_password_hash(user.password_hash, password):
+        user.failed_logins = 0
+        user.locked_until = None
+        return LoginResult(user, "ok")
+    user.failed_logins += 1
+    user.last_failed_at = now
+    if user.failed_logins >= LOCK_AFTER:
+        user.locked_until = now + LOCK_FOR
+        user.failed_logins = 0
+        return LoginResult(user, "locked", int(LOCK_FOR.total_seconds()))
+    return LoginResult(user, "bad-credentials")
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def start_session(session: Session, user: User, address: str | None) -> str:
+    """A new server-side session; its id goes into the (signed) cookie."""
+    session_id = secrets.token_urlsafe(32)
+    session.add(
+        LoginSession(
+            id=session_id,
+            user_id=user.id,
+            expires_at=_now() + SESSION_LIFETIME,
+            address=(address or "")[:64] or None,
+        )
+    )
+    return session_id
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The active user of a live session, or None."""
+    row = session.get(LoginSession, session_id)
+    if row is None or row.revoked_at is not None or row.expires_at <= _now():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(session: Session, session_id: str) -> None:
+    row = session.get(LoginSession, session_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = _now()
+
+
+def end_sessions(session: Session, user: User) -> None:
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=_now())
+    )
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, label: str | None = None) -> str:
+    """A new API token for the user; only its digest is stored, so show it once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=_token_digest(token),
+            prefix=token[: len(TOKEN_PREFIX) + 6],
+            label=label,
+        )
+    )
+    return token
+
+
+def revoke_token(session: Session, token_or_prefix: str) -> int:
+    """Revoke a token given in full or by the prefix `tokens list` shows; returns how many."""
+    if token_or_prefix.startswith(TOKEN_PREFIX) and len(token_or_prefix) > 20:
+        rows = session.scalars(
+            select(ApiToken).where(ApiToken.token_hash == _token_digest(token_or_prefix))
+        )
+    else:
+        rows = session.scalars(select(ApiToken).where(ApiToken.prefix == token_or_prefix))
+    count = 0
+    for row in rows:
+        if row.revoked_at is None:
+            row.revoked_at = _now()
+            count += 1
+    return count
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = _now()
+    return user
+
+
+def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:
+    statement = select(ApiToken).order_by(ApiToken.id)
+    if user is not None:
+        statement = statement.where(ApiToken.user_id == user.id)
+    return list(session.scalars(statement))
+
+
+def list_users(session: Session, viewer: Viewer | None = None) -> list[tuple[User, list[str]]]:
+    """Users with their scopes; for a viewer, only users wholly inside the viewer's scope."""
+    result = []
+    for user in session.scalars(select(User).order_by(User.login)):
+        scopes = scopes_of(session, user)
+        if viewer is None or viewer.covers_all(tuple(scopes)):
+            result.append((user, scopes))
+    return result

@@ -1,0 +1,282 @@
+"""Login, logout, password change, CSRF, and the viewer of each request.
+
+The viewer comes from the server-side login session (Flask-Login keeps only its random id in
+the signed cookie) or from an `Authorization: Bearer` API token. Nothing else sets scope.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from html import escape
+from urllib.parse import urlparse
+
+from flask import Flask, Response, g, jsonify, redirect, request, session
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+
+from app import accounts
+from app.context import current
+from layers import audit
+from layers.viewer import ANONYMOUS, ROLE_LABELS, Viewer
+
+LOGGER = logging.getLogger(__name__)
+
+CSRF_COOKIE = "_csrf_token"  # dash-renderer sends this cookie back as the X-CSRFToken header
+CSRF_HEADER = "X-CSRFToken"
+PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon", "/healthz")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+LOGIN_MESSAGES = {
+    "bad-credentials": "用户名或密码错误。",
+    "wait": "尝试次数过多，请 {seconds} 秒后再试。",
+    "locked": "账号已被临时锁定，请 {minutes} 分钟后再试或联系管理员。",
+    "disabled": "账号已停用，请联系管理员。",
+}
+
+
+class SessionUser(UserMixin):
+    """What Flask-Login keeps: the login session id, and the viewer it resolves to."""
+
+    def __init__(self, session_id: str, viewer: Viewer) -> None:
+        self.session_id = session_id
+        self.viewer = viewer
+
+    def get_id(self) -> str:
+        return self.session_id
+
+
+def client_address() -> str | None:
+    return request.remote_addr
+
+
+def current_viewer() -> Viewer:
+    """The viewer of this request (anonymous when nobody is logged in)."""
+    if "viewer" not in g:
+        g.viewer = _resolve_viewer()
+    return g.viewer
+
+
+def _resolve_viewer() -> Viewer:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        g.auth_method = "token"
+        with current().sessions() as db, db.begin():
+            user = accounts.user_for_token(db, header[len("Bearer ") :].strip())
+            return accounts.viewer_for(db, user) if user else ANONYMOUS
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        g.auth_method = "session"
+        return current_user.viewer
+    return ANONYMOUS
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _csrf_ok() -> bool:
+    expected = session.get("csrf")
+    given = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token")
+    return bool(expected and given and hmac.compare_digest(expected, given))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: never redirect to another site after login."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _page(title: str, body: str, status: int = 200) -> Response:
+    html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} · 莆田市一张图</title><link rel="stylesheet" href="/assets/onemap.css">
+</head><body class="auth-page"><main class="auth-box"><h1>莆田市 · 一张图</h1>{body}</main>
+</body></html>"""
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _login_form(message: str = "", login: str = "", next_path: str = "/", status: int = 200):
+    alert = f'<p class="auth-error" role="alert">{escape(message)}</p>' if message else ""
+    return _page(
+        "登录",
+        f"""<h2>登录</h2>{alert}
+<form method="post" action="/login">
+<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">
+<input type="hidden" name="next" value="{escape(next_path)}">
+<label>用户名<input name="login" id="login" autocomplete="username" required
+ value="{escape(login)}"></label>
+<label>密码<input name="password" id="password" type="password"
+ autocomplete="current-password" required></label>
+<button type="submit" id="login-submit">登录</button></form>""",
+        status,
+    )
+
+
+def _login_get():
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    return _login_form(next_path=_safe_next(request.args.get("next")))
+
+
+def _login_post():
+    login = request.form.get("login", "").strip()
+    password = request.form.get("password", "")
+    next_path = _safe_next(request.form.get("next"))
+    with current().sessions() as db, db.begin():
+        result = accounts.authenticate(db, login, password)
+        if result.outcome != "ok":
+            audit.record(
+                db,
+                "login.locked" if result.outcome == "locked" else "login.failure",
+                accounts.viewer_for(db, result.user) if result.user else None,
+                login=login[:64],
+                outcome=result.outcome,
+                address=client_address(),
+            )
+    if result.outcome != "ok":
+        message = LOGIN_MESSAGES[result.outcome].format(
+            seconds=result.retry_after, minutes=max(1, result.retry_after // 60)
+        )
+        status = 429 if result.outcome in ("wait", "locked") else 401
+        return _login_form(message, login, next_path, status)
+    with current().sessions() as db, db.begin():
+        user = accounts.get_user(db, login)
+        session_id = accounts.start_session(db, user, client_address())
+        viewer = accounts.viewer_for(db, user)
+        audit.record(db, "login.success", viewer, address=client_address())
+    # A fresh cookie session at login: nothing from before the login carries over.
+    session.clear()
+    login_user(SessionUser(session_id, viewer))
+    csrf_token()
+    return redirect(next_path)
+
+
+def _logout():
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        with current().sessions() as db, db.begin():
+            accounts.end_session(db, current_user.session_id)
+            audit.record(db, "logout", current_user.viewer, address=client_address())
+    logout_user()
+    session.clear()
+    return redirect("/login")
+
+
+def _password_page(message: str = "", ok: bool = False, status: int = 200):
+    note = ""
+    if message:
+        note = f'<p class="{"auth-ok" if ok else "auth-error"}" role="alert">{escape(message)}</p>'
+    return _page(
+        "修改密码",
+        f"""<h2>修改密码</h2>{note}
+<form method="post" action="/account/password">
+<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">
+<label>当前密码<input name="current" type="password" autocomplete="current-password" required>
+</label><label>新密码（至少 {accounts.MIN_PASSWORD_LENGTH} 位）<input name="new" type="password"
+ autocomplete="new-password" required></label>
+<button type="submit">保存</button></form><p><a href="/">返回地图</a></p>""",
+        status,
+    )
+
+
+def _password_post():
+    viewer = current_viewer()
+    with current().sessions() as db, db.begin():
+        user = accounts.get_user(db, viewer.login)
+        result = accounts.authenticate(db, viewer.login, request.form.get("current", ""))
+        if result.outcome != "ok":
+            audit.record(db, "password.change", viewer, outcome="denied", address=client_address())
+            return _password_page("当前密码不正确。", status=400)
+        try:
+            accounts.set_password(db, user, request.form.get("new", ""))
+        except accounts.AccountError:
+            return _password_page(
+                f"新密码至少需要 {accounts.MIN_PASSWORD_LENGTH} 个字符。", status=400
+            )
+        # Every other session of this user ended with the change; this one starts afresh.
+        session_id = accounts.start_session(db, user, client_address())
+        audit.record(db, "password.change", viewer, address=client_address())
+    session.clear()
+    login_user(SessionUser(session_id, viewer))
+    csrf_token()
+    return _password_page("密码已修改。", ok=True)
+
+
+def _gate():
+    """Before every request: CSRF on state changes, and nothing for nobody."""
+    path = request.path
+    if request.method in UNSAFE_METHODS and not request.headers.get("Authorization", "").startswith(
+        "Bearer "
+    ):
+        if not _csrf_ok():
+            return jsonify(
+                error="missing or wrong CSRF token", message="请求已过期，请刷新页面。"
+            ), 403
+    if path.startswith(PUBLIC_PREFIXES):
+        return None
+    viewer = current_viewer()
+    if not viewer.is_anonymous:
+        return None
+    if path.startswith("/api/"):
+        return jsonify(error="authentication required", message="请先登录或提供访问令牌。"), 401
+    if path.startswith("/_dash-"):
+        return jsonify(error="authentication required", message="请先登录。"), 401
+    return redirect(f"/login?next={path}")
+
+
+def _after(response: Response) -> Response:
+    if "csrf" in session:
+        response.set_cookie(
+            CSRF_COOKIE,
+            session["csrf"],
+            samesite="Strict",
+            httponly=False,
+            secure=current().settings.cookie_secure,
+        )
+    return response
+
+
+def viewer_summary(viewer: Viewer, names: dict[str, str]) -> str:
+    """ "张三 · 工作人员 · 西天尾镇" for the header."""
+    where = "、".join(names.get(s, s) for s in viewer.scopes)
+    return f"{viewer.name} · {ROLE_LABELS.get(viewer.role or '', '')} · {where}"
+
+
+def install(server: Flask) -> None:
+    """Wire sessions, Flask-Login, CSRF and the auth routes into the server."""
+    current_settings = server.extensions["onemap"].settings
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=current_settings.cookie_secure,
+        SESSION_COOKIE_NAME="onemap_session",
+        PERMANENT_SESSION_LIFETIME=accounts.SESSION_LIFETIME,
+    )
+    manager = LoginManager()
+    manager.init_app(server)
+
+    @manager.user_loader
+    def load(session_id: str) -> SessionUser | None:
+        with current().sessions() as db:
+            user = accounts.user_for_session(db, session_id)
+            return SessionUser(session_id, accounts.viewer_for(db, user)) if user else None
+
+    server.before_request(_gate)
+    server.after_request(_after)
+    server.add_url_rule("/login", "login", _login_get, methods=["GET"])
+    server.add_url_rule("/login", "login_post", _login_post, methods=["POST"])
+    server.add_url_rule("/logout", "logout", _logout, methods=["POST"])
+    server.add_url_rule("/account/password", "password", lambda: _password_page(), methods=["GET"])
+    server.add_url_rule("/account/password", "password_post", _password_post, methods=["POST"])
+    server.add_url_rule("/healthz", "healthz", lambda: {"ok": True})

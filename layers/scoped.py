@@ -1,0 +1,105 @@
+"""Division data as a viewer may see it. Pages and API routes read divisions only through here.
+
+Units outside the viewer's scope are never returned: asking for one raises Forbidden, and an
+unknown code raises NotFound, so the HTTP layer can answer 403 and 404.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from layers import codes, repository
+from layers.display import LayerBody, layer_body
+from layers.profile import children_summary, division_profile
+from layers.viewer import Forbidden, NotFound, Viewer
+
+ROOT_NAME = "我的辖区"
+
+
+def _check(session: Session, viewer: Viewer, code: str) -> str:
+    try:
+        full = codes.normalize(code)
+    except codes.InvalidCode as exc:
+        raise NotFound(str(exc), str(code)) from exc
+    if not viewer.covers(full):
+        if repository.get_division(session, full) is None:
+            raise NotFound(f"no division with code {full}", full)
+        raise Forbidden(f"division {full} is outside the viewer's scope", full)
+    return full
+
+
+def profile(session: Session, viewer: Viewer, code: str) -> dict:
+    """One unit's profile; ancestors and parent only where they lie inside the scope."""
+    full = _check(session, viewer, code)
+    result = division_profile(session, full)
+    if result is None:
+        raise NotFound(f"no division with code {full}", full)
+    result["ancestors"] = [a for a in result["ancestors"] if viewer.covers(a["code"])]
+    if result["parent_code"] and not viewer.covers(result["parent_code"]):
+        result["parent_code"] = None
+        result["parent_name"] = None
+    return result
+
+
+def children(session: Session, viewer: Viewer, code: str) -> list[dict]:
+    """The units one level below `code` (all inside the scope when `code` is)."""
+    return children_summary(session, _check(session, viewer, code))
+
+
+def home(session: Session, viewer: Viewer) -> dict | None:
+    """The top of the viewer's tree: their unit, or a virtual root over several units."""
+    if viewer.home:
+        return profile(session, viewer, viewer.home)
+    if not viewer.scopes:
+        return None
+    units = [division_profile(session, s) for s in viewer.scopes]
+    units = [u for u in units if u]
+    if not units:
+        return None
+    bbox = [
+        min(u["bbox"][0] for u in units),
+        min(u["bbox"][1] for u in units),
+        max(u["bbox"][2] for u in units),
+        max(u["bbox"][3] for u in units),
+    ]
+    return {
+        "code": "",
+        "name": ROOT_NAME,
+        "level": "root",
+        "level_label": "辖区",
+        "parent_code": None,
+        "parent_name": None,
+        "ancestors": [],
+        "children_count": len(units),
+        "children_level": None,
+        "area_km2": round(sum(u["area_km2"] for u in units), 2),
+        "geometry_source": "",
+        "geometry_source_label": "",
+        "approximate": False,
+        "label_point": None,
+        "bbox": bbox,
+        "virtual": True,
+    }
+
+
+def home_children(session: Session, viewer: Viewer) -> list[dict]:
+    """The units listed under the virtual root: the viewer's own units."""
+    rows = [division_profile(session, s) for s in viewer.scopes]
+    return [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "level": r["level"],
+            "area_km2": r["area_km2"],
+            "geometry_source": r["geometry_source"],
+        }
+        for r in rows
+        if r
+    ]
+
+
+def layer(session: Session, viewer: Viewer, level: str, parent: str | None, crs: str) -> LayerBody:
+    """A served GeoJSON layer holding only units inside the scope (and `parent`, if given)."""
+    if parent is not None:
+        parent = _check(session, viewer, parent)
+    return layer_body(session, level, parent, crs, within=viewer.scopes)

@@ -1,0 +1,52 @@
+"""Test accounts and logging in through the real login form."""
+
+from __future__ import annotations
+
+import re
+
+from app import accounts
+
+PASSWORD = "correct-horse-battery"
+ROLES = ("leader", "staff", "coordinator", "admin")
+# login -> (role, jurisdictions)
+USERS = {
+    "city.leader": ("leader", ["350300"]),
+    "licheng.leader": ("leader", ["350304"]),
+    "xitianwei.staff": ("staff", ["350304100"]),
+    "xiuyu.staff": ("staff", ["350305"]),
+    "city.coordinator": ("coordinator", ["350300"]),
+    "city.admin": ("admin", ["350300"]),
+    "licheng.admin": ("admin", ["350304"]),
+    "two.towns": ("staff", ["350304100", "350305107"]),
+    # One user per role inside 西天尾镇, so every role has units inside and outside its scope.
+    **{f"xtw.{role}": (role, ["350304100"]) for role in ROLES},
+}
+
+
+def create_users(app) -> None:
+    sessions = app.server.extensions["onemap"].sessions
+    with sessions() as session, session.begin():
+        for login, (role, scopes) in USERS.items():
+            if accounts.get_user(session, login) is None:
+                accounts.add_user(session, login, role, scopes, name=login, password=PASSWORD)
+
+
+def csrf_from(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "login page has no CSRF token"
+    return match.group(1)
+
+
+def log_in(client, login: str, password: str = PASSWORD):
+    """Log in through the form; returns the response (302 on success)."""
+    token = csrf_from(client)
+    return client.post(
+        "/login", data={"login": login, "password": password, "csrf_token": token, "next": "/"}
+    )
+
+
+def csrf_header(client) -> dict:
+    """The header dash-renderer sends: the value of the _csrf_token cookie."""
+    cookie = client.get_cookie("_csrf_token")
+    return {"X-CSRFToken": cookie.value} if cookie else {}
