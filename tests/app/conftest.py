@@ -65,3 +65,11 @@ def client_as(onemap_app):
 def client(client_as):
     """Logged in as the city leader: sees the whole city."""
     return client_as("city.leader")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report how many jurisdiction-matrix cases ran (quoted in closing notes)."""
+    from tests.app import test_scope_matrix
+
+    if test_scope_matrix.CASES:
+        terminalreporter.write_line(f"scope matrix: {len(test_scope_matrix.CASES)} cases run")

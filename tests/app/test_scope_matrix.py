@@ -1,0 +1,229 @@
+"""The jurisdiction matrix: every role × units inside and outside its scope × every data route
+and every data callback, found by walking the app (a new route or callback is covered without
+editing this file).
+
+A forged callback naming an outside unit must return nothing from outside the scope; an
+API route answers 200 inside, 403 outside, 404 for a code that does not exist, 401 for nobody.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from app import accounts
+from layers.viewer import make_viewer
+from tests.accounts_fixture import USERS, log_in
+from tests.dash_client import response_json
+
+CODE = re.compile(r"(?<!\d)35\d{10}(?<!\d)")
+VIEWERS = [
+    "xtw.leader",
+    "xtw.staff",
+    "xtw.coordinator",
+    "xtw.admin",
+    "licheng.leader",
+    "xiuyu.staff",
+    "two.towns",
+    "licheng.admin",
+]
+OUTSIDE_CANDIDATES = ["350305101000", "350304101000", "350303100000", "350322100000"]
+UNKNOWN = "350304199000"
+CASES: list[str] = []  # every case run, for the closing note's count
+
+
+def viewer_of(login):
+    role, scopes = USERS[login]
+    return make_viewer(1, login, login, role, scopes)
+
+
+def units_for(login) -> dict[str, str]:
+    viewer = viewer_of(login)
+    inside = viewer.scopes[0]
+    outside = next(c for c in OUTSIDE_CANDIDATES if not viewer.covers(c))
+    return {
+        "inside": inside,
+        "inside-village": inside[:9] + "001" if inside[6:9] != "000" else inside[:6] + "100001",
+        "outside": outside,
+    }
+
+
+def leaked_codes(text: str, login: str) -> set[str]:
+    """Division codes in a response that lie outside the viewer's scope."""
+    viewer = viewer_of(login)
+    return {c for c in CODE.findall(text) if not viewer.covers(c)}
+
+
+# --- routes ------------------------------------------------------------------------------
+
+
+def api_urls(app, code: str) -> list[str]:
+    """Every GET route under /api/v1, filled in for one unit."""
+    urls = []
+    for rule in app.server.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or "GET" not in rule.methods:
+            continue
+        if "<level>" in rule.rule:
+            for level in ("city", "county", "town", "village"):
+                urls.append(rule.rule.replace("<level>", level) + f"?parent={code}")
+        elif "<code>" in rule.rule:
+            urls.append(rule.rule.replace("<code>", code))
+        else:
+            raise AssertionError(f"new API route {rule.rule}: teach the matrix its parameters")
+    assert urls
+    return urls
+
+
+@pytest.mark.parametrize("login", VIEWERS)
+def test_routes_inside_outside_unknown(onemap_app, client_as, login):
+    client = client_as(login)
+    units = units_for(login)
+    for which, code in [*units.items(), ("unknown", UNKNOWN)]:
+        for url in api_urls(onemap_app, code):
+            response = client.get(url)
+            CASES.append(f"route {login} {which} {url}")
+            expected = {"inside": 200, "inside-village": 200, "outside": 403, "unknown": 404}
+            if which == "inside-village" and ".geojson" in url:
+                expected["inside-village"] = 200  # a village has no children: empty layer
+            assert response.status_code == expected[which], (url, response.status_code)
+            assert not leaked_codes(response.get_data(as_text=True), login), url
+
+
+def test_whole_layers_hold_only_units_in_scope(client_as):
+    for login in VIEWERS:
+        client = client_as(login)
+        for level in ("city", "county", "town", "village"):
+            response = client.get(f"/api/v1/layers/{level}.geojson")
+            CASES.append(f"route {login} whole {level}")
+            assert response.status_code == 200
+            codes = [f["properties"]["code"] for f in response.json["features"]]
+            assert not leaked_codes(" ".join(codes), login), (login, level)
+
+
+def test_anonymous_gets_401_everywhere(onemap_app, anonymous):
+    for url in api_urls(onemap_app, "350304100000"):
+        CASES.append(f"route anonymous {url}")
+        response = anonymous.get(url)
+        assert response.status_code == 401 and b"35030" not in response.data
+
+
+def test_bearer_tokens_carry_the_same_scope(onemap_app, anonymous):
+    sessions = onemap_app.server.extensions["onemap"].sessions
+    with sessions() as session, session.begin():
+        token = accounts.create_token(session, accounts.get_user(session, "xtw.staff"))
+    headers = {"Authorization": f"Bearer {token}"}
+    for which, code, status in [
+        ("inside", "350304100", 200),
+        ("outside", "350305101", 403),
+        ("unknown", UNKNOWN, 404),
+    ]:
+        for url in api_urls(onemap_app, code):
+            CASES.append(f"token {which} {url}")
+            response = anonymous.get(url, headers=headers)
+            assert response.status_code == status, (url, response.status_code)
+            assert not leaked_codes(response.get_data(as_text=True), "xtw.staff")
+    bad = anonymous.get("/api/v1/divisions/350304100", headers={"Authorization": "Bearer om_x"})
+    assert bad.status_code == 401
+
+
+# --- callbacks ---------------------------------------------------------------------------
+
+
+def server_callbacks(app) -> list[tuple[str, dict]]:
+    app.server.test_client().get("/login")  # Dash completes its callback map on a request
+    found = [(key, spec) for key, spec in app.callback_map.items() if spec.get("callback")]
+    assert len(found) >= 5, "the walk found too few callbacks"
+    return found
+
+
+def forged_value(prop: str, code: str):
+    """What a forger would put in an input or state to ask for `code`."""
+    return {
+        "clickData": {"points": [{"location": code}]},
+        "search": f"?unit={code}",
+        "pathname": "/",
+        "n_clicks": 1,
+    }.get(prop, code)
+
+
+def forged_inputs(deps: list[dict], code: str) -> list:
+    values = []
+    for dep in deps:
+        id_ = dep["id"]
+        if id_.startswith("{"):  # a pattern-matching ALL input: one element naming the code
+            pattern = json.loads(id_)
+            concrete = {k: (code if v == ["ALL"] else v) for k, v in pattern.items()}
+            values.append([{"id": concrete, "property": dep["property"], "value": 1}])
+        else:
+            values.append(
+                {
+                    "id": id_,
+                    "property": dep["property"],
+                    "value": forged_value(dep["property"], code),
+                }
+            )
+    return values
+
+
+def post_callback(client, key: str, spec: dict, code: str):
+    inputs = forged_inputs(spec["inputs"], code)
+    if key.startswith(".."):
+        outputs = [
+            dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+            for part in key.strip(".").split("...")
+        ]
+    else:
+        outputs = dict(zip(("id", "property"), key.rsplit(".", 1), strict=True))
+    first = spec["inputs"][0]
+    payload = {
+        "output": key,
+        "outputs": outputs,
+        "inputs": inputs,
+        "state": forged_inputs(spec.get("state", []), code),
+        "changedPropIds": [f"{first['id']}.{first['property']}"],
+    }
+    cookie = client.get_cookie("_csrf_token")
+    headers = {"X-CSRFToken": cookie.value} if cookie else {}
+    return client.post("/_dash-update-component", json=payload, headers=headers)
+
+
+@pytest.mark.parametrize("login", VIEWERS)
+def test_forged_callbacks_return_nothing_outside_the_scope(onemap_app, client_as, login):
+    client = client_as(login)
+    units = units_for(login)
+    for key, spec in server_callbacks(onemap_app):
+        for which, code in units.items():
+            CASES.append(f"callback {login} {which} {key[:40]}")
+            response = post_callback(client, key, spec, code)
+            assert response.status_code in (200, 204), (key, which, response.status_code)
+            text = response.get_data(as_text=True)
+            assert not leaked_codes(text, login), (key, which, leaked_codes(text, login))
+            if which == "outside":
+                assert code not in text
+
+
+def test_in_scope_callbacks_do_answer(client_as, onemap_app):
+    """The matrix must not pass by returning nothing at all: inside, data comes back."""
+    client = client_as("xtw.staff")
+    render = next(
+        (k, s) for k, s in server_callbacks(onemap_app) if k.startswith("..map-figure.data")
+    )
+    body = response_json(post_callback(client, *render, "350304100001"))
+    assert "350304100001" in json.dumps(body)
+    CASES.append("callback xtw.staff inside-answer render")
+
+
+def test_anonymous_callbacks_get_nothing(onemap_app, anonymous):
+    anonymous.get("/login")  # a session with a CSRF token, but nobody logged in
+    for key, spec in server_callbacks(onemap_app):
+        CASES.append(f"callback anonymous {key[:40]}")
+        response = post_callback(anonymous, key, spec, "350304100000")
+        assert response.status_code == 401 and b"35030" not in response.data
+
+
+def test_log_in_helper_really_logs_in(onemap_app):
+    client = onemap_app.server.test_client()
+    assert log_in(client, "xtw.staff").status_code == 302
+    assert client.get("/api/v1/divisions/350304100").status_code == 200
