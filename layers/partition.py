@@ -390,16 +390,28 @@ def finest_coverage(units: dict[str, BaseGeometry], grid: float = GRID) -> dict[
     inside_face, inside_unit = tree.query(points, predicate="within")
     owner[inside_face] = inside_unit
     # A face whose inner point fell just outside every unit (a rounding sliver along an
-    # edge) goes to the unit that holds most of it; faces no unit holds (an enclosed bay,
-    # a hole of the arrangement) stay out.
+    # edge, often shared half and half by two neighbours) goes to the unit that holds most
+    # of it, as long as the units together hold most of it; faces they do not hold (an
+    # enclosed bay, a hole of the arrangement) stay out.
     for k in np.flatnonzero(owner < 0):
         face = faces[k]
-        best, best_share = -1, 0.5
-        for u in tree.query(face, predicate="intersects"):
-            share = shapely.intersection(face, geoms[u]).area / max(face.area, 1e-30)
-            if share > best_share:
-                best, best_share = u, share
-        owner[k] = best
+        shares = {
+            int(u): shapely.intersection(face, geoms[u]).area / max(face.area, 1e-30)
+            for u in tree.query(face, predicate="intersects")
+        }
+        if shares and sum(shares.values()) > 0.5:
+            owner[k] = max(sorted(shares), key=shares.get)
+        elif 2 * face.area / max(face.length, 1e-30) < 5 * grid:
+            # A crack between two units' nearly identical edges (each was noded with its own
+            # parent): it belongs to the neighbour it shares the longest edge with.
+            near = tree.query(face, predicate="dwithin", distance=grid)
+            if len(near):
+                owner[k] = max(
+                    sorted(int(u) for u in near),
+                    key=lambda u: shapely.intersection(
+                        face.boundary, shapely.buffer(geoms[u].boundary, grid)
+                    ).length,
+                )
     result: dict[str, list[Polygon]] = {c: [] for c in codes_sorted}
     for face, u in zip(faces, owner, strict=True):
         if u >= 0:
