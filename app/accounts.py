@@ -284,3 +284,42 @@ def list_users(session: Session, viewer: Viewer | None = None) -> list[tuple[Use
         if viewer is None or viewer.covers_all(tuple(scopes)):
             result.append((user, scopes))
     return result
+
+
+def manageable(actor: Viewer, scopes: list[str] | tuple[str, ...]) -> bool:
+    """An admin manages accounts whose every jurisdiction lies inside the admin's own."""
+    return actor.can("admin") and bool(scopes) and actor.covers_all(tuple(scopes))
+
+
+def admin_add_user(
+    session: Session, actor: Viewer, login: str, role: str, scopes: list[str], name: str
+) -> tuple[User, str]:
+    """An admin adds an account inside their scope; returns it and its first password."""
+    full = _valid_scopes(session, scopes)
+    if not manageable(actor, full):
+        raise AccountError("the new account's jurisdiction lies outside yours")
+    password = secrets.token_urlsafe(12)
+    return add_user(session, login, role, full, name=name, password=password), password
+
+
+def admin_target(session: Session, actor: Viewer, login: str) -> User:
+    """The user `login` if the admin may manage them; AccountError otherwise."""
+    user = get_user(session, login)
+    if user is None or not manageable(actor, scopes_of(session, user)):
+        # Same answer for "no such user" and "not yours": no enumeration across scopes.
+        raise AccountError(f"no account {login!r} in your jurisdiction")
+    return user
+
+
+def admin_reset_password(session: Session, actor: Viewer, login: str) -> str:
+    user = admin_target(session, actor, login)
+    password = secrets.token_urlsafe(12)
+    set_password(session, user, password)
+    return password
+
+
+def admin_disable(session: Session, actor: Viewer, login: str) -> None:
+    user = admin_target(session, actor, login)
+    if user.id == actor.user_id:
+        raise AccountError("you cannot disable your own account")
+    disable(session, user)

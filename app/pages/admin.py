@@ -6,7 +6,7 @@ import csv
 import io
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html
 from flask import Response, jsonify
 
 from app import accounts
@@ -38,8 +38,6 @@ def layout(**_query) -> html.Div:
     viewer = current_viewer()
     if not viewer.can("admin"):
         return html.Div("无权访问管理页面。", className="notice-denied", id="notice")
-    with current().sessions() as session:
-        users = accounts.list_users(session, viewer)
     return html.Div(
         className="admin-page",
         children=[
@@ -57,25 +55,116 @@ def layout(**_query) -> html.Div:
             ),
             html.Table(id="audit-table", className="data-table"),
             html.H2("账号"),
-            html.Table(
-                [html.Tr([html.Th(h) for h in ("账号", "姓名", "角色", "辖区", "状态")])]
-                + [
-                    html.Tr(
-                        [
-                            html.Td(u.login),
-                            html.Td(u.name),
-                            html.Td(ROLE_LABELS[u.role]),
-                            html.Td(" ".join(scopes)),
-                            html.Td("正常" if u.active else "停用"),
-                        ]
-                    )
-                    for u, scopes in users
+            html.Div(
+                [
+                    dcc.Input(id="new-login", placeholder="账号（字母、数字）", debounce=False),
+                    dcc.Input(id="new-name", placeholder="姓名"),
+                    dcc.Dropdown(
+                        id="new-role",
+                        options=[{"label": v, "value": k} for k, v in ROLE_LABELS.items()],
+                        placeholder="角色",
+                    ),
+                    dcc.Input(id="new-scope", placeholder="辖区代码，如 350304100"),
+                    html.Button("新增账号", id="add-user", n_clicks=0),
                 ],
-                className="data-table",
-                id="users-table",
+                className="admin-form",
             ),
+            html.Div(id="account-message", role="status"),
+            html.Table(_users_rows(viewer), className="data-table", id="users-table"),
         ],
     )
+
+
+def _users_rows(viewer) -> list:
+    with current().sessions() as session:
+        users = accounts.list_users(session, viewer)
+    header = html.Tr([html.Th(h) for h in ("账号", "姓名", "角色", "辖区", "状态", "操作")])
+    return [header] + [
+        html.Tr(
+            [
+                html.Td(u.login),
+                html.Td(u.name),
+                html.Td(ROLE_LABELS[u.role]),
+                html.Td(" ".join(scopes)),
+                html.Td("正常" if u.active else "停用"),
+                html.Td(
+                    [
+                        html.Button(
+                            "重置密码", id={"role": "user-reset", "login": u.login}, n_clicks=0
+                        ),
+                        html.Button(
+                            "停用", id={"role": "user-disable", "login": u.login}, n_clicks=0
+                        ),
+                    ]
+                    if u.active
+                    else []
+                ),
+            ]
+        )
+        for u, scopes in users
+    ]
+
+
+ACCOUNT_ERRORS_ZH = {
+    "outside yours": "新账号的辖区不在您的辖区之内。",
+    "already exists": "该账号已存在。",
+    "no division": "辖区代码不存在。",
+    "not a division code": "辖区代码格式不正确。",
+    "unknown role": "请选择角色。",
+    "bad login": "账号只能包含字母、数字、点、下划线或连字符。",
+    "in your jurisdiction": "您的辖区内没有该账号。",
+    "your own account": "不能停用自己的账号。",
+}
+
+
+def _zh(error: Exception) -> str:
+    text = str(error)
+    return next((zh for key, zh in ACCOUNT_ERRORS_ZH.items() if key in text), "操作未完成。")
+
+
+def manage_accounts(_add, _resets, _disables, login, name, role, scope):
+    """Add, reset or disable accounts inside the admin's own jurisdiction."""
+    viewer = current_viewer()
+    if not viewer.can("admin"):
+        raise dash.exceptions.PreventUpdate
+    trigger = ctx.triggered_id
+    if not trigger or not ctx.triggered[0]["value"]:
+        raise dash.exceptions.PreventUpdate
+    try:
+        with current().sessions() as session, session.begin():
+            if trigger == "add-user":
+                _user, password = accounts.admin_add_user(
+                    session,
+                    viewer,
+                    (login or "").strip(),
+                    role or "",
+                    [(scope or "").strip()],
+                    (name or login or "").strip(),
+                )
+                detail, message = (
+                    {"op": "add", "role": role, "scope": scope},
+                    (f"已新增账号 {login}，初始密码：{password}（只显示这一次）"),
+                )
+                target = login
+            elif trigger["role"] == "user-reset":
+                password = accounts.admin_reset_password(session, viewer, trigger["login"])
+                target, detail = trigger["login"], {"op": "reset-password"}
+                message = f"账号 {target} 的新密码：{password}（只显示这一次）"
+            else:
+                accounts.admin_disable(session, viewer, trigger["login"])
+                target, detail = trigger["login"], {"op": "disable"}
+                message = f"账号 {target} 已停用。"
+            audit.record(
+                session,
+                "user.change",
+                viewer,
+                target=target,
+                detail=detail,
+                address=client_address(),
+            )
+    except (accounts.AccountError, ValueError) as error:
+        return html.P(_zh(error), className="auth-error"), dash.no_update
+    return html.P(message, className="auth-ok"), _users_rows(viewer)
 
 
 def audit_table(action):
@@ -113,4 +202,16 @@ def export_csv():
 
 def register(app: dash.Dash) -> None:
     app.callback(Output("audit-table", "children"), Input("audit-action", "value"))(audit_table)
+    app.callback(
+        Output("account-message", "children"),
+        Output("users-table", "children"),
+        Input("add-user", "n_clicks"),
+        Input({"role": "user-reset", "login": ALL}, "n_clicks"),
+        Input({"role": "user-disable", "login": ALL}, "n_clicks"),
+        State("new-login", "value"),
+        State("new-name", "value"),
+        State("new-role", "value"),
+        State("new-scope", "value"),
+        prevent_initial_call=True,
+    )(manage_accounts)
     app.server.add_url_rule("/admin/audit.csv", "audit_csv", export_csv)
