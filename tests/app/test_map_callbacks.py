@@ -101,3 +101,46 @@ def test_recolour_sends_a_patch_of_colours_only(client, onemap_app):
     assert len(z) == 5 and max(z) > 1000  # 仙游县 is ~1,800 km2
     _, full = render(client, "350300000000")
     assert len(response.data) < 0.5 * len(json.dumps(full))
+
+
+def test_a_tile_basemap_and_gcj02_tiles_shift_overlays_for_display_only():
+    from app.map_figure import build_figure
+    from app.settings import load_settings
+
+    settings = load_settings(
+        overrides={
+            "tiles_url": "http://tiles.intranet/{z}/{x}/{y}.png",
+            "tiles_attribution": "© 本地瓦片",
+            "tiles_crs": "gcj02",
+        },
+        environ={},
+        config_path=None,
+    )
+    focus = {
+        "code": "350304000000",
+        "children_level": "town",
+        "bbox": [118.97, 25.33, 119.2, 25.56],
+        "name": "荔城区",
+        "level": "county",
+        "level_label": "区县",
+        "parent_code": None,
+    }
+    children = [
+        {
+            "code": "350304100000",
+            "name": "西天尾镇",
+            "level": "town",
+            "area_km2": 63.0,
+            "geometry_source": "generated",
+        }
+    ]
+    figure = build_figure(focus, children, focus, ["county"], settings)
+    style = figure["layout"]["map"]["style"]
+    assert style["sources"]["basemap"]["tiles"] == ["http://tiles.intranet/{z}/{x}/{y}.png"]
+    assert any("本地瓦片" in a["text"] for a in figure["layout"]["annotations"])
+    assert figure["data"][0]["geojson"].endswith("parent=350304&crs=gcj02")
+    assert figure["layout"]["map"]["layers"][0]["source"].endswith("?crs=gcj02")
+    # The view is shifted like the overlays: east and south of the WGS84 centre.
+    centre = figure["layout"]["map"]["center"]
+    assert 0.003 < centre["lon"] - (118.97 + 119.2) / 2 < 0.006
+    assert -0.004 < centre["lat"] - (25.33 + 25.56) / 2 < -0.002
