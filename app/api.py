@@ -20,24 +20,19 @@ from layers.viewer import Forbidden, NotFound
 
 LOGGER = logging.getLogger(__name__)
 
-api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-
 
 def _error(status: int, message: str, message_zh: str) -> tuple[Response, int]:
     return jsonify({"error": message, "message": message_zh, "status": status}), status
 
 
-@api.errorhandler(Forbidden)
 def _forbidden(exc: Forbidden):
     return _error(403, str(exc), f"区划 {exc.code} 不在您的辖区内，无权查看。")
 
 
-@api.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     return _error(404, str(exc), f"未找到区划：{exc.code}")
 
 
-@api.after_request
 def _audit_read(response: Response) -> Response:
     viewer = current_viewer()
     if viewer.is_anonymous:
@@ -54,7 +49,6 @@ def _audit_read(response: Response) -> Response:
     return response
 
 
-@api.get("/layers/<level>.geojson")
 def layer(level: str):
     if level not in codes.LEVELS:
         return _error(404, f"unknown level {level!r}", f"未知层级：{level}")
@@ -90,7 +84,6 @@ def layer(level: str):
     return response
 
 
-@api.get("/divisions/<code>")
 def division(code: str):
     try:
         full = codes.normalize(code)
@@ -98,3 +91,20 @@ def division(code: str):
         return _error(400, f"not a division code: {code!r}", f"区划代码无效：{code}")
     with current().sessions() as session:
         return jsonify(scoped.profile(session, current_viewer(), full))
+
+
+def build_api(module_blueprints: list[Blueprint]) -> Blueprint:
+    """The /api/v1 blueprint of one app, with each module's routes under /api/v1/<id>/.
+
+    Built per app (not at import) so two apps never share a blueprint; module routes get
+    the same error mapping (403/404) and audit as the core's.
+    """
+    api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+    api.register_error_handler(Forbidden, _forbidden)
+    api.register_error_handler(NotFound, _not_found)
+    api.after_request(_audit_read)
+    api.add_url_rule("/layers/<level>.geojson", "layer", layer, methods=["GET"])
+    api.add_url_rule("/divisions/<code>", "division", division, methods=["GET"])
+    for blueprint in module_blueprints:
+        api.register_blueprint(blueprint)
+    return api

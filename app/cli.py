@@ -25,7 +25,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     app = create_app(settings)
     if settings.demo:
-        _print_demo_accounts(app.server.extensions["onemap"].sessions)
+        context = app.server.extensions["onemap"]
+        _print_demo_accounts(context.sessions, context.modules)
     LOGGER.info("app ready in %.1f s", time.perf_counter() - started)
     url = f"http://{settings.host}:{settings.port}/"
     print(f"OneMap 一张图 is serving on {url}", flush=True)
@@ -36,11 +37,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_demo_accounts(sessions) -> None:
+def _print_demo_accounts(sessions, modules) -> None:
     from app.demo import create_demo_accounts
 
     with sessions() as session, session.begin():
         created = create_demo_accounts(session)
+        if created:  # an empty database: the modules fill their demo data too
+            modules.call("seed_demo", session=session)
     if created:
         print("Demo accounts (shown once; set ONEMAP_DEMO=0 in production):")
         for login, password, role, scope, name in created:
@@ -231,7 +234,7 @@ def _cmd_boundaries_build(args: argparse.Namespace) -> int:
 
 def _cmd_boundaries_import(args: argparse.Namespace) -> int:
     from app.factory import prepare_database
-    from layers.importer import import_boundaries
+    from layers.importing import import_boundaries
 
     settings = load_settings()
     engine = prepare_database(settings)
@@ -243,6 +246,18 @@ def _cmd_boundaries_import(args: argparse.Namespace) -> int:
         code_field=args.code_field,
         dry_run=args.dry_run,
     )
+    if report.ok and not report.dry_run:
+        from layers import audit
+        from store.engine import make_session
+
+        with make_session(engine)() as session, session.begin():
+            audit.record(
+                session,
+                "data.change",
+                login="cli",
+                target=f"boundaries:{args.level}",
+                detail={"file": args.file, "imported": report.imported},
+            )
     print(report.text())
     return 0 if report.ok else 1
 

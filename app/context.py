@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
+from modules.registry import ModuleRegistry
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class AppContext:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    modules: ModuleRegistry
 
 
 def current() -> AppContext:

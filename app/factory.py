@@ -9,26 +9,31 @@ from pathlib import Path
 
 import dash
 from dash import dcc, html
-from flask import Flask
+from flask import Blueprint, Flask
 
 from app import auth
-from app.api import api
+from app.api import build_api
 from app.context import AppContext, current
 from app.settings import Settings, load_settings
 from layers import scoped
 from layers.load import load_shipped
 from layers.sources import PROJECT_ROOT
 from layers.viewer import ROLE_LABELS
+from modules.contract import CoreServices
+from modules.registry import ModuleRegistry
 from store import migrate
 from store.engine import get_engine, make_session
 
 LOGGER = logging.getLogger(__name__)
 
 
-def prepare_database(settings: Settings):
-    """Migrate the schema and, when they changed, load the shipped boundaries."""
+def prepare_database(settings: Settings, registry: ModuleRegistry | None = None):
+    """Migrate the schema (the core's and the modules'), and load the shipped boundaries
+    when they changed."""
+    registry = registry or ModuleRegistry(settings.modules_disabled)
     engine = get_engine(settings.resolved_database_url)
-    migrate.upgrade(engine)
+    locations = [path for _, path in registry.call("register_migrations")]
+    migrate.upgrade(engine, extra_locations=locations)
     if settings.load_boundaries:
         outcome = load_shipped(engine, Path(settings.boundaries_dir))
         LOGGER.info("boundaries: %s", outcome)
@@ -103,16 +108,29 @@ def _shell() -> html.Div:
     )
 
 
+def _module_blueprints(registry: ModuleRegistry, core: CoreServices) -> list[Blueprint]:
+    """One blueprint per module, under /api/v1/<module id>/, filled by register_routes."""
+    blueprints = []
+    for info in registry.info():
+        blueprint = Blueprint(f"module_{info.id}", f"modules.{info.id}", url_prefix=f"/{info.id}")
+        registry.call("register_routes", only=info.id, blueprint=blueprint, core=core)
+        blueprints.append(blueprint)
+    return blueprints
+
+
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the Dash app (and its Flask server) for these settings."""
     settings = settings or load_settings()
-    engine = prepare_database(settings)
+    registry = ModuleRegistry(settings.modules_disabled)
+    engine = prepare_database(settings, registry)
     server = Flask("onemap")
     server.json.ensure_ascii = False  # zh-CN names stay readable in API responses
-    server.extensions["onemap"] = AppContext(settings, engine, make_session(engine))
+    server.extensions["onemap"] = AppContext(settings, engine, make_session(engine), registry)
     server.secret_key = secret_key(settings)
     auth.install(server)
-    server.register_blueprint(api)
+    core = CoreServices(viewer=auth.current_viewer, sessions=lambda: current().sessions())
+    server.register_blueprint(build_api(_module_blueprints(registry, core)))
+    registry.call("register_signals", bus=registry.bus)
 
     app = dash.Dash(
         "onemap",
@@ -141,6 +159,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         layout=admin_page.layout,
         permission="admin",
     )
+    registry.call("register_callbacks", app=app, core=core)
+    for failure in registry.failures:
+        LOGGER.error("module %s: %s failed: %s", failure.module, failure.stage, failure.error)
     app.layout = _shell
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
     return app

@@ -76,17 +76,23 @@ SHADES = {"zone": "分区", "area": "面积"}
 SEQUENTIAL = [[0.0, "#fff5eb"], [0.5, "#fd8d3c"], [1.0, "#7f2704"]]
 
 
-def shading(children: list[dict], shade: str) -> dict:
-    """The colour properties of the children trace: the only part a recolour has to send."""
+def shading(children: list[dict], shade: str, values: dict | None = None, title: str = "") -> dict:
+    """The colour properties of the children trace: the only part a recolour has to send.
+
+    `values` (code -> number) come from a module's measure when `shade` names one.
+    """
     if shade == "area" and children:
-        values = [c["area_km2"] for c in children]
+        values, title = {c["code"]: c["area_km2"] for c in children}, "面积 km²"
+    if values is not None and children:
+        z = [values.get(c["code"]) for c in children]
+        present = [v for v in z if v is not None] or [0]
         return {
-            "z": values,
-            "zmin": min(values),
-            "zmax": max(values),
+            "z": z,
+            "zmin": min(present),
+            "zmax": max(present),
             "colorscale": SEQUENTIAL,
             "showscale": True,
-            "colorbar": {"title": {"text": "面积 km²"}, "thickness": 12, "len": 0.5},
+            "colorbar": {"title": {"text": title}, "thickness": 12, "len": 0.5},
         }
     return {
         "z": [i % len(PALETTE) for i in range(len(children))],
@@ -105,8 +111,12 @@ def build_figure(
     outlines: list[str],
     settings,
     shade: str = "zone",
+    measure: tuple[dict, str] | None = None,
 ) -> dict:
-    """A plotly figure (as a dict) for the focus unit, its children and the selection."""
+    """A plotly figure (as a dict) for the focus unit, its children and the selection.
+
+    `measure` is (values by code, title) when the units are shaded by a module's measure.
+    """
     crs = settings.tiles_crs
     traces: list[dict] = []
     # One trace per level among the children (a virtual root may hold units of two levels).
@@ -121,7 +131,7 @@ def build_figure(
                 "geojson": layer_url(level, focus["code"] or None, crs),
                 "featureidkey": "properties.code",
                 "locations": [c["code"] for c in group],
-                **shading(group, shade),
+                **shading(group, shade, *(measure or ())),
                 "marker": {"opacity": 0.6, "line": {"width": 1, "color": "#ffffff"}},
                 "customdata": [
                     [

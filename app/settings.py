@@ -44,6 +44,12 @@ def _port(text: str) -> int:
     return port
 
 
+def _names(text: str) -> frozenset[str]:
+    if isinstance(text, frozenset | set | list | tuple):
+        return frozenset(text)
+    return frozenset(part.strip() for part in str(text).split(",") if part.strip())
+
+
 def _tiles_crs(text: str) -> str:
     value = str(text).strip().lower()
     if value not in ("wgs84", "gcj02"):
@@ -88,6 +94,12 @@ SETTINGS: tuple[Setting, ...] = (
         "key that signs session cookies; empty = generated once and kept in var_dir/secret_key",
     ),
     Setting("cookie_secure", False, "send cookies over HTTPS only (set true behind TLS)", _bool),
+    Setting(
+        "modules_disabled",
+        "",
+        "comma-separated ids of modules not to load (e.g. typhoon)",
+        _names,
+    ),
     Setting(
         "demo",
         True,

@@ -64,7 +64,7 @@ def _real_polygon(code: str, sources: Path) -> BaseGeometry:
     return shapely.make_valid(shapely.set_precision(geom, GRID))
 
 
-def _normalised(geom: BaseGeometry) -> BaseGeometry:
+def normalised(geom: BaseGeometry) -> BaseGeometry:
     """Polygon or MultiPolygon, parts largest first, canonical ring order: stable bytes."""
     parts = [p for p in shapely.get_parts(geom) if isinstance(p, Polygon) and not p.is_empty]
     parts = sorted((shapely.normalize(p) for p in parts), key=lambda p: (-p.area, p.bounds))
@@ -161,7 +161,7 @@ def _round_coords(value):
 
 
 def feature_json(feature: Feature) -> dict:
-    geom = _normalised(feature.geometry)
+    geom = normalised(feature.geometry)
     lon, lat = label_point(geom)
     mapping = shapely.geometry.mapping(geom)
     return {

@@ -83,9 +83,8 @@ def load_shipped(engine: Engine, directory: Path) -> LoadOutcome:
                 return "kept-imported"
 
             counts = _replace_divisions(session, contents)
-            version = boundaries_version(session) + 1
             _set_meta(session, BOUNDARIES_FINGERPRINT, digest)
-            _set_meta(session, BOUNDARIES_VERSION, str(version))
+            version = bump_boundaries_version(session)
 
     LOGGER.info(
         "loaded shipped boundaries from %s (version %d): %s",
@@ -100,6 +99,18 @@ def boundaries_version(session: Session) -> int:
     """A counter bumped by every change of the stored boundaries (0 before the first load)."""
     value = _get_meta(session, BOUNDARIES_VERSION)
     return int(value) if value is not None else 0
+
+
+def bump_boundaries_version(session: Session) -> int:
+    """Lock the version row and increment it, in the caller's transaction; returns the new value.
+
+    Every writer of the divisions calls this: the lock serialises them, and the new version
+    invalidates the served GeoJSON caches.
+    """
+    _lock_boundaries(session)
+    version = boundaries_version(session) + 1
+    _set_meta(session, BOUNDARIES_VERSION, str(version))
+    return version
 
 
 def _read_files(directory: Path) -> dict[str, bytes]:

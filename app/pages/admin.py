@@ -71,8 +71,31 @@ def layout(**_query) -> html.Div:
             ),
             html.Div(id="account-message", role="status"),
             html.Table(_users_rows(viewer), className="data-table", id="users-table"),
+            html.H2("模块"),
+            html.Table(_module_rows(), className="data-table", id="modules-table"),
         ],
     )
+
+
+def _module_rows() -> list:
+    """Loaded modules, disabled ones, and every failure with the module's name."""
+    registry = current().modules
+    rows = [html.Tr([html.Th(h) for h in ("模块", "名称", "状态")])]
+    for info in registry.info():
+        rows.append(html.Tr([html.Td(info.id), html.Td(info.title), html.Td("正常")]))
+    for name in sorted(registry.disabled):
+        rows.append(html.Tr([html.Td(name), html.Td("—"), html.Td("已停用（设置）")]))
+    for failure in registry.failures:
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(failure.module),
+                    html.Td(failure.stage),
+                    html.Td(f"出错：{failure.error}", className="module-error"),
+                ]
+            )
+        )
+    return rows
 
 
 def _users_rows(viewer) -> list:

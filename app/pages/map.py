@@ -6,6 +6,9 @@ divisions through layers.scoped: codes in the stores or in a forged request are 
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html
 
@@ -14,9 +17,64 @@ from app.context import current
 from app.map_figure import SHADES, build_figure, shading
 from layers import codes, scoped
 from layers.viewer import Forbidden, NotFound, Viewer
+from modules.contract import LayerSpec, MeasureSpec, PanelSpec
+
+LOGGER = logging.getLogger(__name__)
 
 ROOT = ""  # the focus value of a viewer's virtual root (several jurisdictions)
 DEFAULT_OUTLINES = ["city", "county"]
+MEASURE_PREFIX = "measure:"
+# Module traces carry values; polygons only ever travel by URL.
+MODULE_TRACE_TYPES = frozenset({"scattermap", "densitymap", "choroplethmap"})
+
+
+def _measures(viewer: Viewer) -> list[MeasureSpec]:
+    return current().modules.collect("register_measures", MeasureSpec, viewer=viewer)
+
+
+def _module_panels(viewer: Viewer) -> list:
+    with current().sessions() as session:
+        panels = current().modules.collect(
+            "register_panels", PanelSpec, viewer=viewer, session=session
+        )
+    return [
+        html.Section(
+            [html.H3(panel.title), panel.component],
+            id=f"panel-{panel.id}",
+            className="module-panel",
+        )
+        for panel in panels
+    ]
+
+
+def _module_traces(session, viewer: Viewer) -> list[dict]:
+    traces = []
+    layers = current().modules.collect(
+        "register_layers", LayerSpec, viewer=viewer, moment=datetime.now(UTC), session=session
+    )
+    for layer in layers:
+        for trace in layer.traces:
+            inline_geometry = isinstance(trace.get("geojson"), dict)
+            if trace.get("type") not in MODULE_TRACE_TYPES or inline_geometry:
+                LOGGER.error("layer %s: refused a %s trace", layer.id, trace.get("type"))
+                continue
+            traces.append({**trace, "meta": {"layer": layer.id}})
+    return traces
+
+
+def _measure_shading(session, viewer: Viewer, shade: str, children: list[dict]):
+    """(values by code, title) for a module's measure, or None for the core's shades."""
+    if not shade or not shade.startswith(MEASURE_PREFIX):
+        return None
+    wanted = shade[len(MEASURE_PREFIX) :]
+    for measure in _measures(viewer):
+        if measure.id == wanted:
+            codes_shown = [c["code"] for c in children if viewer.covers(c["code"])]
+            values = measure.values(session, viewer, codes_shown)
+            return {c: v for c, v in values.items() if c in codes_shown}, (
+                f"{measure.title}（{measure.unit}）"
+            )
+    return None
 
 
 def _start(viewer: Viewer, unit: str | None) -> tuple[str, bool]:
@@ -97,6 +155,10 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
                                 id="map-shade",
                                 options=[
                                     {"label": label, "value": key} for key, label in SHADES.items()
+                                ]
+                                + [
+                                    {"label": m.title, "value": MEASURE_PREFIX + m.id}
+                                    for m in _measures(viewer)
                                 ],
                                 value="zone",
                                 clearable=False,
@@ -106,6 +168,7 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
                         className="shade-picker",
                     ),
                     html.Div(id="unit-children", className="unit-children"),
+                    *_module_panels(viewer),
                 ],
             ),
         ],
@@ -236,8 +299,13 @@ def render(focus_code, selected_code, outlines, shade):
                 selected = scoped.profile(session, viewer, selected_code)
             except (Forbidden, NotFound):
                 selected = focus
+        measure = _measure_shading(session, viewer, shade, children)
+        module_traces = _module_traces(session, viewer)
     allowed = [level for level in (outlines or []) if level in _levels_for(viewer)]
-    figure = build_figure(focus, children, selected, allowed, app_context.settings, shade or "zone")
+    figure = build_figure(
+        focus, children, selected, allowed, app_context.settings, shade or "zone", measure
+    )
+    figure["data"].extend(module_traces)
     return (
         figure,
         _breadcrumb(viewer, selected),
@@ -251,11 +319,12 @@ def recolour(shade, focus_code):
     viewer = current_viewer()
     with current().sessions() as session:
         _, children = _focus_and_children(session, viewer, focus_code)
-    if not children:
-        raise dash.exceptions.PreventUpdate
-    first_level = [c for c in children if c["level"] == children[0]["level"]]
+        if not children:
+            raise dash.exceptions.PreventUpdate
+        first_level = [c for c in children if c["level"] == children[0]["level"]]
+        measure = _measure_shading(session, viewer, shade, first_level)
     patch = Patch()
-    for key, value in shading(first_level, shade).items():
+    for key, value in shading(first_level, shade, *(measure or ())).items():
         patch["data"][0][key] = value
     return patch
 

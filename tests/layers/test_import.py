@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 
 from app import cli
 from layers.crs import geometry_from_wgs84
-from layers.importer import ImportReport, import_boundaries
+from layers.importing import ImportReport, import_boundaries
 from layers.load import boundaries_version, load_shipped
 from layers.sources import BOUNDARIES_DIR
 from store.engine import get_engine, make_session

@@ -1,0 +1,206 @@
+"""The module contract: a toy module installed in the test run appears on the map, in the
+panel list, in the API and the schema with no line of core changed; broken modules are
+reported by name and the app keeps working. Each hook is named in a test below."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect as sa_inspect
+
+from app.factory import create_app
+from app.settings import load_settings
+from modules import contract
+from modules.contract import Signal
+from store.models import Base
+from tests.accounts_fixture import create_users, log_in
+from tests.dash_client import call_callback, duplicate_output_key, response_json
+
+SITE = Path(__file__).resolve().parent.parent / "plugins" / "site"
+TOY_MODULES = ("onemap_toy", "onemap_broken", "onemap_misspelt")
+
+
+@pytest.fixture
+def installed(monkeypatch):
+    """Put the toy site-packages on sys.path, as `pip install` would; undo afterwards."""
+    monkeypatch.syspath_prepend(str(SITE))
+    importlib.invalidate_caches()
+    yield
+    for name in TOY_MODULES:
+        sys.modules.pop(name, None)
+    if "toy_things" in Base.metadata.tables:  # register_tables added it to the shared metadata
+        Base.metadata.remove(Base.metadata.tables["toy_things"])
+    importlib.invalidate_caches()
+
+
+def make_app(tmp_path, **overrides):
+    settings = load_settings(
+        overrides={
+            "database_url": f"sqlite:///{tmp_path / 'm.sqlite'}",
+            "secret_key": "k",
+            "demo": False,
+            **overrides,
+        },
+        environ={},
+        config_path=None,
+    )
+    app = create_app(settings)
+    create_users(app)
+    return app
+
+
+def client_for(app, login="xtw.staff"):
+    client = app.server.test_client()
+    assert log_in(client, login).status_code == 302
+    return client
+
+
+def render(client, focus="350304100000", shade="zone"):
+    response = call_callback(
+        client,
+        [
+            ("map-figure", "data"),
+            ("breadcrumb", "children"),
+            ("unit-profile", "children"),
+            ("unit-children", "children"),
+        ],
+        inputs=[
+            ("map-focus", "data", focus),
+            ("map-selected", "data", focus),
+            ("layer-toggles", "value", ["village"]),
+        ],
+        state=[("map-shade", "value", shade)],
+    )
+    return response_json(response)["response"]["map-figure"]["data"]
+
+
+def page(client, search=""):
+    response = call_callback(
+        client,
+        [("_pages_content", "children"), ("_pages_store", "data")],
+        inputs=[("_pages_location", "pathname", "/"), ("_pages_location", "search", search)],
+    )
+    return json.dumps(response_json(response), ensure_ascii=False)
+
+
+def test_module_info_register_layers_and_register_panels_put_the_toy_on_the_map(
+    installed, tmp_path
+):
+    app = make_app(tmp_path)
+    registry = app.server.extensions["onemap"].modules
+    assert {"flood", "toy"} <= {m.id for m in registry.info()}  # module_info
+    client = client_for(app)
+    traces = [t for t in render(client)["data"] if t.get("name") == "玩具标记"]
+    assert len(traces) == 1 and traces[0]["meta"] == {"layer": "toy-markers"}
+    # register_layers got the viewer: 西天尾镇 staff see their marker and not 秀屿区's.
+    assert traces[0]["text"] == ["玩具标记 350304100001"]
+    assert "玩具面板" in page(client) and "玩具模块在此" in page(client)  # register_panels
+
+
+def test_register_measures_shades_units_by_a_module_value(installed, tmp_path):
+    app = make_app(tmp_path)
+    client = client_for(app)
+    assert "玩具值" in page(client)  # offered in the 着色 dropdown
+    figure = render(client, shade="measure:toy")
+    z = figure["data"][0]["z"]
+    assert len(z) == 17 and all(isinstance(v, int) for v in z)
+    assert figure["data"][0]["colorbar"]["title"]["text"] == "玩具值（个）"
+    patch = call_callback(
+        client,
+        [("map-figure", "data")],
+        inputs=[("map-shade", "value", "measure:toy")],
+        state=[("map-focus", "data", "350304100000")],
+        output_key=duplicate_output_key(app, "map-figure.data"),
+    )
+    assert "operations" in json.dumps(response_json(patch))
+
+
+def test_register_routes_serve_under_the_module_with_the_core_scope(installed, tmp_path):
+    app = make_app(tmp_path)
+    client = client_for(app)
+    assert client.get("/api/v1/toy/hello/350304100").json == {"hello": "西天尾镇"}
+    assert client.get("/api/v1/toy/hello/350305101").status_code == 403
+    assert client.get("/api/v1/toy/hello/350304199").status_code == 404
+    assert app.server.test_client().get("/api/v1/toy/hello/350304100").status_code == 401
+
+
+def test_register_callbacks_register_signals_and_seed_demo(
+    installed, tmp_path, monkeypatch, capsys
+):
+    app = make_app(tmp_path)
+    assert "toy-echo.children" in app.callback_map  # register_callbacks
+    toy = sys.modules["onemap_toy"]
+    registry = app.server.extensions["onemap"].modules
+    assert registry.bus.publish(Signal("toy.ping", "test", {"n": 1})) == 1  # register_signals
+    assert toy.RECEIVED[-1].payload == {"n": 1}
+    # seed_demo runs with `onemap run` on an empty database.
+    import app.cli as cli
+
+    monkeypatch.setattr("waitress.serve", lambda *a, **k: None)
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    monkeypatch.setenv("ONEMAP_SECRET_KEY", "k")
+    assert cli.main(["run"]) == 0
+    assert any(s.name == "toy.seeded" for s in toy.RECEIVED)
+
+
+def test_register_tables_and_register_migrations_add_the_module_schema(installed, tmp_path):
+    app = make_app(tmp_path)
+    engine = app.server.extensions["onemap"].engine
+    assert "toy_things" in sa_inspect(engine).get_table_names()
+    assert "toy_things" in Base.metadata.tables
+    from store.migrate import check, current_revision
+
+    registry = app.server.extensions["onemap"].modules
+    locations = [path for _, path in registry.call("register_migrations")]
+    check(engine, locations)  # the toy's model and its migration agree, as the core's do
+    assert "toy_0001" in current_revision(engine).split()
+
+
+def test_broken_modules_are_reported_by_name_and_the_rest_works(installed, tmp_path, monkeypatch):
+    unloadable = SITE / "onemap_unloadable-0.1.dist-info"
+    assert unloadable.exists()
+    app = make_app(tmp_path)
+    failures = {(f.module, f.stage) for f in app.server.extensions["onemap"].modules.failures}
+    assert ("unloadable", "load") in failures and ("misspelt", "load") in failures
+    client = client_for(app, "city.admin")
+    figure = render(client, focus="350300000000")
+    assert any(t.get("name") == "玩具标记" for t in figure["data"])  # the others still draw
+    failures = {(f.module, f.stage) for f in app.server.extensions["onemap"].modules.failures}
+    assert ("broken", "register_layers") in failures
+    admin = call_callback(
+        client,
+        [("_pages_content", "children"), ("_pages_store", "data")],
+        inputs=[("_pages_location", "pathname", "/admin"), ("_pages_location", "search", "")],
+    )
+    text = json.dumps(response_json(admin), ensure_ascii=False)
+    assert "broken" in text and "misspelt" in text and "unloadable" in text and "出错" in text
+
+
+def test_modules_can_be_disabled_in_settings(installed, tmp_path):
+    app = make_app(tmp_path, modules_disabled="toy,broken")
+    registry = app.server.extensions["onemap"].modules
+    assert "toy" not in registry.names and "broken" not in registry.names
+    assert "flood" in registry.names
+
+
+def test_every_hook_has_a_test_and_documentation():
+    hooks = [
+        name
+        for name, fn in inspect.getmembers(contract, inspect.isfunction)
+        if hasattr(fn, "onemap_spec")
+    ]
+    assert len(hooks) >= 10
+    tests = Path(__file__).read_text(encoding="utf-8")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "modules.md").read_text("utf-8")
+    for hook in hooks:
+        assert (
+            f"def test_{hook}" in tests
+            or f"_{hook}_" in tests
+            or f" {hook}" in tests.split("def test_every_hook")[0]
+        ), f"hook {hook} has no test"
+        assert f"`{hook}`" in docs, f"hook {hook} is not documented in docs/modules.md"

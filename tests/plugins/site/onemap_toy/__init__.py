@@ -1,0 +1,96 @@
+"""A toy module: everything through the module contract, nothing from the core changed."""
+
+from flask import jsonify
+
+from layers import scoped
+from modules.contract import LayerSpec, MeasureSpec, ModuleInfo, PanelSpec, Signal, hookimpl
+
+# A marker in 西天尾镇's first village, and one in 秀屿区: each viewer sees only their own.
+MARKERS = {"350304100001": (119.0186, 25.5173), "350305101001": (119.16, 25.27)}
+RECEIVED: list[Signal] = []
+
+
+@hookimpl
+def module_info():
+    return ModuleInfo("toy", "玩具模块", "a module for the contract tests")
+
+
+@hookimpl
+def register_layers(viewer, moment):
+    shown = {code: xy for code, xy in MARKERS.items() if viewer.covers(code)}
+    return [
+        LayerSpec(
+            id="toy-markers",
+            title="玩具标记",
+            traces=(
+                {
+                    "type": "scattermap",
+                    "lon": [xy[0] for xy in shown.values()],
+                    "lat": [xy[1] for xy in shown.values()],
+                    "text": [f"玩具标记 {code}" for code in shown],
+                    "name": "玩具标记",
+                    "mode": "markers",
+                },
+            ),
+        )
+    ]
+
+
+@hookimpl
+def register_panels(viewer):
+    from dash import html
+
+    return [PanelSpec(id="toy-panel", title="玩具面板", component=html.P("玩具模块在此"))]
+
+
+@hookimpl
+def register_measures(viewer):
+    return [
+        MeasureSpec(
+            id="toy",
+            title="玩具值",
+            unit="个",
+            values=lambda session, viewer, codes: {c: len(c) + i for i, c in enumerate(codes)},
+        )
+    ]
+
+
+@hookimpl
+def register_routes(blueprint, core):
+    @blueprint.get("/hello/<code>")
+    def hello(code):
+        with core.sessions() as session:
+            profile = scoped.profile(session, core.viewer(), code)
+        return jsonify({"hello": profile["name"]})
+
+
+@hookimpl
+def register_signals(bus):
+    bus.subscribe("toy.ping", RECEIVED.append, module="toy")
+
+
+@hookimpl
+def seed_demo(session):
+    RECEIVED.append(Signal("toy.seeded", "toy"))
+
+
+@hookimpl
+def register_callbacks(app, core):
+    from dash import Input, Output
+
+    app.callback(Output("toy-echo", "children"), Input("toy-input", "value"))(lambda v: v)
+
+
+@hookimpl
+def register_tables(metadata):
+    from sqlalchemy import Column, Integer, Table
+
+    if "toy_things" not in metadata.tables:
+        Table("toy_things", metadata, Column("id", Integer, primary_key=True))
+
+
+@hookimpl
+def register_migrations():
+    from pathlib import Path
+
+    return str(Path(__file__).parent / "migrations")
