@@ -66,21 +66,20 @@ def _user_or_fail(session, login: str):
     return user
 
 
-def _read_password(args: argparse.Namespace) -> str | None:
+def _password(args: argparse.Namespace) -> tuple[str, bool]:
+    """(password, generated): from stdin with --password-stdin, else a random one to print."""
+    import secrets
+
     if getattr(args, "password_stdin", False):
-        return sys.stdin.readline().rstrip("\n")
-    return None
+        return sys.stdin.readline().rstrip("\n"), False
+    return secrets.token_urlsafe(12), True
 
 
 def _cmd_users_add(args: argparse.Namespace) -> int:
-    import secrets
-
     from app import accounts
     from layers import audit
 
-    password = _read_password(args)
-    generated = password is None
-    password = password if password is not None else secrets.token_urlsafe(12)
+    password, generated = _password(args)
     with _sessions()() as session, session.begin():
         accounts.add_user(session, args.login, args.role, args.jurisdiction, args.name, password)
         audit.record(
@@ -120,14 +119,10 @@ def _cmd_users_disable(args: argparse.Namespace) -> int:
 
 
 def _cmd_users_set_password(args: argparse.Namespace) -> int:
-    import secrets
-
     from app import accounts
     from layers import audit
 
-    password = _read_password(args)
-    generated = password is None
-    password = password if password is not None else secrets.token_urlsafe(12)
+    password, generated = _password(args)
     with _sessions()() as session, session.begin():
         accounts.set_password(session, _user_or_fail(session, args.login), password)
         audit.record(

@@ -152,11 +152,12 @@ def _nest_exactly(by_level: dict[str, list[Feature]]) -> None:
             feature.geometry = shapely.union_all(members[feature.code], grid_size=GRID)
 
 
-def _round_coords(value):
+def round_coords(value, decimals: int = DECIMALS):
+    """Round every float in nested GeoJSON coordinate lists."""
     if isinstance(value, float):
-        return round(value, DECIMALS)
+        return round(value, decimals)
     if isinstance(value, list | tuple):
-        return [_round_coords(v) for v in value]
+        return [round_coords(v, decimals) for v in value]
     return value
 
 
@@ -176,7 +177,7 @@ def feature_json(feature: Feature) -> dict:
             "label_lon": lon,
             "label_lat": lat,
         },
-        "geometry": {"type": mapping["type"], "coordinates": _round_coords(mapping["coordinates"])},
+        "geometry": {"type": mapping["type"], "coordinates": round_coords(mapping["coordinates"])},
     }
 
 

@@ -20,6 +20,7 @@ import shapely
 from sqlalchemy.orm import Session
 
 from layers import codes, repository
+from layers.build import round_coords
 from layers.crs import geometry_from_wgs84
 from layers.load import boundaries_version
 from layers.partition import finest_coverage
@@ -46,15 +47,7 @@ _lock = threading.Lock()
 
 def _rounded(geom: shapely.Geometry) -> dict:
     mapping = shapely.geometry.mapping(geom)
-
-    def walk(value):
-        if isinstance(value, float):
-            return round(value, DECIMALS)
-        if isinstance(value, list | tuple):
-            return [walk(v) for v in value]
-        return value
-
-    return {"type": mapping["type"], "coordinates": walk(mapping["coordinates"])}
+    return {"type": mapping["type"], "coordinates": round_coords(mapping["coordinates"], DECIMALS)}
 
 
 def _simplified_level(session: Session, level: str, version: int, crs: str) -> dict[str, dict]:
