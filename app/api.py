@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from app.auth import client_address, current_viewer
 from app.context import current
 from layers import audit, codes, scoped
-from layers.display import DISPLAY_CRS, layer_etag
+from layers.display import DETAILS, DISPLAY_CRS, layer_etag
 from layers.load import boundaries_version
 from layers.viewer import Forbidden, NotFound
 
@@ -56,6 +56,13 @@ def layer(level: str):
     crs = request.args.get("crs", "wgs84").lower()
     if crs not in DISPLAY_CRS:
         return _error(400, f"unknown crs {crs!r}", f"不支持的坐标系：{crs}")
+    detail = request.args.get("detail", "full")
+    if detail not in DETAILS:
+        return _error(400, f"unknown detail {detail!r}", f"不支持的精度：{detail}")
+    shape = request.args.get("as", "polygons")
+    if shape not in ("polygons", "lines"):
+        return _error(400, f"unknown shape {shape!r}", f"不支持的形式：{shape}")
+    lines = shape == "lines"
     if parent is not None:
         try:
             parent = codes.normalize(parent)
@@ -65,11 +72,11 @@ def layer(level: str):
     with current().sessions() as session:
         if parent is not None:
             scoped.profile(session, viewer, parent)  # 403 / 404 before anything else
-        etag = layer_etag(boundaries_version(session), level, parent, crs, viewer.scopes)
+        etag = layer_etag(boundaries_version(session), level, parent, crs, viewer.scopes, detail)
         if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:
-            body = scoped.layer(session, viewer, level, parent, crs)
+            body = scoped.layer(session, viewer, level, parent, crs, detail, lines)
             gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
             response = Response(
                 body.gzipped if gzip_ok else body.raw, mimetype="application/geo+json"

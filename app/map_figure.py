@@ -26,12 +26,22 @@ OUTLINE_STYLE = {
 MAP_WIDTH_PX, MAP_HEIGHT_PX = 900, 800
 
 
-def layer_url(level: str, parent: str | None = None, crs: str = "wgs84") -> str:
+def layer_url(
+    level: str,
+    parent: str | None = None,
+    crs: str = "wgs84",
+    detail: str = "full",
+    lines: bool = False,
+) -> str:
     params = {}
     if parent:
         params["parent"] = codes.prefix(parent)
     if crs != "wgs84":
         params["crs"] = crs
+    if detail != "full":
+        params["detail"] = detail
+    if lines:
+        params["as"] = "lines"
     query = f"?{urlencode(params)}" if params else ""
     return f"/api/v1/layers/{level}.geojson{query}"
 
@@ -104,6 +114,14 @@ def shading(children: list[dict], shade: str, values: dict | None = None, title:
     }
 
 
+def _child_line(level: str, outlines: list[str]) -> dict:
+    """White edges between filled units, or the level's outline style when it is switched on
+    (the fill trace draws that outline itself: no second download of the same features)."""
+    if level in outlines:
+        return {"width": OUTLINE_STYLE[level]["width"], "color": OUTLINE_STYLE[level]["color"]}
+    return {"width": 1, "color": "#ffffff"}
+
+
 def build_figure(
     focus: dict,
     children: list[dict],
@@ -132,7 +150,7 @@ def build_figure(
                 "featureidkey": "properties.code",
                 "locations": [c["code"] for c in group],
                 **shading(group, shade, *(measure or ())),
-                "marker": {"opacity": 0.6, "line": {"width": 1, "color": "#ffffff"}},
+                "marker": {"opacity": 0.6, "line": _child_line(level, outlines)},
                 "customdata": [
                     [
                         c["name"],
@@ -166,17 +184,27 @@ def build_figure(
                 ),
             }
         )
+    # Levels two or more below the view come at overview detail; the children's own level
+    # is outlined by their fill trace.
+    child_levels = set(by_level)
+    focus_depth = codes.LEVELS.index(focus["level"]) if focus["level"] in codes.LEVELS else -1
     layers = [
         {
             "sourcetype": "geojson",
-            "source": layer_url(level, None, crs),
+            "source": layer_url(
+                level,
+                None,
+                crs,
+                "overview" if codes.LEVELS.index(level) - focus_depth >= 2 else "full",
+                lines=True,
+            ),
             "type": "line",
             "color": OUTLINE_STYLE[level]["color"],
             "line": {"width": OUTLINE_STYLE[level]["width"]},
             "name": f"outline-{level}",
         }
         for level in codes.LEVELS
-        if level in outlines
+        if level in outlines and level not in child_levels
     ]
     centre, zoom = fit_view(focus["bbox"], crs)
     annotations = []

@@ -98,8 +98,16 @@ def home_children(session: Session, viewer: Viewer) -> list[dict]:
     ]
 
 
-def layer(session: Session, viewer: Viewer, level: str, parent: str | None, crs: str) -> LayerBody:
+def layer(
+    session: Session,
+    viewer: Viewer,
+    level: str,
+    parent: str | None,
+    crs: str,
+    detail: str = "full",
+    lines: bool = False,
+) -> LayerBody:
     """A served GeoJSON layer holding only units inside the scope (and `parent`, if given)."""
     if parent is not None:
         parent = _check(session, viewer, parent)
-    return layer_body(session, level, parent, crs, within=viewer.scopes)
+    return layer_body(session, level, parent, crs, within=viewer.scopes, detail=detail, lines=lines)

@@ -123,3 +123,33 @@ def test_unknown_and_malformed_codes(client):
     assert "350304199000" in missing.json["message"]
     bad = client.get("/api/v1/divisions/abc")
     assert bad.status_code == 400
+
+
+def test_overview_detail_is_lighter_and_still_a_clean_coverage(client):
+    full = client.get("/api/v1/layers/village.geojson", headers={"Accept-Encoding": "gzip"})
+    overview = client.get(
+        "/api/v1/layers/village.geojson?detail=overview", headers={"Accept-Encoding": "gzip"}
+    )
+    assert len(overview.data) < 0.9 * len(full.data)
+    assert overview.headers["ETag"] != full.headers["ETag"]
+    geoms = np.array(
+        [shape(f["geometry"]) for f in json.loads(gzip.decompress(overview.data))["features"]],
+        dtype=object,
+    )
+    assert len(geoms) == 979 and shapely.coverage_is_valid(geoms)
+    assert client.get("/api/v1/layers/village.geojson?detail=max").status_code == 400
+
+
+def test_outline_lines_carry_each_shared_edge_once(client):
+    polygons = json.loads(client.get("/api/v1/layers/village.geojson").data)
+    lines = json.loads(client.get("/api/v1/layers/village.geojson?as=lines").data)
+    assert len(lines["features"]) == 1
+    edges = shape(lines["features"][0]["geometry"])
+    assert edges.geom_type in ("MultiLineString", "LineString")
+    rings = shapely.union_all([shape(f["geometry"]).boundary for f in polygons["features"]])
+    # The same edges, drawn once: every polygon edge is covered and nothing else is added.
+    assert shapely.hausdorff_distance(edges, rings) < 1e-6
+    # No per-unit properties and no edge twice: much lighter than the polygons.
+    assert len(json.dumps(lines)) < 0.6 * len(json.dumps(polygons))
+    staff = client.get("/api/v1/layers/village.geojson?as=lines&parent=350305")
+    assert staff.status_code == 200

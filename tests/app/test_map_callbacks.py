@@ -50,7 +50,10 @@ def test_render_sends_values_and_urls_never_geometry(client):
     assert "coordinates" not in response.get_data(as_text=True)
     assert len(response.data) < 15_000  # a few KB of values, whatever the polygons weigh
     outlines = [layer["source"] for layer in figure["layout"]["map"]["layers"]]
-    assert outlines == ["/api/v1/layers/city.geojson", "/api/v1/layers/county.geojson"]
+    assert outlines == [
+        "/api/v1/layers/city.geojson?as=lines",
+        "/api/v1/layers/county.geojson?as=lines",
+    ]
     assert figure["layout"]["map"]["style"] == "white-bg"  # no external tiles by default
 
 
@@ -139,8 +142,20 @@ def test_a_tile_basemap_and_gcj02_tiles_shift_overlays_for_display_only():
     assert style["sources"]["basemap"]["tiles"] == ["http://tiles.intranet/{z}/{x}/{y}.png"]
     assert any("本地瓦片" in a["text"] for a in figure["layout"]["annotations"])
     assert figure["data"][0]["geojson"].endswith("parent=350304&crs=gcj02")
-    assert figure["layout"]["map"]["layers"][0]["source"].endswith("?crs=gcj02")
+    assert figure["layout"]["map"]["layers"][0]["source"].endswith("?crs=gcj02&as=lines")
     # The view is shifted like the overlays: east and south of the WGS84 centre.
     centre = figure["layout"]["map"]["center"]
     assert 0.003 < centre["lon"] - (118.97 + 119.2) / 2 < 0.006
     assert -0.004 < centre["lat"] - (25.33 + 25.56) / 2 < -0.002
+
+
+def test_outlines_are_not_downloaded_twice_and_deep_levels_come_lighter(client):
+    _, body = render(client, "350300000000", outlines=("city", "county", "town", "village"))
+    figure = body["map-figure"]["data"]
+    sources = [layer["source"] for layer in figure["layout"]["map"]["layers"]]
+    # Counties are the filled children: their outline is the fill trace's own edge.
+    assert not any("county.geojson" in s for s in sources)
+    assert figure["data"][0]["marker"]["line"]["color"] != "#ffffff"
+    assert "/api/v1/layers/town.geojson?detail=overview&as=lines" in sources
+    assert "/api/v1/layers/village.geojson?detail=overview&as=lines" in sources
+    assert "/api/v1/layers/city.geojson?as=lines" in sources
