@@ -60,7 +60,7 @@ def leaked_codes(text: str, login: str) -> set[str]:
 
 
 def api_urls(app, code: str) -> list[str]:
-    """Every GET route under /api/v1, filled in for one unit."""
+    """Every GET route under /api/v1 that names a unit, filled in for one unit."""
     urls = []
     for rule in app.server.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or "GET" not in rule.methods:
@@ -70,10 +70,21 @@ def api_urls(app, code: str) -> list[str]:
                 urls.append(rule.rule.replace("<level>", level) + f"?parent={code}")
         elif "<code>" in rule.rule:
             urls.append(rule.rule.replace("<code>", code))
+        elif "<" not in rule.rule:
+            urls.append(f"{rule.rule}?unit={code}")  # a unit-less route, filtered by ?unit
         else:
             raise AssertionError(f"new API route {rule.rule}: teach the matrix its parameters")
     assert urls
     return urls
+
+
+def whole_scope_urls(app) -> list[str]:
+    """Every GET route under /api/v1 without a parameter: it answers for the whole scope."""
+    return [
+        rule.rule
+        for rule in app.server.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and "GET" in rule.methods and "<" not in rule.rule
+    ]
 
 
 @pytest.mark.parametrize("login", VIEWERS)
@@ -89,6 +100,16 @@ def test_routes_inside_outside_unknown(onemap_app, client_as, login):
                 expected["inside-village"] = 200  # a village has no children: empty layer
             assert response.status_code == expected[which], (url, response.status_code)
             assert not leaked_codes(response.get_data(as_text=True), login), url
+
+
+def test_whole_scope_routes_hold_only_data_in_scope(onemap_app, client_as):
+    for login in VIEWERS:
+        client = client_as(login)
+        for url in whole_scope_urls(onemap_app):
+            response = client.get(url)
+            CASES.append(f"route {login} whole {url}")
+            assert response.status_code == 200, url
+            assert not leaked_codes(response.get_data(as_text=True), login), (login, url)
 
 
 def test_whole_layers_hold_only_units_in_scope(client_as):
