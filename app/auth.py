@@ -236,7 +236,9 @@ def _gate():
 
 
 def _after(response: Response) -> Response:
-    if "csrf" in session:
+    # Only when the browser does not hold it yet: a Set-Cookie on every response would cost
+    # bytes and keep responses out of caches.
+    if "csrf" in session and request.cookies.get(CSRF_COOKIE) != session["csrf"]:
         response.set_cookie(
             CSRF_COOKIE,
             session["csrf"],

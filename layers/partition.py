@@ -408,9 +408,11 @@ def finest_coverage(units: dict[str, BaseGeometry], grid: float = GRID) -> dict[
             if len(near):
                 owner[k] = max(
                     sorted(int(u) for u in near),
-                    key=lambda u: shapely.intersection(
-                        face.boundary, shapely.buffer(geoms[u].boundary, grid)
-                    ).length,
+                    key=lambda u: (
+                        shapely.intersection(
+                            face.boundary, shapely.buffer(geoms[u].boundary, grid)
+                        ).length
+                    ),
                 )
     result: dict[str, list[Polygon]] = {c: [] for c in codes_sorted}
     for face, u in zip(faces, owner, strict=True):
