@@ -114,6 +114,24 @@ def shading(children: list[dict], shade: str, values: dict | None = None, title:
     }
 
 
+def _outline_url(level: str, focus: dict, crs: str) -> str:
+    """Where an outline layer's lines come from, downloading as little as possible.
+
+    A level at or above the view was the filled level one step up the drill-down: reuse
+    that very URL, which the browser already holds (a 304). Levels two or more below the
+    view are seen small: overview detail. Otherwise the level's shared edges as lines.
+    """
+    depth = codes.LEVELS.index(level)
+    focus_depth = codes.LEVELS.index(focus["level"]) if focus["level"] in codes.LEVELS else -1
+    if 0 < depth <= focus_depth:
+        above = codes.LEVELS[depth - 1]
+        drilled_from = next((a for a in focus["ancestors"] if a["level"] == above), None)
+        if drilled_from is not None:
+            return layer_url(level, drilled_from["code"], crs)
+    detail = "overview" if depth - focus_depth >= 2 else "full"
+    return layer_url(level, None, crs, detail, lines=True)
+
+
 def _child_line(level: str, outlines: list[str]) -> dict:
     """White edges between filled units, or the level's outline style when it is switched on
     (the fill trace draws that outline itself: no second download of the same features)."""
@@ -184,26 +202,18 @@ def build_figure(
                 ),
             }
         )
-    # Levels two or more below the view come at overview detail; the children's own level
-    # is outlined by their fill trace.
     child_levels = set(by_level)
-    focus_depth = codes.LEVELS.index(focus["level"]) if focus["level"] in codes.LEVELS else -1
     layers = [
         {
             "sourcetype": "geojson",
-            "source": layer_url(
-                level,
-                None,
-                crs,
-                "overview" if codes.LEVELS.index(level) - focus_depth >= 2 else "full",
-                lines=True,
-            ),
+            "source": _outline_url(level, focus, crs),
             "type": "line",
             "color": OUTLINE_STYLE[level]["color"],
             "line": {"width": OUTLINE_STYLE[level]["width"]},
             "name": f"outline-{level}",
         }
         for level in codes.LEVELS
+        # The children's own level is outlined by their fill trace.
         if level in outlines and level not in child_levels
     ]
     centre, zoom = fit_view(focus["bbox"], crs)

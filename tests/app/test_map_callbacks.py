@@ -50,9 +50,10 @@ def test_render_sends_values_and_urls_never_geometry(client):
     assert "coordinates" not in response.get_data(as_text=True)
     assert len(response.data) < 15_000  # a few KB of values, whatever the polygons weigh
     outlines = [layer["source"] for layer in figure["layout"]["map"]["layers"]]
+    # The county outline reuses the URL the city view filled counties from (cached).
     assert outlines == [
         "/api/v1/layers/city.geojson?as=lines",
-        "/api/v1/layers/county.geojson?as=lines",
+        "/api/v1/layers/county.geojson?parent=3503",
     ]
     assert figure["layout"]["map"]["style"] == "white-bg"  # no external tiles by default
 
@@ -127,6 +128,7 @@ def test_a_tile_basemap_and_gcj02_tiles_shift_overlays_for_display_only():
         "level": "county",
         "level_label": "区县",
         "parent_code": None,
+        "ancestors": [],
     }
     children = [
         {
