@@ -100,8 +100,8 @@ def register_migrations() -> str | None:
 
 
 @hookspec
-def register_layers(viewer, moment, session) -> list[LayerSpec]:
-    """Return LayerSpec objects to draw for this viewer at this moment."""
+def register_layers(viewer, moment, session, unit) -> list[LayerSpec]:
+    """Return LayerSpec objects to draw for this viewer at this moment, inside `unit`."""
 
 
 @hookspec

@@ -47,10 +47,15 @@ def _module_panels(viewer: Viewer) -> list:
     ]
 
 
-def _module_traces(session, viewer: Viewer) -> list[dict]:
+def _module_traces(session, viewer: Viewer, unit: str | None) -> list[dict]:
     traces = []
     layers = current().modules.collect(
-        "register_layers", LayerSpec, viewer=viewer, moment=datetime.now(UTC), session=session
+        "register_layers",
+        LayerSpec,
+        viewer=viewer,
+        moment=datetime.now(UTC),
+        session=session,
+        unit=unit,
     )
     for layer in layers:
         for trace in layer.traces:
@@ -300,7 +305,7 @@ def render(focus_code, selected_code, outlines, shade):
             except (Forbidden, NotFound):
                 selected = focus
         measure = _measure_shading(session, viewer, shade, children)
-        module_traces = _module_traces(session, viewer)
+        module_traces = _module_traces(session, viewer, focus["code"] or None)
     allowed = [level for level in (outlines or []) if level in _levels_for(viewer)]
     figure = build_figure(
         focus, children, selected, allowed, app_context.settings, shade or "zone", measure

@@ -1,8 +1,11 @@
 """The flood module (防汛): key inspection points, risk markers, patrols, rain and water sensors.
 
 It registers on the module contract like any outside package (entry point `flood` in the
-group `onemap.modules`). Its features arrive with issue 4; for now it only introduces itself.
+group `onemap.modules`). This slice brings the key points (重点部位): their table and
+migration, demo data, map layer, side panel, measure and the `/api/v1/flood/points` route.
 """
+
+from pathlib import Path
 
 from modules.contract import ModuleInfo, hookimpl
 
@@ -12,3 +15,52 @@ MODULE_ID = "flood"
 @hookimpl
 def module_info() -> ModuleInfo:
     return ModuleInfo(MODULE_ID, "防汛", "重点部位、巡查、雨量与水位监测、风险标记")
+
+
+@hookimpl
+def register_tables(metadata) -> None:
+    # The model is declared on the shared Base, so importing it adds the table.
+    from modules.flood.models import TABLE, FloodKeyPoint
+
+    if TABLE not in metadata.tables:
+        FloodKeyPoint.__table__.to_metadata(metadata)
+
+
+@hookimpl
+def register_migrations() -> str:
+    return str(Path(__file__).resolve().parent / "migrations")
+
+
+@hookimpl
+def register_layers(viewer, moment, session, unit) -> list:
+    from modules.flood.layer import key_points_layer
+
+    return [key_points_layer(session, viewer, unit)]
+
+
+@hookimpl
+def register_panels(viewer, session) -> list:
+    from modules.flood.panel import key_points_panel
+
+    return [key_points_panel(session, viewer)]
+
+
+@hookimpl
+def register_measures(viewer) -> list:
+    from modules.flood.measures import key_point_count
+
+    return [key_point_count()]
+
+
+@hookimpl
+def register_routes(blueprint, core) -> None:
+    from modules.flood.routes import add_routes
+
+    add_routes(blueprint, core)
+
+
+@hookimpl
+def seed_demo(session) -> None:
+    from modules.flood.demo import seed
+
+    seed(session)

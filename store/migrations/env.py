@@ -35,12 +35,25 @@ def _url() -> str:
     )
 
 
+def _branches() -> set[str]:
+    """The branch labels of the migrations in this run (a module's branch is its id)."""
+    return {label for rev in context.script.walk_revisions() for label in rev.branch_labels}
+
+
 def _include_object(dialect: str) -> Callable[..., bool]:
+    branches = _branches()
+
     def include(
         obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
     ) -> bool:
         # PostGIS owns tables such as spatial_ref_sys; autogenerate must not drop them.
         if type_ == "table" and reflected and compare_to is None:
+            return False
+        # A module's table (Table.info["module"]) is compared only when the module's own
+        # migrations take part in this run.
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        module = getattr(table, "info", {}).get("module")
+        if module is not None and module not in branches:
             return False
         return not (
             type_ == "index" and name in POSTGRESQL_ONLY_INDEXES and dialect != "postgresql"

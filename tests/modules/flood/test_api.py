@@ -1,0 +1,71 @@
+"""GET /api/v1/flood/points: GeoJSON of the viewer's key points, scoped by the core."""
+
+from __future__ import annotations
+
+import re
+
+FULL = re.compile(r"1[3-9]\d{9}")
+MASKED = re.compile(r"1[3-9]\d\*{4}\d{4}")
+PROPERTIES = {
+    "id",
+    "name",
+    "category",
+    "risk_level",
+    "risk_level_label",
+    "live_risk_level",
+    "live_risk_reason",
+    "village_code",
+    "patrol_status",
+    "responsible_name",
+    "responsible_phone",
+}
+
+
+def features(client, query=""):
+    response = client.get(f"/api/v1/flood/points{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["type"] == "FeatureCollection"
+    return response.json["features"]
+
+
+def test_xitianwei_staff_get_their_46_points_with_full_phones(client_as):
+    found = features(client_as("xtw.staff"))
+    assert len(found) == 46
+    for feature in found:
+        props = feature["properties"]
+        assert PROPERTIES <= set(props)
+        assert props["village_code"].startswith("350304100")
+        assert FULL.fullmatch(props["responsible_phone"])
+        assert props["live_risk_level"] == props["risk_level"]
+        assert props["patrol_status"] == "未巡查"
+        assert feature["geometry"]["type"] == "Point"
+    assert {f["properties"]["risk_level_label"] for f in found} <= {"红", "橙", "黄", "蓝"}
+
+
+def test_a_licheng_leader_sees_masked_phones(client_as):
+    found = features(client_as("licheng.leader"))
+    assert len(found) > 46
+    assert all(f["properties"]["village_code"].startswith("350304") for f in found)
+    assert all(MASKED.fullmatch(f["properties"]["responsible_phone"]) for f in found)
+
+
+def test_xiuyu_staff_see_none_of_xitianwei(client_as):
+    found = features(client_as("xiuyu.staff"))
+    assert found
+    assert all(f["properties"]["village_code"].startswith("350305") for f in found)
+    assert all(FULL.fullmatch(f["properties"]["responsible_phone"]) for f in found)
+
+
+def test_the_unit_narrows_inside_the_scope_and_is_refused_outside(client_as):
+    client = client_as("xtw.staff")
+    village = features(client, "?unit=350304100001")
+    assert village and {f["properties"]["village_code"] for f in village} == {"350304100001"}
+    assert client.get("/api/v1/flood/points?unit=350305101").status_code == 403
+    assert client.get("/api/v1/flood/points?unit=350304199").status_code == 404
+    city = features(client_as("city.coordinator"), "?unit=350305")
+    assert city and all(FULL.fullmatch(f["properties"]["responsible_phone"]) for f in city)
+
+
+def test_anonymous_gets_401(flood_app):
+    response = flood_app.server.test_client().get("/api/v1/flood/points")
+    assert response.status_code == 401 and b"35030" not in response.data

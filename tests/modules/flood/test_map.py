@@ -1,0 +1,75 @@
+"""The key points on the map (layer), in the side panel and as a 着色 measure."""
+
+from __future__ import annotations
+
+import json
+
+from layers import scoped
+from layers.assign import assign_villages
+from layers.viewer import make_viewer
+from modules.contract import MeasureSpec
+from modules.flood.points import RISK_COLOURS, points_for
+from tests.modules.flood.conftest import viewer_of
+from tests.modules.test_contract import page, render
+
+XTW_VILLAGES = 17
+
+
+def key_point_trace(figure) -> dict:
+    traces = [t for t in figure["data"] if t.get("name") == "重点部位"]
+    assert len(traces) == 1
+    return traces[0]
+
+
+def test_the_map_draws_the_viewers_key_points_only(client_as, sessions):
+    trace = key_point_trace(render(client_as("xtw.staff")))
+    assert trace["type"] == "scattermap" and trace["meta"] == {"layer": "flood-key-points"}
+    assert len(trace["lon"]) == len(trace["lat"]) == len(trace["text"]) == 46
+    assert set(trace["marker"]["color"]) <= set(RISK_COLOURS.values())
+    assert all("风险等级" in text for text in trace["text"])
+    assert "****" not in " ".join(trace["text"])  # staff in scope see whole numbers
+    with sessions() as session:
+        villages = assign_villages(session, trace["lon"], trace["lat"])
+    assert all(code.startswith("350304100") for code in villages)
+
+
+def test_the_city_leaders_map_carries_every_point_compactly(client_as, sessions):
+    figure = render(client_as("city.leader"), focus="350300000000")
+    trace = key_point_trace(figure)
+    with sessions() as session:
+        total = len(points_for(session, viewer_of("city.leader")))
+    assert len(trace["lon"]) == total
+    assert all("****" in text for text in trace["text"])  # a leader sees masked phones
+    assert all(len(str(x).split(".")[-1]) <= 5 for x in trace["lon"])
+    assert len(json.dumps(trace)) < 260_000  # about 210 kB for ~1,000 points
+
+
+def test_the_panel_counts_by_risk_and_category(client_as):
+    text = page(client_as("xtw.staff"))
+    assert "防汛重点部位" in text and "46 个重点部位" in text
+    assert all(f" {label} " in text for label in ("红", "橙", "黄", "蓝"))
+    assert "低洼易涝点" in text
+
+
+def test_the_measure_counts_points_per_village(flood_app, client_as, sessions):
+    registry = flood_app.server.extensions["onemap"].modules
+    viewer = viewer_of("xtw.staff")
+    measure = next(
+        m
+        for m in registry.collect("register_measures", MeasureSpec, viewer=viewer)
+        if m.id == "flood-key-points"
+    )
+    assert (measure.title, measure.unit) == ("重点部位数", "个")
+    villages = [f"350304100{v}" for v in ("001", "002", "003", "004", "005", "006")]
+    with sessions() as session:
+        codes = [c["code"] for c in scoped.children(session, viewer, "350304100")]
+        assert len(codes) == XTW_VILLAGES
+        values = measure.values(session, viewer, codes)
+        assert sum(values.values()) == 46 and all(values[c] >= 2 for c in codes)
+        assert set(measure.values(session, viewer, villages)) == set(villages)
+        # Outside the scope: nothing, even when asked.
+        assert measure.values(session, viewer, ["350305101000"]) == {}
+        leader = make_viewer(1, "l", "l", "leader", ["350300"])
+        assert measure.values(session, leader, ["350304100000"]) == {"350304100000": 46}
+    figure = render(client_as("xtw.staff"), shade="measure:flood-key-points")
+    assert sum(figure["data"][0]["z"]) == 46
