@@ -7,6 +7,7 @@ import time
 import urllib.request
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
@@ -41,9 +42,13 @@ def wait_for(predicate, timeout=30.0, message="condition"):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
+        try:
+            last = predicate()
+        except (NoSuchElementException, StaleElementReferenceException) as error:
+            last = error  # React re-renders: the element is not there yet, or was replaced
+        else:
+            if last:
+                return last
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {message}; last value: {last!r}")
 

@@ -18,7 +18,10 @@ def test_town_staff_sees_only_their_town_and_is_refused_elsewhere(browser, live_
     wait_for(lambda: "/login" in browser.current_url, message="anonymous sent to the login page")
 
     log_in(browser, live_url, "xitianwei.staff")
-    header = browser.find_element(By.ID, "header-user").text
+    # The Dash shell renders after the page loads: wait for it rather than race it.
+    header = wait_for(lambda: browser.find_elements(By.ID, "header-user"), message="the header")[
+        0
+    ].text
     assert "西天尾镇" in header and "工作人员" in header
 
     villages = sorted(
