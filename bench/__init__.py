@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ours against the naive way, in one run. `python -m bench --help`."""

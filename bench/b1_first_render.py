@@ -1,0 +1,159 @@
+"""B1: first render of the whole city with all four levels (5 + 57 + 979 polygons).
+
+Ours: the real app at `/?layers=city,county,town,village`: county fills plus the outlines of
+all four levels, every layer's GeoJSON fetched by URL. Drawn when MapLibre, with every source
+and tile loaded, has rendered fill features for all 5 counties and features of the outline
+layer fed by `village.geojson`. (Village outlines used to be 979 polygons, counted as "more
+than 500 rendered features"; since the product serves each level's outlines as one
+shared-edge MultiLineString, they render as a few tile pieces, so the check is on the layer.)
+Baseline: `px.choropleth_map` of all 1,042 units with the shipped GeoJSON inline in the layout
+(bench.baselines.first_render_app). Drawn when its rendered fill features include every one
+of the 1,042 units.
+"""
+
+from __future__ import annotations
+
+import requests
+
+from bench import baselines, browser, ours
+from bench.runner import Context, Result, alternate, compare, log, median
+from bench.serve import serve, settle, take_when
+
+ID = "B1"
+TITLE = "first render, whole city, four levels"
+CHROMIUM_ENCODINGS = "gzip, deflate, br, zstd"  # what Chromium 156 sends to http://127.0.0.1
+METHOD = (
+    "new Chromium with a new profile per load, logged in, HTTP cache cleared over CDP, then "
+    "navigated; time = navigation start -> drawn on the page clock (probe every 25 ms)"
+)
+
+
+def codes(level: str) -> list[str]:
+    return [f["properties"]["code"] for f in baselines.raw_features(level)]
+
+
+def page_load(ctx: Context, base: str, path: str, wire, expectation: dict, login: bool) -> dict:
+    """One first visit: a new browser, nothing cached; metrics of the load."""
+    with browser.chromium(expectation) as driver:
+        if ctx.renderer == "n/a":
+            ctx.renderer = browser.renderer(driver)
+        if login:
+            browser.log_in(driver, base, ours.LOGIN, ours.PASSWORD)
+        browser.cold_start(driver)
+        wire.clear()
+        driver.get(base + path)
+        reached = browser.wait_reached(driver, expectation["name"])
+        sent = settle(wire)
+    return {
+        "time_ms": reached["t"],
+        "map_bytes": sum(s.bytes for s in sent if s.is_map_data),
+        "total_bytes": sum(s.bytes for s in sent),
+        "requests": len(sent),
+        "plotly_ms": reached.get("plotly_at") or 0.0,
+        "figure_ms": reached.get("figure_at") or 0.0,
+        "afterplot_ms": reached.get("first_afterplot_at") or 0.0,
+        "query_ms": reached.get("probe_last_query_ms") or 0.0,
+    }
+
+
+def packed_layout_bytes(base: str, wire) -> float:
+    """The compressed baseline's map data: its layout (figure inline), as Chromium gets it."""
+    wire.clear()
+    response = requests.get(base + "/_dash-layout", headers={"Accept-Encoding": CHROMIUM_ENCODINGS})
+    response.raise_for_status()
+    return float(sum(s.bytes for s in take_when(wire)))
+
+
+def milestones(samples: dict[str, list[float]]) -> str:
+    return (
+        f"plotly.js ready {median(samples['plotly_ms']):,.0f}, first figure with traces handed "
+        f"to plotly {median(samples['figure_ms']):,.0f}, first afterplot with data "
+        f"{median(samples['afterplot_ms']):,.0f}, drawn {median(samples['time_ms']):,.0f}"
+    )
+
+
+def run(ctx: Context) -> list[Result]:
+    our_base, our_wire = ours.served(ctx)
+    counties = codes("county")
+    ours_expect = {
+        "name": "first",
+        "selector": "#map .js-plotly-plot",
+        "fill": {"codes": counties},
+        "lines": {"source": "/village.geojson", "min": 1},
+    }
+    base_expect = {
+        "name": "first",
+        "fill": {
+            "codes": codes("city") + counties,
+            "min_per_level": {level: len(codes(level)) for level in baselines.LEVELS},
+        },
+    }
+    our_path = "/?layers=city,county,town,village"
+    log("B1: building the baseline figures (1,042 units, inline GeoJSON)")
+    with (
+        serve(baselines.first_render_app(compress=False).server) as (plain_url, plain_wire),
+        serve(baselines.first_render_app(compress=True).server) as (packed_url, packed_wire),
+    ):
+        samples = alternate(
+            {
+                "ours": lambda: page_load(ctx, our_base, our_path, our_wire, ours_expect, True),
+                "baseline": lambda: page_load(ctx, plain_url, "/", plain_wire, base_expect, False),
+            },
+            ctx.repetitions,
+            ctx.warmup,
+        )
+        packed = packed_layout_bytes(packed_url, packed_wire)
+        log(f"  baseline with compress=True: map bytes {packed:,.0f}")
+    o, b = samples["ours"], samples["baseline"]
+    requests_note = f"requests: ours {max(o['requests']):.0f}, baseline {max(b['requests']):.0f}"
+    return [
+        compare(
+            ID,
+            "time to drawn",
+            "ms",
+            o["time_ms"],
+            b["time_ms"],
+            "<= 0.5",
+            ctx,
+            notes=f"{METHOD}. Medians, ms after navigation: ours: {milestones(o)}; baseline: "
+            f"{milestones(b)}. The probe's rendered-features query itself took up to "
+            f"{max(o['query_ms']):.0f} ms (ours) / {max(b['query_ms']):.0f} ms (baseline).",
+        ),
+        compare(
+            ID,
+            "map-data bytes",
+            "B",
+            o["map_bytes"],
+            b["map_bytes"],
+            "<= 0.1",
+            ctx,
+            notes="figure JSON (_dash-layout, _dash-update-component) and GeoJSON: status line, "
+            "headers and body as sent, counted at the server (MapLibre fetches URL layers from "
+            "a Web Worker, which the page's Resource Timing does not see). Baseline as first "
+            "written: Dash's default compress=False.",
+        ),
+        compare(
+            ID,
+            "map-data bytes vs compressed baseline",
+            "B",
+            o["map_bytes"],
+            [packed],
+            "<= 0.1",
+            ctx,
+            notes="the same baseline with compress=True (flask-compress; Chromium on http "
+            "accepts zstd, so Dash responses go zstd on both apps, while our GeoJSON API sends "
+            "its stored gzip). Its only map data is /_dash-layout, fetched once over HTTP with "
+            "Chromium's Accept-Encoding: the bytes do not vary between loads.",
+        ),
+        compare(
+            ID,
+            "total page bytes",
+            "B",
+            o["total_bytes"],
+            b["total_bytes"],
+            "report",
+            ctx,
+            notes=f"every response of the page load incl. plotly.js and the Dash bundles; "
+            f"{requests_note}",
+        ),
+    ]

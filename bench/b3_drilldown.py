@@ -1,0 +1,141 @@
+"""B3: drill down city -> 荔城区 (6 towns) -> 西天尾镇 (17 villages) from the side panel.
+
+Ours: the real app at `/`, clicking the side-panel buttons 荔城区 then 西天尾镇 (the same
+`choose_unit` callback a map click drives); each step ends when MapLibre has rendered exactly
+the children's fills. Geometry comes by URL (`?parent=`), the callbacks carry values.
+Baseline: a Dash app whose button callback rebuilds the whole figure with `px.choropleth_map`
+and the children's shipped GeoJSON inline (bench.baselines.drilldown_app).
+Time per step: from the click event (page clock) to drawn. Bytes per step: every response the
+server sent between the click and the page going quiet (callbacks, GeoJSON, revalidations).
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+from selenium.webdriver.common.by import By
+
+from bench import baselines, browser, ours
+from bench.runner import Context, Result, alternate, compare, median
+from bench.serve import serve, settle
+
+ID = "B3"
+TITLE = "drill-down county -> towns -> villages"
+CITY, COUNTY, TOWN = "350300000000", "350304000000", "350304100000"
+STEPS = ((COUNTY, "荔城区", "towns"), (TOWN, "西天尾镇", "villages"))
+
+
+def child_codes(parent: str) -> list[str]:
+    return sorted(f["properties"]["code"] for f in baselines.children_of(parent))
+
+
+def drill(driver, base: str, wire, selector: str) -> dict:
+    """Empty the HTTP cache, open the city, then click through the steps: a first visit."""
+    metrics: dict[str, float] = {}
+    browser.cold_start(driver)
+    driver.get(base + "/")
+    browser.wait_reached(driver, "city")
+    settle(wire)
+    for parent, name, label in STEPS:
+        browser.expect(
+            driver,
+            {
+                "name": label,
+                "selector": selector,
+                "since": "click",
+                "fill": {"codes": child_codes(parent), "exact": True},
+            },
+        )
+        button = driver.find_element(
+            By.XPATH, f"//ul[@id='children-list']//button[normalize-space()='{name}']"
+        )
+        wire.clear()
+        button.click()
+        reached = browser.wait_reached(driver, label)
+        sent = settle(wire)
+        metrics[f"{label}_ms"] = reached["t"] - reached["t0"]
+        metrics[f"{label}_bytes"] = sum(s.bytes for s in sent)
+        metrics[f"{label}_requests"] = len(sent)
+    metrics["time_ms"] = sum(metrics[f"{label}_ms"] for *_, label in STEPS)
+    metrics["bytes"] = sum(metrics[f"{label}_bytes"] for *_, label in STEPS)
+    return metrics
+
+
+def open_browser(stack: ExitStack, base: str, login: bool, selector: str):
+    """One Chromium per variant for all its repetitions (only the steps are timed)."""
+    start = {"name": "city", "selector": selector, "fill": {"codes": child_codes(CITY)}}
+    driver = stack.enter_context(browser.chromium(start))
+    if login:
+        browser.log_in(driver, base, ours.LOGIN, ours.PASSWORD)
+    return driver
+
+
+def steps(samples: dict[str, list[float]]) -> str:
+    return ", ".join(
+        f"{label} {median(samples[f'{label}_ms']):,.0f} ms / "
+        f"{median(samples[f'{label}_bytes']):,.0f} B "
+        f"({median(samples[f'{label}_requests']):.0f} resp.)"
+        for *_, label in STEPS
+    )
+
+
+def run(ctx: Context) -> list[Result]:
+    our_base, our_wire = ours.served(ctx)
+    ours_map, base_map = "#map .js-plotly-plot", ".js-plotly-plot"
+    with (
+        serve(baselines.drilldown_app(CITY, compress=False).server) as (plain_url, plain_wire),
+        serve(baselines.drilldown_app(CITY, compress=True).server) as (packed_url, packed_wire),
+        ExitStack() as stack,
+    ):
+        our_driver = open_browser(stack, our_base, True, ours_map)
+        base_driver = open_browser(stack, plain_url, False, base_map)
+        samples = alternate(
+            {
+                "ours": lambda: drill(our_driver, our_base, our_wire, ours_map),
+                "baseline": lambda: drill(base_driver, plain_url, plain_wire, base_map),
+            },
+            ctx.repetitions,
+            ctx.warmup,
+        )
+        packed = drill(base_driver, packed_url, packed_wire, base_map)
+    o, b = samples["ours"], samples["baseline"]
+    method = (
+        "sum of the two steps (city -> 荔城区 -> 西天尾镇), each from the click event to the "
+        "children's fills rendered, exactly (page clock, probe every 25 ms); one Chromium per "
+        "variant, its HTTP cache emptied (CDP) before each run opens the city: a first visit"
+    )
+    return [
+        compare(
+            ID,
+            "drill-down time, 2 steps",
+            "ms",
+            o["time_ms"],
+            b["time_ms"],
+            "<= 0.3",
+            ctx,
+            notes=f"{method}. Per step, ours: {steps(o)}; baseline: {steps(b)}.",
+        ),
+        compare(
+            ID,
+            "drill-down bytes, 2 steps",
+            "B",
+            o["bytes"],
+            b["bytes"],
+            "<= 0.1",
+            ctx,
+            notes="every response between each click and quiet (callbacks, GeoJSON, 304 "
+            "revalidations): status line, headers and body as sent, counted at the server; "
+            "baseline as first written (Dash's default, no compression).",
+        ),
+        compare(
+            ID,
+            "drill-down bytes vs compressed baseline",
+            "B",
+            o["bytes"],
+            [packed["bytes"]],
+            "<= 0.1",
+            ctx,
+            notes="the same baseline with compress=True (zstd to Chromium), one run: bytes do "
+            f"not vary between runs. Its steps: {steps({k: [v] for k, v in packed.items()})}.",
+        ),
+    ]

@@ -1,0 +1,70 @@
+"""Our app as a user meets it: created by `create_app`, on SQLite with the shipped boundaries,
+with one city-leader account (the whole city in scope) to log in as."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import requests
+
+from app import accounts
+from app.factory import create_app
+from app.settings import load_settings
+from bench.runner import Context, log
+from bench.serve import WireLog, serve
+
+LOGIN = "bench.leader"
+PASSWORD = "bench-password-0123"
+CITY = "350300"
+
+
+def make_app(database_url: str):
+    """The real app (flask-compress on, as shipped) and a leader account for the city."""
+    settings = load_settings(
+        overrides={
+            "database_url": database_url,
+            "secret_key": "bench-secret",
+            "demo": False,
+            "var_dir": str(Path(database_url.removeprefix("sqlite:///")).parent),
+        },
+        environ={},
+        config_path=None,
+    )
+    app = create_app(settings)
+    sessions = app.server.extensions["onemap"].sessions
+    with sessions() as session, session.begin():
+        if accounts.get_user(session, LOGIN) is None:
+            accounts.add_user(session, LOGIN, "leader", [CITY], name=LOGIN, password=PASSWORD)
+    return app
+
+
+def served(ctx: Context) -> tuple[str, WireLog]:
+    """(base URL, wire log) of our app, started once per run on a fresh SQLite file."""
+
+    def start() -> tuple[str, WireLog]:
+        database = ctx.scratch / "onemap.sqlite"
+        log(f"starting our app on {database}")
+        app = make_app(f"sqlite:///{database.as_posix()}")
+        return ctx.resources.enter_context(serve(app.server))
+
+    return ctx.shared("ours", start)
+
+
+def http_session(base: str) -> requests.Session:
+    """A logged-in HTTP session that sends the CSRF header as dash-renderer does."""
+    client = requests.Session()
+    page = client.get(base + "/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    if not token:
+        raise RuntimeError("login page has no CSRF token")
+    response = client.post(
+        base + "/login",
+        data={"login": LOGIN, "password": PASSWORD, "csrf_token": token.group(1), "next": "/"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"bench login failed: {response.status_code}")
+    client.headers["X-CSRFToken"] = client.cookies.get("_csrf_token", "")
+    return client
