@@ -38,4 +38,7 @@ def serving(database_url: str, on_app=None, **overrides) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
         server.close()
+        # Keep-alive connections would hold the loop open until the join times out.
+        for channel in list(server._map.values()):
+            channel.close()
         thread.join(timeout=5)
