@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 
-from app.factory import create_app
-from app.settings import load_settings
-from store.engine import get_engine
-from tests.accounts_fixture import create_users, log_in
+from tests.app_fixtures import app_on_engine, client_factory
 
 
 @pytest.fixture(
@@ -19,28 +14,8 @@ from tests.accounts_fixture import create_users, log_in
 )
 def onemap_app(request, tmp_path_factory) -> Iterator:
     """One app per module and engine: loading the boundaries takes about a second."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{(tmp_path_factory.mktemp('app') / 'onemap.sqlite').as_posix()}"
-        name = None
-    else:
-        admin, template = request.getfixturevalue("postgres_template")
-        name = f"onemap_app_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-    settings = load_settings(
-        overrides={"database_url": url, "secret_key": "test-secret", "demo": False},
-        environ={},
-        config_path=None,
-    )
-    app = create_app(settings)
-    create_users(app)
-    yield app
-    get_engine(url).dispose()
-    get_engine.cache_clear()
-    if name:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with app_on_engine(request, tmp_path_factory, "app") as app:
+        yield app
 
 
 @pytest.fixture
@@ -51,14 +26,7 @@ def anonymous(onemap_app):
 @pytest.fixture
 def client_as(onemap_app):
     """A factory: a test client logged in as one of tests.accounts_fixture.USERS."""
-
-    def make(login: str):
-        client = onemap_app.server.test_client()
-        response = log_in(client, login)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return make
+    return client_factory(onemap_app)
 
 
 @pytest.fixture

@@ -3,28 +3,13 @@ tests/app/conftest.py: loading the boundaries and seeding take about two seconds
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 
-from app.factory import create_app
-from app.settings import load_settings
 from layers.viewer import make_viewer
-from store.engine import get_engine
-from tests.accounts_fixture import USERS, create_users, log_in
-
-
-def make_app(url: str):
-    settings = load_settings(
-        overrides={"database_url": url, "secret_key": "test-secret", "demo": False},
-        environ={},
-        config_path=None,
-    )
-    app = create_app(settings)
-    create_users(app)
-    return app
+from tests.accounts_fixture import USERS
+from tests.app_fixtures import app_on_engine, client_factory
 
 
 def seed(app) -> None:
@@ -37,23 +22,8 @@ def seed(app) -> None:
     scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
 )
 def flood_app(request, tmp_path_factory) -> Iterator:
-    if request.param == "sqlite":
-        url = f"sqlite:///{(tmp_path_factory.mktemp('flood') / 'onemap.sqlite').as_posix()}"
-        name = None
-    else:
-        admin, template = request.getfixturevalue("postgres_template")
-        name = f"onemap_flood_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-    app = make_app(url)
-    seed(app)
-    yield app
-    get_engine(url).dispose()
-    get_engine.cache_clear()
-    if name:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with app_on_engine(request, tmp_path_factory, "flood", prepare=seed) as app:
+        yield app
 
 
 @pytest.fixture
@@ -64,14 +34,7 @@ def sessions(flood_app):
 @pytest.fixture
 def client_as(flood_app):
     """A factory: a test client logged in as one of tests.accounts_fixture.USERS."""
-
-    def make(login: str):
-        client = flood_app.server.test_client()
-        response = log_in(client, login)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return make
+    return client_factory(flood_app)
 
 
 def viewer_of(login: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from types import SimpleNamespace
 
 import numpy as np
 import shapely
@@ -15,7 +16,8 @@ from layers.assign import assign_villages
 from modules.flood import demo
 from modules.flood.models import FloodKeyPoint
 from modules.flood.points import CATEGORIES
-from tests.modules.flood.conftest import make_app, seed
+from tests.app_fixtures import app_on_engine
+from tests.modules.flood.conftest import seed
 
 COLUMNS = (
     "id",
@@ -91,11 +93,11 @@ def test_reservoirs_lie_in_the_hills_mostly_in_xianyou(sessions):
     assert not any(p.village_code[:9] in ("350322001", "350322100") for p in in_xianyou)
 
 
-def test_the_demo_is_deterministic_and_seeds_once(flood_app, sessions, tmp_path):
-    other = make_app(f"sqlite:///{(tmp_path / 'again.sqlite').as_posix()}")
-    seed(other)
-    again = other.server.extensions["onemap"].sessions
-    assert rows_of(all_points(again)) == rows_of(all_points(sessions))
-    with sessions() as session, session.begin():
-        assert demo.seed(session) == 0  # not empty: nothing added
-    assert len(all_points(sessions)) == len(all_points(again))
+def test_the_demo_is_deterministic_and_seeds_once(flood_app, sessions, tmp_path_factory):
+    sqlite = SimpleNamespace(param="sqlite")  # a second, separate database
+    with app_on_engine(sqlite, tmp_path_factory, "again", prepare=seed) as other:
+        again = other.server.extensions["onemap"].sessions
+        assert rows_of(all_points(again)) == rows_of(all_points(sessions))
+        with sessions() as session, session.begin():
+            assert demo.seed(session) == 0  # not empty: nothing added
+        assert len(all_points(sessions)) == len(all_points(again))
