@@ -1,4 +1,4 @@
-"""Headless Chromium as /work/shared/MEASURING.md prescribes, and the in-page probe.
+"""Headless Chromium as the shared MEASURING.md prescribes, and the in-page probe.
 
 Every measured page load gets a new Chromium with a new temporary profile (chromedriver makes
 one per session), logged in through the login form, then its HTTP cache cleared over CDP, so
