@@ -71,7 +71,7 @@ def layer(level: str):
     viewer = current_viewer()
     with current().sessions() as session:
         if parent is not None:
-            scoped.profile(session, viewer, parent)  # 403 / 404 before anything else
+            scoped.require_unit(session, viewer, parent)  # 403 / 404 before anything else
         etag = layer_etag(boundaries_version(session), level, parent, crs, viewer.scopes, detail)
         if request.if_none_match.contains(etag):
             response = Response(status=304)

@@ -18,7 +18,7 @@ from flask_login import LoginManager, UserMixin, login_user, logout_user
 from app import accounts
 from app.context import current
 from layers import audit
-from layers.viewer import ANONYMOUS, ROLE_LABELS, Viewer
+from layers.viewer import ANONYMOUS, Viewer
 
 LOGGER = logging.getLogger(__name__)
 
@@ -60,14 +60,12 @@ def current_viewer() -> Viewer:
 def _resolve_viewer() -> Viewer:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        g.auth_method = "token"
         with current().sessions() as db, db.begin():
             user = accounts.user_for_token(db, header[len("Bearer ") :].strip())
             return accounts.viewer_for(db, user) if user else ANONYMOUS
     from flask_login import current_user
 
     if current_user.is_authenticated:
-        g.auth_method = "session"
         return current_user.viewer
     return ANONYMOUS
 
@@ -247,12 +245,6 @@ def _after(response: Response) -> Response:
             secure=current().settings.cookie_secure,
         )
     return response
-
-
-def viewer_summary(viewer: Viewer, names: dict[str, str]) -> str:
-    """ "张三 · 工作人员 · 西天尾镇" for the header."""
-    where = "、".join(names.get(s, s) for s in viewer.scopes)
-    return f"{viewer.name} · {ROLE_LABELS.get(viewer.role or '', '')} · {where}"
 
 
 def install(server: Flask) -> None:

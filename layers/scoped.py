@@ -16,21 +16,23 @@ from layers.viewer import Forbidden, NotFound, Viewer
 ROOT_NAME = "我的辖区"
 
 
-def _check(session: Session, viewer: Viewer, code: str) -> str:
+def require_unit(session: Session, viewer: Viewer, code: str) -> str:
+    """The 12-digit code of a unit the viewer may see; Forbidden outside, NotFound unknown."""
     try:
         full = codes.normalize(code)
     except codes.InvalidCode as exc:
         raise NotFound(str(exc), str(code)) from exc
+    # One primary-key lookup: unknown codes are 404 whoever asks, known ones outside are 403.
+    if repository.get_division(session, full) is None:
+        raise NotFound(f"no division with code {full}", full)
     if not viewer.covers(full):
-        if repository.get_division(session, full) is None:
-            raise NotFound(f"no division with code {full}", full)
         raise Forbidden(f"division {full} is outside the viewer's scope", full)
     return full
 
 
 def profile(session: Session, viewer: Viewer, code: str) -> dict:
     """One unit's profile; ancestors and parent only where they lie inside the scope."""
-    full = _check(session, viewer, code)
+    full = require_unit(session, viewer, code)
     result = division_profile(session, full)
     if result is None:
         raise NotFound(f"no division with code {full}", full)
@@ -43,7 +45,7 @@ def profile(session: Session, viewer: Viewer, code: str) -> dict:
 
 def children(session: Session, viewer: Viewer, code: str) -> list[dict]:
     """The units one level below `code` (all inside the scope when `code` is)."""
-    return children_summary(session, _check(session, viewer, code))
+    return children_summary(session, require_unit(session, viewer, code))
 
 
 def home(session: Session, viewer: Viewer) -> dict | None:
@@ -109,5 +111,5 @@ def layer(
 ) -> LayerBody:
     """A served GeoJSON layer holding only units inside the scope (and `parent`, if given)."""
     if parent is not None:
-        parent = _check(session, viewer, parent)
+        parent = require_unit(session, viewer, parent)
     return layer_body(session, level, parent, crs, within=viewer.scopes, detail=detail, lines=lines)

@@ -142,7 +142,7 @@ def _scope(viewer: Viewer, session: Session, unit: str | None):
     Forbidden outside the scope, NotFound for an unknown code)."""
     condition = viewer.code_filter(FloodKeyPoint.village_code)
     if unit:
-        full = scoped.profile(session, viewer, unit)["code"]
+        full = scoped.require_unit(session, viewer, unit)
         condition = condition & prefix_range(FloodKeyPoint.village_code, full)
     return condition
 
