@@ -28,12 +28,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         context = app.server.extensions["onemap"]
         _print_demo_accounts(context.sessions, context.modules)
     LOGGER.info("app ready in %.1f s", time.perf_counter() - started)
+    import threading
+
+    stop = threading.Event()
+    if settings.demo and not args.no_workers:  # the demo sends its SMS without a second command
+        from app.workers import start_workers
+
+        context = app.server.extensions["onemap"]
+        start_workers(context.modules, _cli_core(context.modules, context.sessions), stop)
     url = f"http://{settings.host}:{settings.port}/"
     print(f"OneMap 一张图 is serving on {url}", flush=True)
-    if settings.debug:
-        app.run(host=settings.host, port=settings.port, debug=True)
-    else:
-        serve(app.server, host=settings.host, port=settings.port, threads=8, ident="onemap")
+    try:
+        if settings.debug:
+            app.run(host=settings.host, port=settings.port, debug=True)
+        else:
+            serve(app.server, host=settings.host, port=settings.port, threads=8, ident="onemap")
+    finally:
+        stop.set()
     return 0
 
 
@@ -204,6 +215,67 @@ def _cmd_tokens_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_core(registry, sessions):
+    """The CoreServices of command-line work and workers: the system viewer, no request."""
+    from app.core import build_core, system_viewer
+
+    def viewer():
+        with sessions() as session:
+            return system_viewer(session)
+
+    return build_core(registry, viewer, sessions)
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from app.factory import prepare_database
+    from app.workers import start_workers
+    from modules.registry import ModuleRegistry
+    from store.engine import make_session
+
+    settings = load_settings()
+    registry = ModuleRegistry(settings.modules_disabled)
+    sessions = make_session(prepare_database(settings, registry))
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    threads = start_workers(registry, _cli_core(registry, sessions), stop)
+    if not threads:
+        print("onemap: no module provides a worker", file=sys.stderr)
+        return 1
+    print(f"workers running: {', '.join(t.name for t in threads)}", flush=True)
+    while any(t.is_alive() for t in threads) and not stop.is_set():
+        stop.wait(0.5)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    return 0
+
+
+def _module_commands(commands) -> None:
+    """Sub-commands the modules add (register_commands); they run as the system viewer."""
+    from modules.registry import ModuleRegistry
+    from store.engine import make_session
+
+    try:
+        settings = load_settings()
+    except SettingsError:
+        return  # `main` reports the configuration error when a command needs it
+    registry = ModuleRegistry(settings.modules_disabled)
+    holder: dict = {}
+
+    def sessions():
+        if "factory" not in holder:
+            from app.factory import prepare_database
+
+            holder["factory"] = make_session(prepare_database(settings, registry))
+        return holder["factory"]()
+
+    registry.call("register_commands", commands=commands, core=_cli_core(registry, sessions))
+
+
 def _cmd_db_upgrade(_args: argparse.Namespace) -> int:
     from app.factory import prepare_database
 
@@ -268,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", help="listen address (default: ONEMAP_HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default: ONEMAP_PORT or 8050)")
     run.add_argument("--debug", action="store_true", help="Dash debug mode with reloading")
+    run.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="do not run the modules' workers in the app (they run with ONEMAP_DEMO=1)",
+    )
     run.set_defaults(func=_cmd_run)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
@@ -352,6 +429,12 @@ def build_parser() -> argparse.ArgumentParser:
     tlist = tokens.add_parser("list", help="list tokens (prefix, user id, state)")
     tlist.add_argument("login", nargs="?")
     tlist.set_defaults(func=_cmd_tokens_list)
+
+    worker = commands.add_parser(
+        "worker", help="run the modules' background workers (e.g. the SMS outbox) until stopped"
+    )
+    worker.set_defaults(func=_cmd_worker)
+    _module_commands(commands)
     return parser
 
 

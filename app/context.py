@@ -1,4 +1,4 @@
-"""What a running app holds: its settings, its engine and a session factory."""
+"""What a running app holds: settings, engine, session factory, modules and their core."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
+from modules.contract import CoreServices
 from modules.registry import ModuleRegistry
 
 
@@ -18,6 +19,7 @@ class AppContext:
     engine: Engine
     sessions: sessionmaker[Session]
     modules: ModuleRegistry
+    core: CoreServices
 
 
 def current() -> AppContext:

@@ -14,12 +14,13 @@ from flask import Blueprint, Flask
 from app import auth
 from app.api import build_api
 from app.context import AppContext, current
+from app.core import build_core
 from app.settings import Settings, load_settings
 from layers import scoped
 from layers.load import load_shipped
 from layers.sources import PROJECT_ROOT
 from layers.viewer import ROLE_LABELS
-from modules.contract import CoreServices
+from modules.contract import CoreServices, PageSpec
 from modules.registry import ModuleRegistry
 from store import migrate
 from store.engine import get_engine, make_session
@@ -118,6 +119,20 @@ def _module_blueprints(registry: ModuleRegistry, core: CoreServices) -> list[Blu
     return blueprints
 
 
+def _module_pages(registry: ModuleRegistry, core: CoreServices) -> None:
+    """Pages of the modules' own (e.g. 我的巡查), in the header after the core's."""
+    for page in registry.collect("register_pages", PageSpec, core=core):
+        dash.register_page(
+            f"modules.page.{page.id}",
+            path=page.path,
+            name=page.title,
+            title=f"{page.title} · 莆田市",
+            layout=page.layout,
+            permission=page.permission,
+            order=10 + page.order,
+        )
+
+
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the Dash app (and its Flask server) for these settings."""
     settings = settings or load_settings()
@@ -125,10 +140,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     engine = prepare_database(settings, registry)
     server = Flask("onemap")
     server.json.ensure_ascii = False  # zh-CN names stay readable in API responses
-    server.extensions["onemap"] = AppContext(settings, engine, make_session(engine), registry)
+    sessions = make_session(engine)
+    core = build_core(registry, auth.current_viewer, sessions)
+    server.extensions["onemap"] = AppContext(settings, engine, sessions, registry, core)
     server.secret_key = secret_key(settings)
     auth.install(server)
-    core = CoreServices(viewer=auth.current_viewer, sessions=lambda: current().sessions())
     server.register_blueprint(build_api(_module_blueprints(registry, core)))
     registry.call("register_signals", bus=registry.bus)
 
@@ -159,6 +175,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         layout=admin_page.layout,
         permission="admin",
     )
+    _module_pages(registry, core)
     registry.call("register_callbacks", app=app, core=core)
     for failure in registry.failures:
         LOGGER.error("module %s: %s failed: %s", failure.module, failure.stage, failure.error)

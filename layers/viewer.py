@@ -14,12 +14,14 @@ from sqlalchemy import ColumnElement, and_, false, or_
 from layers import codes
 
 ROLE_LABELS = {"leader": "领导", "staff": "工作人员", "coordinator": "应急指挥", "admin": "管理员"}
-# What each role may do, inside its scope.
+# What each role may do, inside its scope: record = inspections and key points;
+# alert = send SMS to key groups; consult = typhoon consultations and publishing exposure;
+# campaign = open patrol campaigns; import = bulk data files; admin = accounts and audit.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "leader": frozenset({"read"}),
-    "staff": frozenset({"read", "record"}),
-    "coordinator": frozenset({"read", "consult", "alert"}),
-    "admin": frozenset({"read", "admin", "import"}),
+    "staff": frozenset({"read", "record", "alert"}),
+    "coordinator": frozenset({"read", "consult", "alert", "campaign"}),
+    "admin": frozenset({"read", "admin", "import", "campaign"}),
 }
 
 

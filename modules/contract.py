@@ -67,21 +67,80 @@ class MeasureSpec:
 
 @dataclass(frozen=True)
 class Signal:
-    """A fact one module tells the others through the core, e.g. exposure to wind."""
+    """A fact one module tells the others through the core, e.g. exposure to wind.
+
+    Published with a session (`core.publish(session, signal)`), a signal is also stored, so
+    other processes and later requests see it while it is in force (`valid_from` ..
+    `valid_until`, both UTC; open ends mean always). A newer signal with the same
+    (name, source, key) replaces the older one; an empty payload withdraws it.
+    """
 
     name: str
     source: str
     payload: dict = field(default_factory=dict)
     at: datetime | None = None
+    key: str = ""
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+# Signal names the core knows; payload shapes are documented in docs/modules.md.
+EXPOSURE = "exposure"  # sites and units inside a hazard's footprint, with enter/leave times
+
+
+@dataclass(frozen=True)
+class Site:
+    """A point another module may care about (a key point, a station), as the asking viewer
+    may see it: `contact_phone` is already masked where the viewer may not see it whole."""
+
+    id: str  # "<module>:<local id>", unique across modules
+    module: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    village_code: str
+    level: str = ""  # e.g. a base risk colour
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of its own (e.g. 我的巡查): `layout` is a callable taking the query string's
+    values as keyword arguments; `permission` hides it from viewers without it."""
+
+    id: str
+    path: str
+    title: str
+    layout: Callable[..., Any]
+    permission: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """A background loop (e.g. the SMS outbox): `run(stop)` returns when the threading.Event
+    `stop` is set. Run by `onemap worker`, and inside `onemap run` for the demo."""
+
+    id: str
+    run: Callable[[Any], None]
 
 
 @dataclass(frozen=True)
 class CoreServices:
-    """What the core lends a module's routes and callbacks: the viewer of the current
-    request (the only source of scope) and database sessions. Modules never import app."""
+    """What the core lends a module: the viewer of the current request (the only source of
+    scope), database sessions, every module's sites, and stored signals. Modules never
+    import app or each other."""
 
     viewer: Callable[[], Any]
     sessions: Callable[[], Any]
+    # sites(session, viewer, unit=None) -> list[Site]: every module's sites in the scope.
+    sites: Callable[..., list] = lambda session, viewer, unit=None: []
+    # publish(session, signal) -> handlers that took it; stores it (commit is the caller's).
+    publish: Callable[..., int] = lambda session, signal: 0
+    # signals(session, name, at=None) -> list[Signal] in force at `at` (default: now).
+    signals: Callable[..., list] = lambda session, name, at=None: []
 
 
 @hookspec(firstresult=True)
@@ -100,13 +159,34 @@ def register_migrations() -> str | None:
 
 
 @hookspec
-def register_layers(viewer, moment, session, unit) -> list[LayerSpec]:
+def register_layers(viewer, moment, session, unit, core) -> list[LayerSpec]:
     """Return LayerSpec objects to draw for this viewer at this moment, inside `unit`."""
 
 
 @hookspec
-def register_panels(viewer, session) -> list[PanelSpec]:
+def register_panels(viewer, session, core) -> list[PanelSpec]:
     """Return PanelSpec objects for the map page's side panel for this viewer."""
+
+
+@hookspec
+def register_pages(core) -> list[PageSpec]:
+    """Return PageSpec objects: pages of the module's own, listed in the header."""
+
+
+@hookspec
+def register_sites(viewer, session, unit) -> list[Site]:
+    """Return this module's sites that the viewer may see (inside `unit` when given)."""
+
+
+@hookspec
+def register_workers(core) -> list[WorkerSpec]:
+    """Return WorkerSpec objects: background loops run by `onemap worker`."""
+
+
+@hookspec
+def register_commands(commands, core) -> None:
+    """Add argparse sub-commands to `onemap` (`commands` is its subparsers object); a
+    command's handler gets `args` and returns an exit status. `core.viewer()` is the system."""
 
 
 @hookspec

@@ -1,17 +1,24 @@
 """The core's signal bus: how modules tell each other facts without importing each other.
 
-In-process: a handler that raises is logged with its module's name and the others still run.
-(Signals that must survive a restart or reach other worker processes are stored by the
-module that publishes them; the bus only carries the news.)
+In-process delivery: a handler that raises is logged with its module's name and the others
+still run. Published with a session, a signal is also stored (table `module_signals`), one
+row per (name, source, key), so every worker process and later request can ask which signals
+are in force (`in_force`); an empty payload withdraws the stored one.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
 
 from modules.contract import Signal
+from store.models import StoredSignal
 
 LOGGER = logging.getLogger(__name__)
 
@@ -24,8 +31,11 @@ class SignalBus:
     def subscribe(self, name: str, handler: Callable[[Signal], None], module: str = "?") -> None:
         self._handlers[name].append((module, handler))
 
-    def publish(self, signal: Signal) -> int:
-        """Deliver to every subscriber; returns how many handled it without error."""
+    def publish(self, signal: Signal, session: Session | None = None) -> int:
+        """Store the signal (with a session) and deliver it to every subscriber; returns how
+        many handled it without error. Storing joins the caller's transaction."""
+        if session is not None:
+            store(session, signal)
         delivered = 0
         for module, handler in self._handlers.get(signal.name, []):
             try:
@@ -35,3 +45,53 @@ class SignalBus:
                 LOGGER.exception("module %s failed on signal %s", module, signal.name)
                 self.failures.append((module, signal.name, repr(error)))
         return delivered
+
+
+def store(session: Session, signal: Signal) -> None:
+    """Replace the stored signal with the same (name, source, key); empty payload deletes."""
+    session.execute(
+        delete(StoredSignal).where(
+            StoredSignal.name == signal.name,
+            StoredSignal.source == signal.source,
+            StoredSignal.key == signal.key,
+        )
+    )
+    if signal.payload:
+        session.add(
+            StoredSignal(
+                name=signal.name,
+                source=signal.source,
+                key=signal.key,
+                payload=json.dumps(signal.payload, ensure_ascii=False, default=str),
+                at=signal.at or datetime.now(UTC),
+                valid_from=signal.valid_from,
+                valid_until=signal.valid_until,
+            )
+        )
+    session.flush()
+
+
+def in_force(session: Session, name: str, at: datetime | None = None) -> list[Signal]:
+    """Stored signals called `name` whose window holds `at` (default: now), newest first."""
+    at = at or datetime.now(UTC)
+    rows = session.scalars(
+        select(StoredSignal)
+        .where(
+            StoredSignal.name == name,
+            or_(StoredSignal.valid_from.is_(None), StoredSignal.valid_from <= at),
+            or_(StoredSignal.valid_until.is_(None), StoredSignal.valid_until > at),
+        )
+        .order_by(StoredSignal.at.desc(), StoredSignal.id.desc())
+    )
+    return [
+        Signal(
+            name=row.name,
+            source=row.source,
+            payload=json.loads(row.payload),
+            at=row.at,
+            key=row.key,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+        )
+        for row in rows
+    ]

@@ -221,3 +221,23 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class StoredSignal(Base):
+    """A signal one module published for the others, kept while it is in force so that every
+    worker process and later request sees it. One row per (name, source, key)."""
+
+    __tablename__ = "module_signals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200), default="")
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("uq_module_signals_name_source_key", "name", "source", "key", unique=True),
+    )

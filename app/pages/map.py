@@ -35,7 +35,7 @@ def _measures(viewer: Viewer) -> list[MeasureSpec]:
 def _module_panels(viewer: Viewer) -> list:
     with current().sessions() as session:
         panels = current().modules.collect(
-            "register_panels", PanelSpec, viewer=viewer, session=session
+            "register_panels", PanelSpec, viewer=viewer, session=session, core=current().core
         )
     return [
         html.Section(
@@ -56,6 +56,7 @@ def _module_traces(session, viewer: Viewer, unit: str | None) -> list[dict]:
         moment=datetime.now(UTC),
         session=session,
         unit=unit,
+        core=current().core,
     )
     for layer in layers:
         for trace in layer.traces:

@@ -53,6 +53,13 @@ def register_measures(viewer) -> list:
 
 
 @hookimpl
+def register_sites(viewer, session, unit) -> list:
+    from modules.flood.sites import key_point_sites
+
+    return key_point_sites(session, viewer, unit)
+
+
+@hookimpl
 def register_routes(blueprint, core) -> None:
     from modules.flood.routes import add_routes
 

@@ -188,6 +188,109 @@ def test_modules_can_be_disabled_in_settings(installed, tmp_path):
     assert "flood" in registry.names
 
 
+def test_register_pages_adds_a_page_to_the_header_and_serves_it(installed, tmp_path):
+    app = make_app(tmp_path)
+    client = client_for(app)
+    header = json.dumps(client.get("/_dash-layout").json, ensure_ascii=False)
+    assert "玩具页" in header and "/toy" in header  # a link in the header
+    response = call_callback(
+        client,
+        [("_pages_content", "children"), ("_pages_store", "data")],
+        inputs=[("_pages_location", "pathname", "/toy"), ("_pages_location", "search", "")],
+    )
+    assert "玩具页面" in json.dumps(response_json(response), ensure_ascii=False)
+
+
+def test_register_sites_gives_every_module_the_viewer_s_sites_only(installed, tmp_path):
+    from layers.viewer import make_viewer
+    from tests.modules.flood.conftest import seed
+
+    app = make_app(tmp_path)
+    seed(app)
+    context = app.server.extensions["onemap"]
+
+    xtw = make_viewer(1, "x", "x", "staff", ["350304100"])
+    xiuyu = make_viewer(2, "y", "y", "staff", ["350305"])
+    with context.sessions() as session:
+        mine = context.core.sites(session, xtw)
+        theirs = context.core.sites(session, xiuyu)
+        narrowed = context.core.sites(session, xiuyu, "350305101")
+    assert {s.module for s in mine} == {"flood", "toy"}
+    assert all(s.village_code.startswith("350304100") for s in mine)
+    assert len([s for s in mine if s.module == "flood"]) == 46  # 西天尾镇's key points
+    assert all(s.village_code.startswith("350305") for s in theirs)
+    assert {s.id for s in mine}.isdisjoint({s.id for s in theirs})
+    assert narrowed and all(s.village_code.startswith("350305101") for s in narrowed)
+    # Phones: staff of the scope see them whole; a leader sees them masked.
+    leader = make_viewer(3, "l", "l", "leader", ["350304"])
+    with context.sessions() as session:
+        masked = [s for s in context.core.sites(session, leader) if s.module == "flood"]
+    assert all("****" in s.contact_phone for s in masked if s.contact_phone)
+    assert any(s.contact_phone and "****" not in s.contact_phone for s in mine)
+
+
+def test_stored_signals_reach_other_processes_while_in_force(installed, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    app = make_app(tmp_path)
+    context = app.server.extensions["onemap"]
+    now = datetime.now(UTC)
+    signal = Signal(
+        contract.EXPOSURE,
+        "toy",
+        {"sites": ["toy:350304100001"]},
+        key="storm-1",
+        valid_until=now + timedelta(hours=1),
+    )
+    with context.sessions() as session, session.begin():
+        assert context.core.publish(session, signal) == 0  # nobody subscribed in-process
+    # A second app on the same database (another worker process) sees it while in force.
+    other = make_app(tmp_path).server.extensions["onemap"]
+    with other.sessions() as session:
+        found = other.core.signals(session, contract.EXPOSURE)
+        later = other.core.signals(session, contract.EXPOSURE, now + timedelta(hours=2))
+    assert [s.payload for s in found] == [{"sites": ["toy:350304100001"]}] and later == []
+    # The same key replaces; an empty payload withdraws.
+    with context.sessions() as session, session.begin():
+        context.core.publish(
+            session, Signal(contract.EXPOSURE, "toy", {"sites": []}, key="storm-1")
+        )
+        assert [s.payload for s in context.core.signals(session, contract.EXPOSURE)] == [
+            {"sites": []}
+        ]
+        context.core.publish(session, Signal(contract.EXPOSURE, "toy", {}, key="storm-1"))
+        assert context.core.signals(session, contract.EXPOSURE) == []
+
+
+def test_register_workers_run_under_onemap_worker_and_stop(installed, tmp_path):
+    import threading
+
+    from app.workers import start_workers
+
+    app = make_app(tmp_path)
+    context = app.server.extensions["onemap"]
+    toy = sys.modules["onemap_toy"]
+    stop = threading.Event()
+    threads = start_workers(context.modules, context.core, stop)
+    assert "worker-toy-worker" in {t.name for t in threads}
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert toy.WORKED[-2:] == ["started", "stopped"]
+
+
+def test_register_commands_add_cli_commands_run_as_the_system(
+    installed, tmp_path, monkeypatch, capsys
+):
+    import app.cli as cli
+
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    monkeypatch.setenv("ONEMAP_SECRET_KEY", "k")
+    assert cli.main(["toy-hello", "莆田"]) == 0
+    # The system viewer covers the whole city: both toy markers are its sites.
+    assert "toy says hello to 莆田: 2 sites" in capsys.readouterr().out
+
+
 def test_every_hook_has_a_test_and_documentation():
     hooks = [
         name

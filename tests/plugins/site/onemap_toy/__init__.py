@@ -3,7 +3,17 @@
 from flask import jsonify
 
 from layers import scoped
-from modules.contract import LayerSpec, MeasureSpec, ModuleInfo, PanelSpec, Signal, hookimpl
+from modules.contract import (
+    LayerSpec,
+    MeasureSpec,
+    ModuleInfo,
+    PageSpec,
+    PanelSpec,
+    Signal,
+    Site,
+    WorkerSpec,
+    hookimpl,
+)
 
 # A marker in 西天尾镇's first village, and one in 秀屿区: each viewer sees only their own.
 MARKERS = {"350304100001": (119.0186, 25.5173), "350305101001": (119.16, 25.27)}
@@ -94,3 +104,45 @@ def register_migrations():
     from pathlib import Path
 
     return str(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def register_pages(core):
+    from dash import html
+
+    return [PageSpec(id="toy", path="/toy", title="玩具页", layout=lambda **_: html.P("玩具页面"))]
+
+
+@hookimpl
+def register_sites(viewer, session, unit):
+    return [
+        Site(f"toy:{code}", "toy", f"玩具点 {code}", "toy", xy[0], xy[1], code)
+        for code, xy in MARKERS.items()
+        if viewer.covers(code) and (unit is None or code.startswith(unit.rstrip("0")))
+    ]
+
+
+WORKED: list[str] = []
+
+
+@hookimpl
+def register_workers(core):
+    def run(stop):
+        WORKED.append("started")
+        stop.wait()
+        WORKED.append("stopped")
+
+    return [WorkerSpec("toy-worker", run)]
+
+
+@hookimpl
+def register_commands(commands, core):
+    def hello(args):
+        with core.sessions() as session:
+            names = [site.name for site in core.sites(session, core.viewer())]
+        print(f"toy says hello to {args.who}: {len(names)} sites")
+        return 0
+
+    parser = commands.add_parser("toy-hello", help="the toy module's command")
+    parser.add_argument("who")
+    parser.set_defaults(func=hello)
