@@ -143,6 +143,14 @@ class CoreServices:
     signals: Callable[..., list] = lambda session, name, at=None: []
 
 
+def public(view: Callable) -> Callable:
+    """Mark a module route that authenticates its callers itself (e.g. sensor ingest with a
+    per-station token sent as `Authorization: Bearer ...`): the core skips its login check
+    (and, for Bearer requests, CSRF). The route must refuse a missing or wrong credential."""
+    view.onemap_public = True
+    return view
+
+
 @hookspec(firstresult=True)
 def module_info() -> ModuleInfo:
     """Return this module's ModuleInfo (id and title)."""

@@ -127,6 +127,13 @@ def test_register_routes_serve_under_the_module_with_the_core_scope(installed, t
     assert client.get("/api/v1/toy/hello/350305101").status_code == 403
     assert client.get("/api/v1/toy/hello/350304199").status_code == 404
     assert app.server.test_client().get("/api/v1/toy/hello/350304100").status_code == 401
+    # A route marked `public` checks its own device token instead of a login.
+    device = app.server.test_client()
+    good = {"Authorization": "Bearer toy-device-secret"}
+    assert device.post("/api/v1/toy/ping", json=[1], headers=good).json == {"pong": [1]}
+    wrong = {"Authorization": "Bearer om_guess"}
+    assert device.post("/api/v1/toy/ping", json=[1], headers=wrong).status_code == 401
+    assert device.post("/api/v1/toy/ping", json=[1]).status_code == 403  # no token: CSRF
 
 
 def test_register_callbacks_register_signals_and_seed_demo(

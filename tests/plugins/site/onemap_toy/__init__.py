@@ -1,6 +1,6 @@
 """A toy module: everything through the module contract, nothing from the core changed."""
 
-from flask import jsonify
+from flask import jsonify, request
 
 from layers import scoped
 from modules.contract import (
@@ -13,6 +13,7 @@ from modules.contract import (
     Site,
     WorkerSpec,
     hookimpl,
+    public,
 )
 
 # A marker in 西天尾镇's first village, and one in 秀屿区: each viewer sees only their own.
@@ -72,6 +73,13 @@ def register_routes(blueprint, core):
         with core.sessions() as session:
             profile = scoped.profile(session, core.viewer(), code)
         return jsonify({"hello": profile["name"]})
+
+    @blueprint.post("/ping")
+    @public
+    def ping():  # a device with its own token, not a person
+        if request.headers.get("Authorization") != "Bearer toy-device-secret":
+            return jsonify({"error": "wrong device token"}), 401
+        return jsonify({"pong": request.json})
 
 
 @hookimpl
