@@ -64,6 +64,13 @@ def _tiles_url(text: str) -> str:
     return value
 
 
+def _live_seconds(text: str) -> int:
+    seconds = int(text)
+    if seconds != 0 and not 2 <= seconds <= 3600:
+        raise ValueError(f"expected 0 (off) or 2-3600 seconds, got {seconds}")
+    return seconds
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", "", "SQLAlchemy URL; empty means the SQLite file var/onemap.sqlite"),
     Setting("host", "127.0.0.1", "address the web server listens on"),
@@ -86,6 +93,12 @@ SETTINGS: tuple[Setting, ...] = (
         "wgs84",
         "wgs84, or gcj02 for Amap-style tiles (overlays are shifted for display only)",
         _tiles_crs,
+    ),
+    Setting(
+        "live_seconds",
+        30,
+        "how often the map redraws the modules' live layers (risk markers, stations); 0 = never",
+        _live_seconds,
     ),
     Setting("debug", False, "Dash debug mode (never in production)", _bool),
     Setting(

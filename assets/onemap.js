@@ -24,5 +24,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       return Object.assign({}, figure, {layout: layout});
     },
+    /* Replace the modules' traces (those with meta.layer) by fresh ones, keeping the
+       boundaries and the layout as they are: same uirevision, so the zoom, the pan and the
+       selection the viewer made survive the refresh. */
+    swapLiveTraces: function (live, figure) {
+      if (!live || !figure || !figure.data) {
+        return window.dash_clientside.no_update;
+      }
+      const core = figure.data.filter(t => !(t.meta && t.meta.layer));
+      return Object.assign({}, figure, {data: core.concat(live.traces || [])});
+    },
   },
 });

@@ -124,6 +124,12 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
             dcc.Store(id="map-focus", data=start),
             dcc.Store(id="map-selected", data=start),
             dcc.Store(id="map-figure"),
+            dcc.Store(id="map-live"),
+            dcc.Interval(
+                id="map-live-tick",
+                interval=max(current().settings.live_seconds, 1) * 1000,
+                disabled=not current().settings.live_seconds,
+            ),
             html.Div(
                 className="map-area",
                 children=dcc.Graph(
@@ -335,6 +341,19 @@ def recolour(shade, focus_code):
     return patch
 
 
+def refresh_live(_tick, focus_code):
+    """The modules' layers again (live risk, stations) for the focus; the browser swaps them
+    into the figure it shows, so the viewer's zoom, pan and selection stay as they are."""
+    viewer = current_viewer()
+    if viewer.is_anonymous:
+        raise dash.exceptions.PreventUpdate
+    unit = focus_code if focus_code and viewer.covers(focus_code) else None
+    if focus_code and unit is None:  # a forged or stale focus: nothing rather than home
+        raise dash.exceptions.PreventUpdate
+    with current().sessions() as session:
+        return {"traces": _module_traces(session, viewer, unit)}
+
+
 def register(app: dash.Dash) -> None:
     """Attach this page's callbacks to one app.
 
@@ -369,4 +388,17 @@ def register(app: dash.Dash) -> None:
         ClientsideFunction(namespace="onemap", function_name="fitFigure"),
         Output("map", "figure"),
         Input("map-figure", "data"),
+    )
+    app.callback(
+        Output("map-live", "data"),
+        Input("map-live-tick", "n_intervals"),
+        State("map-focus", "data"),
+        prevent_initial_call=True,
+    )(refresh_live)
+    app.clientside_callback(
+        ClientsideFunction(namespace="onemap", function_name="swapLiveTraces"),
+        Output("map", "figure", allow_duplicate=True),
+        Input("map-live", "data"),
+        State("map", "figure"),
+        prevent_initial_call=True,
     )

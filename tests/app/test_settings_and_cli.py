@@ -30,6 +30,7 @@ def test_defaults_then_file_then_environment_then_overrides(tmp_path):
         ({"ONEMAP_TILES_CRS": "bd09"}, "tiles_crs"),
         ({"ONEMAP_TILES_URL": "https://tiles.example/a.png"}, "tiles_url"),
         ({"ONEMAP_LOAD_BOUNDARIES": "maybe"}, "load_boundaries"),
+        ({"ONEMAP_LIVE_SECONDS": "1"}, "live_seconds"),
     ],
 )
 def test_bad_values_are_refused_with_the_setting_named(env, message):
@@ -54,7 +55,14 @@ def test_database_url_from_the_environment(tmp_path):
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["run"], ["db", "upgrade"], ["boundaries", "build"], ["boundaries", "import"]],
+    [
+        [],
+        ["run"],
+        ["worker"],
+        ["db", "upgrade"],
+        ["boundaries", "build"],
+        ["boundaries", "import"],
+    ],
 )
 def test_every_command_has_help(argv):
     result = subprocess.run(

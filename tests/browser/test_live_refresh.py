@@ -1,0 +1,79 @@
+"""The map redraws the modules' live layers on its own, and the viewer's zoom survives it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from layers.viewer import make_viewer
+from tests.accounts_fixture import create_users
+from tests.app_server import serving
+from tests.browser.conftest import log_in
+from tests.browser.test_drilldown import MAP_JS, breadcrumb, wait_for
+
+pytestmark = pytest.mark.browser
+
+# Every point of every module trace (those the core tagged with meta.layer), and the view.
+STATE_JS = (
+    MAP_JS
+    + """
+    if (!g || !g._fullLayout || !g._fullLayout.map) return null;
+    const points = g.data.filter(t => t.meta && t.meta.layer)
+      .reduce((n, t) => n + ((t.lon && t.lon.length) || 0), 0);
+    const m = g._fullLayout.map._subplot.map;
+    return {points: points, zoom: m.getZoom(), lon: m.getCenter().lng, lat: m.getCenter().lat};
+"""
+)
+
+
+@pytest.fixture
+def live_app(tmp_path: Path):
+    holder = {}
+
+    def prepare(app):
+        create_users(app)
+        context = app.server.extensions["onemap"]
+        with context.sessions() as session, session.begin():
+            context.modules.call("seed_demo", only="flood", session=session)
+        holder["sessions"] = context.sessions
+
+    url = f"sqlite:///{(tmp_path / 'live.sqlite').as_posix()}"
+    with serving(url, on_app=prepare, live_seconds=2) as base:
+        yield base, holder["sessions"]
+
+
+def test_live_layers_refresh_without_losing_the_zoom(browser, live_app):
+    base, sessions = live_app
+    log_in(browser, base, "xtw.staff")
+    browser.get(base + "/")
+    before = wait_for(
+        lambda: (s := browser.execute_script(STATE_JS)) and s["points"] and s, message="points"
+    )
+    # The person zooms in on a spot of their town.
+    browser.execute_script(
+        MAP_JS + "Plotly.relayout(g, {'map.zoom': 14.5, 'map.center': {lon: 119.02, lat: 25.52}});"
+    )
+    wait_for(lambda: abs(browser.execute_script(STATE_JS)["zoom"] - 14.5) < 0.01, message="zoom")
+    # Meanwhile a colleague registers a new key point in 西天尾镇.
+    from modules.flood.points import add_point
+
+    staff = make_viewer(1, "colleague", "colleague", "staff", ["350304100"])
+    with sessions() as session, session.begin():
+        add_point(
+            session,
+            staff,
+            name="新增低洼点（刷新测试）",
+            category="低洼易涝点",
+            risk_level="红",
+            lon=119.0186,
+            lat=25.5173,
+        )
+    after = wait_for(
+        lambda: (s := browser.execute_script(STATE_JS))["points"] == before["points"] + 1 and s,
+        timeout=20,
+        message="the new point drawn by the live refresh",
+    )
+    assert abs(after["zoom"] - 14.5) < 0.01
+    assert abs(after["lon"] - 119.02) < 1e-3 and abs(after["lat"] - 25.52) < 1e-3
+    assert "西天尾镇" in breadcrumb(browser)  # the selection stayed where it was
