@@ -11,6 +11,7 @@ import logging
 
 from flask import Blueprint, Response, jsonify, request
 
+from app import tiles
 from app.auth import client_address, current_viewer
 from app.context import current
 from layers import audit, codes, scoped
@@ -112,6 +113,7 @@ def build_api(module_blueprints: list[Blueprint]) -> Blueprint:
     api.after_request(_audit_read)
     api.add_url_rule("/layers/<level>.geojson", "layer", layer, methods=["GET"])
     api.add_url_rule("/divisions/<code>", "division", division, methods=["GET"])
+    tiles.register(api)
     for blueprint in module_blueprints:
         api.register_blueprint(blueprint)
     return api
