@@ -19,6 +19,7 @@ BENCHMARKS = {
     "B2": "bench.b2_recolour",
     "B3": "bench.b3_drilldown",
     "B6": "bench.b6_assign",
+    "B7": "bench.b7_load",
 }
 REPETITIONS = {False: 5, True: 3}  # after one warm-up per variant
 

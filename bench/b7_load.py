@@ -1,0 +1,467 @@
+"""B7: 50 simulated users against gunicorn with 2 workers, for 5 minutes (quick: 10 for 20 s).
+
+The app runs as in production: `gunicorn -w 2 app.wsgi:server` (sync workers), configured by
+`ONEMAP_*` variables, on a scratch SQLite file with the shipped boundaries and every module's
+demo data (1,019 flood key points...). 50 accounts are created: city leaders and
+coordinators, county leaders and town staff across the city, so the users' scopes and
+therefore their answers differ.
+
+Each simulated user logs in through the login form (CSRF token, session cookie) and then acts
+like a person at the map, with a think time of 1-3 s between actions: it opens the map (the
+first `render`), drills down by clicking a child unit (`choose_unit` with the map's clickData,
+then `render` for the new focus), shades the children by another value (`recolour`: zone,
+area, the flood module's key-point count), opens a village's profile (click a village:
+`choose_unit` + `render` with it selected), polls the live layers (`refresh_live`), and goes
+back up to its home (the breadcrumb). Every request is the JSON dash-renderer posts to
+`/_dash-update-component`, with the X-CSRFToken header.
+
+Latency is the client's round trip of each callback POST (on a kept-alive connection, gzip
+accepted); an error is any answer but 200, any exception or a timeout (10 s). The load
+generator runs in this process (threads) on the same 2 cores as the server: it takes its
+share of the CPU, which the notes report. Worker memory is the RSS of each gunicorn worker
+(/proc), sampled every second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import requests
+
+from app import accounts
+from bench import baselines, ours
+from bench.runner import Context, Result, compare, log
+
+ID = "B7"
+TITLE = "50 users against gunicorn -w 2"
+PASSWORD = "bench-load-0123"
+THINK_S = (1.0, 3.0)
+TIMEOUT_S = 10.0
+SHADES = ("zone", "area", "measure:flood-key-points")
+
+
+def _hierarchy() -> tuple[dict[str, str], dict[str, list[str]]]:
+    level_of: dict[str, str] = {}
+    children: dict[str, list[str]] = defaultdict(list)
+    for level in baselines.LEVELS:
+        for feature in baselines.raw_features(level):
+            props = feature["properties"]
+            level_of[props["code"]] = level
+            if props.get("parent_code"):
+                children[props["parent_code"]].append(props["code"])
+    return level_of, children
+
+
+def _users(count: int) -> list[tuple[str, str, str]]:
+    """(login, role, scope) for `count` users spread over the city's levels."""
+    level_of, _ = _hierarchy()
+    counties = sorted(c for c, lv in level_of.items() if lv == "county")
+    towns = sorted(c for c, lv in level_of.items() if lv == "town")
+    rng = random.Random(7)
+    out = []
+    for i in range(count):
+        kind = i % 5
+        if kind == 0:
+            role, scope = ("leader" if i % 2 else "coordinator"), "350300000000"
+        elif kind == 1:
+            role, scope = "leader", counties[i % len(counties)]
+        else:
+            role, scope = "staff", rng.choice(towns)
+        out.append((f"load.{i:02d}", role, scope))
+    return out
+
+
+def prepare_database(ctx: Context, users: list[tuple[str, str, str]]) -> Path:
+    """A SQLite file with boundaries, every module's demo data and the load accounts."""
+    database = ctx.scratch / "b7.sqlite"
+    app = ours.make_app(f"sqlite:///{database.as_posix()}")
+    context = app.server.extensions["onemap"]
+    with context.sessions() as session, session.begin():
+        context.modules.call("seed_demo", session=session)
+        for login, role, scope in users:
+            if accounts.get_user(session, login) is None:
+                accounts.add_user(session, login, role, [scope], name=login, password=PASSWORD)
+    return database
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(database: Path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "ONEMAP_DATABASE_URL": f"sqlite:///{database.as_posix()}",
+        "ONEMAP_SECRET_KEY": "bench-secret",
+        "ONEMAP_DEMO": "0",
+        "ONEMAP_VAR_DIR": str(database.parent),
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "app.wsgi:server"]
+    process = subprocess.Popen(
+        command,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=open(database.parent / "gunicorn.log", "wb"),  # noqa: SIM115
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({process.returncode}); see gunicorn.log")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    stop(process)
+    raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    try:
+        return [int(p) for p in children.read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+class Keys:
+    """The callback keys of the running app, from /_dash-dependencies."""
+
+    def __init__(self, client: requests.Session, base: str) -> None:
+        self.choose = self.render = self.recolour = self.live = ""
+        for dep in client.get(base + "/_dash-dependencies", timeout=30).json():
+            out = dep["output"]
+            inputs = [f"{i['id']}.{i['property']}" for i in dep["inputs"]]
+            if out.startswith("..map-focus.data...map-selected.data"):
+                self.choose = out
+            elif out.startswith("..map-figure.data...breadcrumb.children"):
+                self.render = out
+            elif out.startswith("map-figure.data@") and inputs == ["map-shade.value"]:
+                self.recolour = out
+            elif out.startswith("map-live.data"):
+                self.live = out
+        if not all((self.choose, self.render, self.recolour, self.live)):
+            raise RuntimeError("the map page's callbacks were not all found")
+
+
+def _prop(id_, prop):
+    key = json.dumps(id_, separators=(",", ":"), sort_keys=True) if isinstance(id_, dict) else id_
+    return f"{key}.{prop}"
+
+
+class User:
+    """One simulated person; records (callback, ms, ok) into `record`."""
+
+    def __init__(self, base, keys, login, scope, record, stop_at, seed) -> None:
+        self.base, self.keys, self.login, self.home = base, keys, login, scope
+        self.record, self.stop_at = record, stop_at
+        self.rng = random.Random(seed)
+        self.level_of, self.children = _hierarchy()
+        self.focus, self.selected, self.shade = scope, scope, "zone"
+        self.client = requests.Session()
+
+    def log_in(self) -> None:
+        page = self.client.get(self.base + "/login", timeout=30).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        response = self.client.post(
+            self.base + "/login",
+            data={"login": self.login, "password": PASSWORD, "csrf_token": token.group(1)},
+            allow_redirects=False,
+            timeout=30,
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"login of {self.login} failed: {response.status_code}")
+        self.client.headers["X-CSRFToken"] = self.client.cookies.get("_csrf_token", "")
+        self.client.headers["Accept-Encoding"] = "gzip"
+
+    def post(self, name: str, output: str, outputs, inputs, state, changed) -> dict | None:
+        body = {
+            "output": output,
+            "outputs": outputs,
+            "inputs": inputs,
+            "changedPropIds": changed,
+            "parsedChangedPropsIds": changed,
+        }
+        if state:
+            body["state"] = state
+        started = time.perf_counter()
+        ok, data = False, None
+        try:
+            response = self.client.post(
+                self.base + "/_dash-update-component", json=body, timeout=TIMEOUT_S
+            )
+            ok = response.status_code == 200
+            data = response.json() if ok else None
+            if not ok:
+                self.record(name, 0.0, False, f"{response.status_code}")
+                return None
+        except (requests.RequestException, ValueError) as error:
+            self.record(name, (time.perf_counter() - started) * 1000, False, type(error).__name__)
+            return None
+        self.record(name, (time.perf_counter() - started) * 1000, ok, "")
+        return data
+
+    def choose(self, code: str) -> bool:
+        click = {"points": [{"location": code}]}
+        data = self.post(
+            "choose_unit",
+            self.keys.choose,
+            [{"id": "map-focus", "property": "data"}, {"id": "map-selected", "property": "data"}],
+            [{"id": "map", "property": "clickData", "value": click}, [], []],
+            [],
+            ["map.clickData"],
+        )
+        if not data:
+            return False
+        self.focus = data["response"]["map-focus"]["data"]
+        self.selected = data["response"]["map-selected"]["data"]
+        return True
+
+    def render(self) -> None:
+        self.post(
+            "render",
+            self.keys.render,
+            [
+                {"id": "map-figure", "property": "data"},
+                {"id": "breadcrumb", "property": "children"},
+                {"id": "unit-profile", "property": "children"},
+                {"id": "unit-children", "property": "children"},
+            ],
+            [
+                {"id": "map-focus", "property": "data", "value": self.focus},
+                {"id": "map-selected", "property": "data", "value": self.selected},
+                {"id": "layer-toggles", "property": "value", "value": ["city", "county"]},
+            ],
+            [{"id": "map-shade", "property": "value", "value": self.shade}],
+            ["map-focus.data", "map-selected.data"],
+        )
+
+    def recolour(self) -> None:
+        self.shade = self.rng.choice([s for s in SHADES if s != self.shade])
+        self.post(
+            "recolour",
+            self.keys.recolour,
+            {"id": "map-figure", "property": "data"},
+            [{"id": "map-shade", "property": "value", "value": self.shade}],
+            [{"id": "map-focus", "property": "data", "value": self.focus}],
+            ["map-shade.value"],
+        )
+
+    def live(self) -> None:
+        self.post(
+            "refresh_live",
+            self.keys.live,
+            {"id": "map-live", "property": "data"},
+            [{"id": "map-live-tick", "property": "n_intervals", "value": 1}],
+            [{"id": "map-focus", "property": "data", "value": self.focus}],
+            ["map-live-tick.n_intervals"],
+        )
+
+    def act(self) -> None:
+        kids = self.children.get(self.focus, [])
+        roll = self.rng.random()
+        if roll < 0.45 and kids:  # drill down (or open a village's profile at a town)
+            if self.choose(self.rng.choice(kids)):
+                self.render()
+        elif roll < 0.7:
+            self.recolour()
+        elif roll < 0.8:
+            self.live()
+        elif self.focus != self.home:  # back up to home by the breadcrumb
+            if self.choose(self.home):
+                self.render()
+        else:
+            self.recolour()
+
+    def run(self) -> None:
+        try:
+            self.log_in()
+        except Exception as error:  # noqa: BLE001 - a failed login is an error, not a crash
+            self.record("login", 0.0, False, type(error).__name__)
+            return
+        self.render()  # the map opens
+        while time.monotonic() < self.stop_at:
+            time.sleep(self.rng.uniform(*THINK_S))
+            if time.monotonic() >= self.stop_at:
+                break
+            self.act()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run(ctx: Context) -> list[Result]:
+    count, seconds = (10, 20) if ctx.quick else (50, 300)
+    users = _users(count)
+    log(f"B7: preparing the database and {count} accounts")
+    database = prepare_database(ctx, users)
+    port = _free_port()
+    process = start_gunicorn(database, port)
+    base = f"http://127.0.0.1:{port}"
+    samples: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    lock = threading.Lock()
+
+    def record(name: str, ms: float, ok: bool, why: str) -> None:
+        with lock:
+            if ok:
+                samples[name].append(ms)
+            else:
+                errors[f"{name}: {why}"] += 1
+
+    rss: dict[int, list[float]] = defaultdict(list)
+    try:
+        first = User(base, None, users[0][0], users[0][2], record, 0, 0)
+        first.log_in()
+        keys = Keys(first.client, base)
+        workers = worker_pids(process.pid)
+        cpu_before = {pid: cpu_seconds(pid) for pid in workers}
+        load_cpu_before = time.process_time()
+        stop_at = time.monotonic() + seconds
+        started = time.monotonic()
+        threads = [
+            threading.Thread(
+                target=User(base, keys, login, scope, record, stop_at, i).run, daemon=True
+            )
+            for i, (login, _, scope) in enumerate(users)
+        ]
+        log(f"B7: {count} users for {seconds} s against gunicorn -w 2 (workers {workers})")
+        for thread in threads:
+            thread.start()
+            time.sleep(0.05)  # people do not all arrive in the same millisecond
+        while any(t.is_alive() for t in threads):
+            for pid in worker_pids(process.pid):
+                rss[pid].append(rss_mb(pid))
+            time.sleep(1.0)
+            if time.monotonic() > stop_at + 30:
+                break
+        elapsed = time.monotonic() - started
+        workers_now = worker_pids(process.pid)
+        cpu_used = sum(cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in workers_now)
+        load_cpu = time.process_time() - load_cpu_before
+    finally:
+        stop(process)
+    every = [ms for values in samples.values() for ms in values]
+    total = len(every) + sum(errors.values())
+    p95 = percentile(every, 0.95)
+    per = "; ".join(
+        f"{name}: n={len(v)}, median {statistics.median(v):.0f} ms, p95 {percentile(v, 0.95):.0f}"
+        f" ms, max {max(v):.0f} ms"
+        for name, v in sorted(samples.items())
+    )
+    restarted = sorted(set(workers_now) ^ set(workers))
+    memory = ", ".join(
+        f"worker {pid}: {v[0]:.0f} MB at start, {max(v):.0f} MB peak, {v[-1]:.0f} MB at end"
+        for pid, v in sorted(rss.items())
+    )
+    throughput = len(every) / elapsed
+    setup = (
+        f"{count} users, {seconds} s, think time {THINK_S[0]:.0f}-{THINK_S[1]:.0f} s, "
+        f"gunicorn -w 2 (sync) on SQLite with every module's demo data"
+    )
+    error_text = ", ".join(f"{k} x{n}" for k, n in sorted(errors.items())) or "none"
+    log(f"B7: {len(every)} callbacks, p95 {p95:.0f} ms, errors {sum(errors.values())}")
+    log(f"B7: {per}")
+    peak = max((max(v) for v in rss.values()), default=0.0)
+    return [
+        Result(
+            id=ID,
+            metric="p95 callback latency",
+            unit="ms",
+            ours=p95,
+            baseline=None,
+            ratio=None,
+            goal="p95 <= 300 ms and 0 errors",
+            met=bool(p95 <= 300 and not errors),
+            renderer="n/a (HTTP, no browser)",
+            repetitions=len(every),
+            ours_min=min(every) if every else None,
+            ours_max=max(every) if every else None,
+            notes=f"{setup}. Per callback: {per}. Errors: {error_text}.",
+        ),
+        compare(
+            ID,
+            "errors",
+            "requests",
+            [float(sum(errors.values()))],
+            [],
+            "report",
+            ctx,
+            notes=f"of {total} callback requests: {error_text}",
+            renderer="n/a (HTTP, no browser)",
+        ),
+        compare(
+            ID,
+            "throughput",
+            "callbacks/s",
+            [throughput],
+            [],
+            "report",
+            ctx,
+            notes=f"{len(every)} callbacks answered in {elapsed:.0f} s; worker CPU "
+            f"{cpu_used:.0f} s of {2 * elapsed:.0f} s available on 2 cores; the load "
+            f"generator (this process, same machine) used {load_cpu:.0f} s CPU",
+            renderer="n/a (HTTP, no browser)",
+        ),
+        compare(
+            ID,
+            "worker memory (peak RSS)",
+            "MB",
+            [peak],
+            [],
+            "report",
+            ctx,
+            notes=f"{memory}; workers replaced during the run: {restarted or 'none'}",
+            renderer="n/a (HTTP, no browser)",
+        ),
+    ]
