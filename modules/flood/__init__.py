@@ -1,8 +1,9 @@
 """The flood module (防汛): key inspection points, risk markers, patrols, rain and water sensors.
 
 It registers on the module contract like any outside package (entry point `flood` in the
-group `onemap.modules`). This slice brings the key points (重点部位): their table and
-migration, demo data, map layer, side panel, measure and the `/api/v1/flood/points` route.
+group `onemap.modules`): key points (重点部位) with live risk, patrol campaigns and
+inspections (pages 我的巡查, 巡查任务), rain and water-level stations with a token-checked ingest
+route, imports and exports, demo data and CLI commands. See docs/flood.md.
 """
 
 from pathlib import Path
@@ -20,10 +21,12 @@ def module_info() -> ModuleInfo:
 @hookimpl
 def register_tables(metadata) -> None:
     # The model is declared on the shared Base, so importing it adds the table.
-    from modules.flood.models import TABLE, FloodKeyPoint
+    from modules.flood.models import TABLES
+    from store.models import Base
 
-    if TABLE not in metadata.tables:
-        FloodKeyPoint.__table__.to_metadata(metadata)
+    for name in TABLES:
+        if name not in metadata.tables:
+            Base.metadata.tables[name].to_metadata(metadata)
 
 
 @hookimpl
@@ -32,14 +35,14 @@ def register_migrations() -> str:
 
 
 @hookimpl
-def register_layers(viewer, moment, session, unit) -> list:
-    from modules.flood.layer import key_points_layer
+def register_layers(viewer, moment, session, unit, core) -> list:
+    from modules.flood.layer import key_points_layer, stations_layer
 
-    return [key_points_layer(session, viewer, unit)]
+    return [key_points_layer(session, viewer, unit, core), stations_layer(session, viewer, unit)]
 
 
 @hookimpl
-def register_panels(viewer, session) -> list:
+def register_panels(viewer, session) -> list:  # progress and stations update by callbacks
     from modules.flood.panel import key_points_panel
 
     return [key_points_panel(session, viewer)]
@@ -47,9 +50,9 @@ def register_panels(viewer, session) -> list:
 
 @hookimpl
 def register_measures(viewer) -> list:
-    from modules.flood.measures import key_point_count
+    from modules.flood.measures import key_point_count, patrol_progress
 
-    return [key_point_count()]
+    return [key_point_count(), patrol_progress()]
 
 
 @hookimpl
@@ -64,6 +67,20 @@ def register_routes(blueprint, core) -> None:
     from modules.flood.routes import add_routes
 
     add_routes(blueprint, core)
+
+
+@hookimpl
+def register_callbacks(app, core) -> None:
+    from modules.flood.callbacks import register
+
+    register(app, core)
+
+
+@hookimpl
+def register_pages(core) -> list:
+    from modules.flood.pages import pages
+
+    return pages(core)
 
 
 @hookimpl

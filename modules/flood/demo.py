@@ -1,4 +1,6 @@
-"""Demo key points: 46 in 西天尾镇 and about a thousand across the city, deterministic.
+"""Demo data, deterministic: key points (46 in 西天尾镇, about a thousand across the city),
+an open city-wide campaign 2027年汛前巡查 (西天尾镇 at 38/46), and the demo stations with a
+storm that ends at seeding time (modules.flood.storm).
 
 Each point is sampled inside its village's polygon (then checked by point-in-polygon), with a
 category that fits the place: seawalls (海堤/河堤) on the coast of 秀屿区 and 荔城区, reservoirs
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import numpy as np
 import shapely
@@ -20,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from layers import codes, repository
 from layers.assign import assign_villages
-from modules.flood.models import RISK_LEVELS, FloodKeyPoint
+from modules.flood import ingest, storm
+from modules.flood.models import RISK_LEVELS, FloodCampaign, FloodInspection, FloodKeyPoint
 
 LOGGER = logging.getLogger(__name__)
 
@@ -208,6 +211,76 @@ def demo_rows(session: Session) -> list[dict]:
 
 
 def seed(session: Session) -> int:
+    """All of the module's demo data, each part only into its empty table; returns the
+    number of key points added."""
+    added = seed_points(session)
+    seed_campaign(session)
+    if storm.seed_stations(session):
+        end = storm.storm_end()
+        items = [item for station in storm.STATIONS for item in storm.series(station, end)]
+        ingest.ingest(session, items, allowed=None)
+    return added
+
+
+BEIJING = timezone(timedelta(hours=8))
+CAMPAIGN = "2027年汛前巡查"
+CAMPAIGN_OPENED = datetime(2026, 11, 1, 8, 0, tzinfo=BEIJING)
+CAMPAIGN_DUE = date(2027, 4, 30)
+XITIANWEI_DONE = 38
+# Results of the demo inspections: mostly normal, some hazards, some already fixed.
+RESULT_WEIGHTS = {"ok": 0.8, "hazard": 0.12, "fixed": 0.08}
+HAZARDS = ("排水沟堵塞", "挡墙出现裂缝", "边坡有落石", "警示牌缺失", "涵洞淤积", "堤身渗水")
+MEASURES = ("已清理疏通", "已设置警示标志", "已安排专人值守", "已加固修复")
+
+
+def seed_campaign(session: Session) -> int:
+    """The open campaign 2027年汛前巡查 over the city, with inspections: 38 of the 46 points
+    of 西天尾镇, and a share between a fifth and all of each other town's. Returns how many."""
+    if session.scalar(select(func.count()).select_from(FloodCampaign)):
+        return 0
+    city = next(iter(repository.by_level(session, "city")), None)
+    if city is None:
+        return 0
+    campaign = FloodCampaign(
+        name=CAMPAIGN,
+        jurisdiction_code=city.code,
+        due_date=CAMPAIGN_DUE,
+        opened_by="city.coordinator",
+        opened_at=CAMPAIGN_OPENED,
+    )
+    session.add(campaign)
+    session.flush()
+    rng = np.random.default_rng(SEED + 1)
+    points = list(session.scalars(select(FloodKeyPoint).order_by(FloodKeyPoint.id)))
+    by_town: dict[str, list[FloodKeyPoint]] = {}
+    for point in points:
+        by_town.setdefault(point.village_code[:9], []).append(point)
+    rows = []
+    for town, members in sorted(by_town.items()):
+        share = XITIANWEI_DONE / len(members) if town == XITIANWEI else rng.uniform(0.2, 1.0)
+        count = min(len(members), round(share * len(members)))
+        chosen = sorted(rng.choice(len(members), size=count, replace=False).tolist())
+        for i in chosen:
+            result = str(rng.choice(list(RESULT_WEIGHTS), p=list(RESULT_WEIGHTS.values())))
+            at = CAMPAIGN_OPENED + timedelta(minutes=int(rng.integers(60, 24 * 60 * 24)))
+            rows.append(
+                {
+                    "point_id": members[i].id,
+                    "campaign_id": campaign.id,
+                    "inspector": "xitianwei.staff" if town == XITIANWEI else "demo",
+                    "inspected_at": at,
+                    "result": result,
+                    "hazard": str(rng.choice(HAZARDS)) if result != "ok" else "",
+                    "measures": str(rng.choice(MEASURES)) if result == "fixed" else "",
+                }
+            )
+    if rows:
+        session.execute(insert(FloodInspection), rows)
+    LOGGER.info("flood demo: campaign %s with %d inspections", CAMPAIGN, len(rows))
+    return len(rows)
+
+
+def seed_points(session: Session) -> int:
     """Insert the demo key points into an empty table; returns how many (0 if not empty)."""
     if session.scalar(select(func.count()).select_from(FloodKeyPoint)):
         return 0

@@ -1,4 +1,5 @@
-"""The viewer's key points as a table: CSV (UTF-8 with BOM, opens in Excel) or XLSX.
+"""The viewer's key points as a table: CSV (UTF-8 with BOM, opens in Excel) or XLSX, with
+their live risk level and patrol status.
 
 Phones follow the same rule as on screen (masked unless the viewer's role and scope allow),
 so an export never shows more than the map does.
@@ -13,6 +14,7 @@ from openpyxl import Workbook
 
 from layers.viewer import Viewer
 from modules.flood.features import properties
+from modules.flood.live import PointNow
 from modules.flood.models import FloodKeyPoint
 
 COLUMNS = (
@@ -27,35 +29,37 @@ COLUMNS = (
     ("responsible_phone", "联系电话"),
     ("patrol_every_days", "巡查周期（天）"),
     ("patrol_status", "巡查状态"),
+    ("live_risk_level_label", "实时风险等级"),
+    ("live_risk_reason", "实时风险原因"),
 )
 
 
-def rows(viewer: Viewer, points: list[FloodKeyPoint]) -> list[list]:
+def rows(viewer: Viewer, points: list[FloodKeyPoint], now: dict[int, PointNow]) -> list[list]:
     table = []
     for point in points:
         values = {
-            **properties(viewer, point),
+            **properties(viewer, point, now[point.id]),
             "lon": round(point.lon, 6),
             "lat": round(point.lat, 6),
         }
-        table.append([values[key] for key, _ in COLUMNS])
+        table.append([values[key] if values[key] is not None else "" for key, _ in COLUMNS])
     return table
 
 
-def to_csv(viewer: Viewer, points: list[FloodKeyPoint]) -> bytes:
+def to_csv(viewer: Viewer, points: list[FloodKeyPoint], now: dict[int, PointNow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([label for _, label in COLUMNS])
-    writer.writerows(rows(viewer, points))
+    writer.writerows(rows(viewer, points, now))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(viewer: Viewer, points: list[FloodKeyPoint]) -> bytes:
+def to_xlsx(viewer: Viewer, points: list[FloodKeyPoint], now: dict[int, PointNow]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "重点部位"
     sheet.append([label for _, label in COLUMNS])
-    for row in rows(viewer, points):
+    for row in rows(viewer, points, now):
         sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)

@@ -1,33 +1,36 @@
-"""Key points as values for a viewer: GeoJSON features, with the phone shown per the rule."""
+"""Key points as values for a viewer: GeoJSON features, with the phone shown per the rule and
+the live risk and patrol status computed by modules.flood.live."""
 
 from __future__ import annotations
 
 from layers.viewer import Viewer
+from modules.flood.live import PointNow
 from modules.flood.models import FloodKeyPoint
 from modules.flood.points import RISK_LABELS, phone_for
 
-# Until patrols and live risk arrive, the live level is the base level and nobody has patrolled.
-NOT_PATROLLED = "未巡查"
 
-
-def properties(viewer: Viewer, point: FloodKeyPoint) -> dict:
+def properties(viewer: Viewer, point: FloodKeyPoint, now: PointNow) -> dict:
     return {
         "id": point.id,
         "name": point.name,
         "category": point.category,
         "risk_level": point.risk_level,
         "risk_level_label": RISK_LABELS[point.risk_level],
-        "live_risk_level": point.risk_level,
-        "live_risk_reason": None,
+        "live_risk_level": now.live_risk_level,
+        "live_risk_level_label": RISK_LABELS[now.live_risk_level],
+        "live_risk_reason": now.live_risk_reason,
         "village_code": point.village_code,
-        "patrol_status": NOT_PATROLLED,
+        "patrol_status": now.patrol.status,
+        "patrol_overdue": now.patrol.overdue,
         "patrol_every_days": point.patrol_every_days,
         "responsible_name": point.responsible_name,
         "responsible_phone": phone_for(viewer, point),
     }
 
 
-def feature_collection(viewer: Viewer, points: list[FloodKeyPoint]) -> dict:
+def feature_collection(
+    viewer: Viewer, points: list[FloodKeyPoint], now: dict[int, PointNow]
+) -> dict:
     """A GeoJSON FeatureCollection (WGS84) of these points, as this viewer may see them."""
     return {
         "type": "FeatureCollection",
@@ -39,7 +42,7 @@ def feature_collection(viewer: Viewer, points: list[FloodKeyPoint]) -> dict:
                     "type": "Point",
                     "coordinates": [round(point.lon, 6), round(point.lat, 6)],
                 },
-                "properties": properties(viewer, point),
+                "properties": properties(viewer, point, now[point.id]),
             }
             for point in points
         ],

@@ -1,16 +1,57 @@
-"""The side panel 防汛重点部位: counts by risk level and by category inside the scope."""
+"""The side panel 防汛重点部位: counts by risk level and by category inside the scope, the
+open campaign's progress for the focused unit, and the series of a clicked station."""
 
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 from sqlalchemy.orm import Session
 
-from layers.viewer import Viewer
+from layers import codes, scoped
+from layers.viewer import Forbidden, NotFound, Viewer
 from modules.contract import PanelSpec
+from modules.flood import patrol
 from modules.flood.points import RISK_COLOURS, RISK_LABELS, summary
 
 PANEL_ID = "flood-key-points"
 TITLE = "防汛重点部位"
+PROGRESS_ID = "flood-progress"
+STATION_ID = "flood-station-detail"
+STATION_HINT = "点击地图上的监测站，查看其近 24 小时过程线与阈值。"
+
+
+def _unit_for(session: Session, viewer: Viewer, focus) -> tuple[str | None, str]:
+    """(unit code or None for the whole scope, its name) for the map's focus, if in scope."""
+    if isinstance(focus, str) and focus:
+        try:
+            full = codes.normalize(focus)
+        except codes.InvalidCode:
+            full = None
+        if full and viewer.covers(full):
+            try:
+                return full, scoped.profile(session, viewer, full)["name"]
+            except (Forbidden, NotFound):
+                pass
+    home = viewer.home
+    if home:
+        return home, scoped.profile(session, viewer, home)["name"]
+    return None, "辖区"
+
+
+def progress_block(session: Session, viewer: Viewer, focus=None) -> list:
+    """巡查进度 of the focused unit, e.g. 2027年汛前巡查 · 西天尾镇 38/46（82%）."""
+    unit, name = _unit_for(session, viewer, focus)
+    figures = patrol.progress(session, viewer, unit)
+    campaigns = patrol.campaigns_for(session, viewer)
+    if not figures["total"]:
+        return [html.P("巡查进度：暂无进行中的巡查任务", className="flood-progress-none")]
+    title = "、".join(c.name for c in campaigns[:2]) or "巡查"
+    text = f"{name} {figures['done']}/{figures['total']}，{figures['percent']}%"
+    return [
+        html.P([html.B(f"{title}："), html.Span(text, id="flood-progress-figure")]),
+        html.Progress(
+            value=str(figures["done"]), max=str(figures["total"]), style={"width": "100%"}
+        ),
+    ]
 
 
 def key_points_panel(session: Session, viewer: Viewer) -> PanelSpec:
@@ -34,6 +75,64 @@ def key_points_panel(session: Session, viewer: Viewer) -> PanelSpec:
             ),
             html.Ul(risks, className="flood-risk-counts"),
             html.Ul(categories, className="flood-category-counts"),
+            html.Div(progress_block(session, viewer), id=PROGRESS_ID),
+            html.Div(html.P(STATION_HINT), id=STATION_ID),
         ]
     )
     return PanelSpec(id=PANEL_ID, title=TITLE, component=component, order=50)
+
+
+def station_chart(station, readings: list, state) -> list:
+    """A station's recent series against its thresholds (Beijing time on the axis)."""
+    from modules.flood.risk import BEIJING
+
+    times = [r.at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") for r in readings]
+    values = [r.value for r in readings]
+    traces: list[dict] = []
+    lines: list[tuple[str, float, str]] = []
+    if station.kind == "rain":
+        traces.append({"type": "bar", "x": times, "y": values, "name": "时段雨量 (mm)"})
+        unit = "mm"
+        title = f"{station.name} 近24小时雨量"
+    else:
+        traces.append(
+            {"type": "scatter", "mode": "lines", "x": times, "y": values, "name": "水位 (m)"}
+        )
+        unit = "m"
+        title = f"{station.name} 近24小时水位"
+        if station.warning_level is not None:
+            lines.append(("警戒水位", station.warning_level, "#ff7f0e"))
+        if station.guarantee_level is not None:
+            lines.append(("保证水位", station.guarantee_level, "#d62728"))
+    for label, value, colour in lines:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [times[0], times[-1]] if times else [],
+                "y": [value, value],
+                "name": f"{label} {value} {unit}",
+                "line": {"dash": "dash", "color": colour},
+            }
+        )
+    figure = {
+        "data": traces,
+        "layout": {
+            "title": {"text": title, "font": {"size": 13}},
+            "margin": {"l": 40, "r": 10, "t": 36, "b": 40},
+            "height": 260,
+            "legend": {"orientation": "h"},
+        },
+    }
+    summary_line = f"{station.name}：{state.label}"
+    if state.reason:
+        summary_line += f"（{state.reason}）"
+    if station.kind == "rain" and station.rain_1h:
+        summary_line += (
+            f"；阈值 1小时 {station.rain_1h:.0f} / 3小时 {station.rain_3h:.0f} / "
+            f"24小时 {station.rain_24h:.0f} mm"
+        )
+    return [
+        html.P(summary_line, id="flood-station-summary"),
+        dcc.Graph(figure=figure, config={"displaylogo": False}, id="flood-station-chart"),
+    ]

@@ -1,19 +1,68 @@
-"""HTTP routes under /api/v1/flood/, scoped by the core's viewer."""
+"""HTTP routes under /api/v1/flood/, scoped by the core's viewer; the readings route is
+public (devices) and checks the station's own token."""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
 from layers import audit
-from modules.contract import CoreServices
+from modules.contract import CoreServices, public
+from modules.flood import ingest, live, stations
 from modules.flood.export import to_csv, to_xlsx
 from modules.flood.features import feature_collection
 from modules.flood.points import points_for
+from modules.flood.stations import station_for_token
+
+
+def _geojson(viewer, points, now) -> bytes:
+    body = feature_collection(viewer, points, now)
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
 
 EXPORTS = {
     "csv": ("text/csv; charset=utf-8", to_csv),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
+    "geojson": ("application/geo+json", _geojson),
 }
+
+
+def station_features(found, state) -> dict:
+    """Stations as GeoJSON with their thresholds, latest reading and state."""
+    features = []
+    for s in found:
+        now = state[s.id]
+        features.append(
+            {
+                "type": "Feature",
+                "id": s.code,
+                "geometry": {"type": "Point", "coordinates": [round(s.lon, 6), round(s.lat, 6)]},
+                "properties": {
+                    "station": s.code,
+                    "name": s.name,
+                    "kind": s.kind,
+                    "kind_label": stations.KIND_LABELS[s.kind],
+                    "river": s.river,
+                    "village_code": s.village_code,
+                    "state": now.state,
+                    "state_label": now.label,
+                    "reason": now.reason or None,
+                    "latest_value": now.value,
+                    "latest_time": now.at.isoformat() if now.at else None,
+                    "rain_mm": now.rain,
+                    "thresholds": {
+                        "rain_1h": s.rain_1h,
+                        "rain_3h": s.rain_3h,
+                        "rain_24h": s.rain_24h,
+                        "warning_level": s.warning_level,
+                        "guarantee_level": s.guarantee_level,
+                    },
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
@@ -24,7 +73,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         viewer = core.viewer()
         with core.sessions() as session:
             points = points_for(session, viewer, request.args.get("unit") or None)
-            body = feature_collection(viewer, points)
+            body = feature_collection(viewer, points, live.annotate(session, core, points))
         return jsonify(body)
 
     def export(kind: str):
@@ -34,7 +83,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         mimetype, render = EXPORTS[kind]
         with core.sessions() as session, session.begin():
             points = points_for(session, viewer, unit)
-            body = render(viewer, points)
+            body = render(viewer, points, live.annotate(session, core, points))
             audit.record(
                 session,
                 "export",
@@ -51,3 +100,40 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
 
     blueprint.add_url_rule("/points.csv", "points_csv", lambda: export("csv"))
     blueprint.add_url_rule("/points.xlsx", "points_xlsx", lambda: export("xlsx"))
+    blueprint.add_url_rule("/points.geojson", "points_geojson", lambda: export("geojson"))
+
+    @blueprint.get("/stations")
+    def station_list():
+        """The viewer's stations as GeoJSON with the latest reading and state (`?unit=`)."""
+        viewer = core.viewer()
+        with core.sessions() as session:
+            found = stations.stations_for(session, viewer, request.args.get("unit") or None)
+            body = station_features(found, stations.states(session, found, datetime.now(UTC)))
+        return jsonify(body)
+
+    @blueprint.post("/readings")
+    @public
+    def readings():
+        """Readings from a station: `Authorization: Bearer <the station's token>`, a JSON list
+        of {"station", "time", "value"}; answers per item. Wrong or no token: 401."""
+        header = request.headers.get("Authorization", "")
+        token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
+        with core.sessions() as session, session.begin():
+            station = station_for_token(session, token)
+            if station is None:
+                return jsonify(
+                    error="missing or wrong station token", message="监测站令牌缺失或无效。"
+                ), 401
+            items = request.get_json(silent=True)
+            if not isinstance(items, list):
+                return jsonify(
+                    error="expected a JSON list of {station, time, value}",
+                    message="请求体应为读数列表（JSON）。",
+                ), 400
+            if len(items) > ingest.MAX_ITEMS:
+                return jsonify(
+                    error=f"at most {ingest.MAX_ITEMS} readings per request",
+                    message=f"每次最多 {ingest.MAX_ITEMS} 条读数。",
+                ), 413
+            outcomes = ingest.ingest(session, items, allowed=station)
+        return jsonify(ingest.summary(outcomes))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+RANK = {"blue": 0, "yellow": 1, "orange": 2, "red": 3}
 FULL = re.compile(r"1[3-9]\d{9}")
 MASKED = re.compile(r"1[3-9]\d\*{4}\d{4}")
 PROPERTIES = {
@@ -36,8 +37,10 @@ def test_xitianwei_staff_get_their_46_points_with_full_phones(client_as):
         assert PROPERTIES <= set(props)
         assert props["village_code"].startswith("350304100")
         assert FULL.fullmatch(props["responsible_phone"])
-        assert props["live_risk_level"] == props["risk_level"]
-        assert props["patrol_status"] == "未巡查"
+        assert RANK[props["live_risk_level"]] >= RANK[props["risk_level"]]
+        if props["live_risk_level"] != props["risk_level"]:
+            assert props["live_risk_reason"]  # a raised marker says why
+        assert props["patrol_status"] in {"未巡查", "已巡查正常", "发现隐患", "已整改"}
         assert feature["geometry"]["type"] == "Point"
     assert {f["properties"]["risk_level_label"] for f in found} <= {"红", "橙", "黄", "蓝"}
 

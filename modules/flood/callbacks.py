@@ -1,0 +1,184 @@
+"""Dash callbacks of the flood module (attached with app.callback, as the core's pages are).
+
+Every input may be forged: values are type-checked, units and points are looked up through
+the viewer's scope, and refusals never echo what was sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import UTC, datetime
+
+import dash
+from dash import Input, Output, State, html
+from flask import request
+
+from layers import audit
+from layers.viewer import Forbidden, NotFound
+from modules.flood import patrol, stations
+from modules.flood.layer import STATION_PREFIX
+from modules.flood.pages import campaign_list, my_points, point_list, point_options, progress_line
+from modules.flood.panel import PROGRESS_ID, STATION_ID, progress_block, station_chart
+
+LOGGER = logging.getLogger(__name__)
+
+
+def _ok(text: str) -> html.P:
+    return html.P(text, className="flood-ok", style={"color": "#2ca02c"})
+
+
+def _refused(text: str) -> html.P:
+    return html.P(text, className="flood-refused", style={"color": "#d62728"})
+
+
+def decode_upload(contents) -> bytes:
+    """The bytes of a dcc.Upload value ("data:<type>;base64,<data>")."""
+    if not isinstance(contents, str) or "," not in contents:
+        raise patrol.PatrolRefused("照片无法读取，请重新选择。")
+    try:
+        return base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise patrol.PatrolRefused("照片无法读取，请重新选择。") from exc
+
+
+def register(app: dash.Dash, core) -> None:
+    def focus_progress(focus):
+        viewer = core.viewer()
+        with core.sessions() as session:
+            return progress_block(session, viewer, focus)
+
+    app.callback(Output(PROGRESS_ID, "children"), Input("map-focus", "data"))(focus_progress)
+
+    def station_click(click_data):
+        points = (click_data or {}).get("points") if isinstance(click_data, dict) else None
+        custom = points[0].get("customdata") if points and isinstance(points[0], dict) else None
+        if isinstance(custom, list) and custom:
+            custom = custom[0]
+        if not isinstance(custom, str) or not custom.startswith(STATION_PREFIX):
+            raise dash.exceptions.PreventUpdate
+        viewer = core.viewer()
+        now = datetime.now(UTC)
+        with core.sessions() as session:
+            try:
+                station = stations.station_in_scope(session, viewer, custom[len(STATION_PREFIX) :])
+            except NotFound as exc:
+                raise dash.exceptions.PreventUpdate from exc
+            readings = stations.recent_readings(session, [station.id], now)[station.id]
+            state = stations.state_of(station, readings, now)
+            return station_chart(station, readings, state)
+
+    app.callback(Output(STATION_ID, "children"), Input("map", "clickData"))(station_click)
+
+    def record(n_clicks, point_id, result, hazard, measures, photo):
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        viewer = core.viewer()
+        if not viewer.can("record"):
+            return (
+                _refused("您没有记录巡查的权限。"),
+                dash.no_update,
+                dash.no_update,
+                dash.no_update,
+            )
+        with core.sessions() as session, session.begin():
+            try:
+                data = decode_upload(photo) if photo else None
+                inspection = patrol.record_inspection(
+                    session,
+                    viewer,
+                    point_id=point_id,
+                    result=result if isinstance(result, str) else "",
+                    hazard=hazard if isinstance(hazard, str) else "",
+                    measures=measures if isinstance(measures, str) else "",
+                    photo=data,
+                )
+                audit.record(
+                    session,
+                    "data.change",
+                    viewer,
+                    target="flood.inspection",
+                    address=request.remote_addr,
+                    detail={"point": inspection.point_id, "result": inspection.result},
+                )
+                message = _ok("已记录巡查。")
+            except patrol.PatrolRefused as exc:
+                message = _refused(str(exc))
+            except (NotFound, Forbidden):
+                message = _refused("未找到该重点部位，或它不在您的辖区内。")
+        with core.sessions() as session:
+            rows = my_points(session, viewer)
+            return message, point_list(rows), progress_line(session, viewer), point_options(rows)
+
+    app.callback(
+        Output("flood-patrol-message", "children"),
+        Output("flood-patrol-list", "children"),
+        Output("flood-patrol-progress", "children"),
+        Output("flood-patrol-point", "options"),
+        Input("flood-patrol-submit", "n_clicks"),
+        State("flood-patrol-point", "value"),
+        State("flood-patrol-result", "value"),
+        State("flood-patrol-hazard", "value"),
+        State("flood-patrol-measures", "value"),
+        State("flood-patrol-photo", "contents"),
+        prevent_initial_call=True,
+    )(record)
+
+    def photo_name(contents):
+        if not contents:
+            raise dash.exceptions.PreventUpdate
+        try:
+            patrol.photo_type(decode_upload(contents))
+        except patrol.PatrolRefused as exc:
+            return _refused(str(exc))
+        return _ok("已选择照片。")
+
+    app.callback(
+        Output("flood-patrol-photo-name", "children"),
+        Input("flood-patrol-photo", "contents"),
+        prevent_initial_call=True,
+    )(photo_name)
+
+    def open_campaign(n_clicks, name, unit, due):
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        viewer = core.viewer()
+        if not viewer.can("campaign"):
+            return _refused("您没有发起巡查任务的权限。"), dash.no_update
+        with core.sessions() as session, session.begin():
+            try:
+                if not isinstance(unit, str) or not unit:
+                    raise patrol.PatrolRefused("请选择巡查范围。")
+                campaign = patrol.open_campaign(
+                    session,
+                    viewer,
+                    name=name if isinstance(name, str) else "",
+                    unit=unit,
+                    due=due if isinstance(due, str) else "",
+                )
+                audit.record(
+                    session,
+                    "data.change",
+                    viewer,
+                    target="flood.campaign",
+                    address=request.remote_addr,
+                    detail={"campaign": campaign.id, "unit": campaign.jurisdiction_code},
+                )
+                message = _ok(f"已发起巡查任务：{campaign.name}")
+            except patrol.PatrolRefused as exc:
+                message = _refused(str(exc))
+            except (Forbidden, NotFound):
+                message = _refused("所选单位不在您的辖区内。")
+        with core.sessions() as session:
+            return message, campaign_list(session, viewer)
+
+    app.callback(
+        Output("flood-campaign-message", "children"),
+        Output("flood-campaign-list", "children"),
+        Input("flood-campaign-submit", "n_clicks"),
+        State("flood-campaign-name", "value"),
+        State("flood-campaign-unit", "value"),
+        State("flood-campaign-due", "value"),
+        prevent_initial_call=True,
+    )(open_campaign)

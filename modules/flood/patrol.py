@@ -1,0 +1,256 @@
+"""Patrols: campaigns (汛前巡查) over a jurisdiction, inspections of key points, their status
+and the progress of a unit. Scope comes only from the viewer (code_filter / covers / scoped).
+
+A key point's campaign is the newest open campaign whose jurisdiction holds its village. Its
+status is that of its latest inspection in that campaign (未巡查 when none); it is overdue when
+still not inspected after its patrol period from the campaign's opening, or after the due date.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from layers import codes, scoped
+from layers.viewer import Forbidden, NotFound, Viewer
+from modules.flood.models import RESULTS, FloodCampaign, FloodInspection, FloodKeyPoint
+from modules.flood.points import points_for
+
+LOGGER = logging.getLogger(__name__)
+
+BEIJING = timezone(timedelta(hours=8))
+NOT_PATROLLED = "未巡查"
+NO_CAMPAIGN = "无巡查任务"
+STATUS_OF_RESULT = {"ok": "已巡查正常", "hazard": "发现隐患", "fixed": "已整改"}
+# What the form offers (result key, label).
+RESULT_CHOICES = (("ok", "正常"), ("hazard", "发现隐患"), ("fixed", "已整改"))
+# The order of 我的巡查 after the overdue points.
+STATUS_ORDER = {"发现隐患": 0, NOT_PATROLLED: 1, "已整改": 2, "已巡查正常": 3, NO_CAMPAIGN: 4}
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
+TEXT_MAX = 2000
+
+
+class PatrolRefused(ValueError):
+    """A campaign or inspection that cannot be saved; the message is zh-CN for the screen."""
+
+
+@dataclass(frozen=True)
+class PatrolState:
+    status: str
+    campaign_id: int | None
+    last_at: datetime | None
+    overdue: bool
+    deadline: datetime | None
+
+
+def photo_type(data: bytes) -> str:
+    """The photo's MIME type by its first bytes; refuses anything but JPEG/PNG ≤ 5 MB."""
+    if len(data) > PHOTO_MAX_BYTES:
+        raise PatrolRefused(
+            f"照片过大（{len(data) / 1024 / 1024:.1f} MB），请上传不超过 5 MB 的照片。"
+        )
+    for magic, mime in PHOTO_TYPES:
+        if data.startswith(magic):
+            return mime
+    raise PatrolRefused("照片格式不支持：只接受 JPEG 或 PNG 图片。")
+
+
+def open_campaigns(session: Session) -> list[FloodCampaign]:
+    """Every open campaign, newest first (a small table: campaigns are a few a year)."""
+    statement = (
+        select(FloodCampaign)
+        .where(FloodCampaign.closed_at.is_(None))
+        .order_by(FloodCampaign.opened_at.desc(), FloodCampaign.id.desc())
+    )
+    return list(session.scalars(statement))
+
+
+def campaigns_for(session: Session, viewer: Viewer) -> list[FloodCampaign]:
+    """Open campaigns the viewer works in: those over (part of) the viewer's scope."""
+    return [
+        c
+        for c in open_campaigns(session)
+        if viewer.covers(c.jurisdiction_code)
+        or any(codes.covers(c.jurisdiction_code, scope) for scope in viewer.scopes)
+    ]
+
+
+def campaign_for(campaigns: list[FloodCampaign], village_code: str) -> FloodCampaign | None:
+    return next((c for c in campaigns if codes.covers(c.jurisdiction_code, village_code)), None)
+
+
+def deadline_of(campaign: FloodCampaign, point: FloodKeyPoint) -> datetime:
+    """When the point should have been patrolled: its patrol period after the opening,
+    and at the latest the end of the due date (Beijing time)."""
+    end_of_due = datetime.combine(campaign.due_date, time(23, 59, 59), BEIJING).astimezone(UTC)
+    return min(campaign.opened_at + timedelta(days=point.patrol_every_days), end_of_due)
+
+
+def statuses(
+    session: Session, points: list[FloodKeyPoint], at: datetime | None = None
+) -> dict[int, PatrolState]:
+    """{point id: its patrol state at `at` (default now)} for points the caller may see."""
+    at = at or datetime.now(UTC)
+    campaigns = open_campaigns(session)
+    of_point = {p.id: campaign_for(campaigns, p.village_code) for p in points}
+    latest: dict[tuple[int, int], FloodInspection] = {}
+    ids = [p.id for p in points if of_point[p.id] is not None]
+    for start in range(0, len(ids), 5000):
+        statement = (
+            select(FloodInspection)
+            .where(
+                FloodInspection.point_id.in_(ids[start : start + 5000]),
+                FloodInspection.campaign_id.in_([c.id for c in campaigns]),
+            )
+            .order_by(FloodInspection.inspected_at, FloodInspection.id)
+        )
+        for inspection in session.scalars(statement):
+            latest[(inspection.point_id, inspection.campaign_id)] = inspection
+    result = {}
+    for point in points:
+        campaign = of_point[point.id]
+        if campaign is None:
+            result[point.id] = PatrolState(NO_CAMPAIGN, None, None, False, None)
+            continue
+        last = latest.get((point.id, campaign.id))
+        deadline = deadline_of(campaign, point)
+        if last is None:
+            result[point.id] = PatrolState(
+                NOT_PATROLLED, campaign.id, None, at > deadline, deadline
+            )
+        else:
+            status = STATUS_OF_RESULT[last.result]
+            result[point.id] = PatrolState(status, campaign.id, last.inspected_at, False, deadline)
+    return result
+
+
+def sort_key(point: FloodKeyPoint, state: PatrolState) -> tuple:
+    """Overdue first, then hazards, not yet patrolled, fixed, normal."""
+    return (not state.overdue, STATUS_ORDER.get(state.status, 9), point.name, point.id)
+
+
+def done(state: PatrolState) -> bool:
+    return state.campaign_id is not None and state.status not in (NOT_PATROLLED, NO_CAMPAIGN)
+
+
+def tally(states: list[PatrolState]) -> tuple[int, int]:
+    """(patrolled, points with a campaign)."""
+    with_campaign = [s for s in states if s.campaign_id is not None]
+    return sum(done(s) for s in with_campaign), len(with_campaign)
+
+
+def progress(session: Session, viewer: Viewer, unit: str | None = None) -> dict:
+    """{"done", "total", "percent"} for the viewer's points inside `unit` (checked)."""
+    points = points_for(session, viewer, unit)
+    finished, total = tally(list(statuses(session, points).values()))
+    # Floored: 45 of 46 is 97%, never a rounded-up 100% before the last point is done.
+    percent = 100 * finished // total if total else None
+    return {"done": finished, "total": total, "percent": percent}
+
+
+def progress_in(session: Session, viewer: Viewer, units: list[str]) -> dict[str, float]:
+    """{unit: percent patrolled} for units with points under a campaign, inside the scope."""
+    points = points_for(session, viewer)
+    states = statuses(session, points)
+    result = {}
+    for unit in units:
+        try:
+            full = codes.normalize(unit)
+        except codes.InvalidCode:
+            continue
+        inside = [states[p.id] for p in points if codes.covers(full, p.village_code)]
+        finished, total = tally(inside)
+        if total:
+            result[unit] = round(100 * finished / total, 1)
+    return result
+
+
+def open_campaign(
+    session: Session, viewer: Viewer, *, name: str, unit: str, due: date | str
+) -> FloodCampaign:
+    """Open a campaign over `unit` (inside the viewer's scope) due by `due`."""
+    if not viewer.can("campaign"):
+        raise Forbidden("the viewer may not open campaigns")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise PatrolRefused("请填写巡查任务名称（不超过 100 字）。")
+    try:
+        due_date = due if isinstance(due, date) else date.fromisoformat(str(due))
+    except ValueError as exc:
+        raise PatrolRefused("截止日期格式应为 YYYY-MM-DD。") from exc
+    full = scoped.require_unit(session, viewer, unit)
+    if codes.level_of(full) == "village":
+        raise PatrolRefused("巡查任务应面向镇街及以上单位。")
+    today = datetime.now(BEIJING).date()
+    if due_date < today:
+        raise PatrolRefused("截止日期不能早于今天。")
+    campaign = FloodCampaign(
+        name=name, jurisdiction_code=full, due_date=due_date, opened_by=viewer.login or ""
+    )
+    session.add(campaign)
+    session.flush()
+    LOGGER.info("campaign %s opened over %s by %s", campaign.id, full, viewer.login)
+    return campaign
+
+
+def point_in_scope(session: Session, viewer: Viewer, point_id) -> FloodKeyPoint:
+    """A key point by id if the viewer's scope holds it; NotFound otherwise (a point outside
+    the scope is not said to exist)."""
+    try:
+        pid = int(point_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound("no such key point") from exc
+    point = session.get(FloodKeyPoint, pid) if -(2**31) <= pid < 2**31 else None
+    if point is None or not viewer.covers(point.village_code):
+        raise NotFound("no such key point in the viewer's scope")
+    return point
+
+
+def record_inspection(
+    session: Session,
+    viewer: Viewer,
+    *,
+    point_id,
+    result: str,
+    hazard: str = "",
+    measures: str = "",
+    photo: bytes | None = None,
+    at: datetime | None = None,
+) -> FloodInspection:
+    """Record one inspection of a point in the viewer's scope, in the point's campaign."""
+    if not viewer.can("record"):
+        raise Forbidden("the viewer may not record inspections")
+    point = point_in_scope(session, viewer, point_id)
+    if result not in RESULTS:
+        raise PatrolRefused("请选择巡查结果：正常、发现隐患或已整改。")
+    hazard, measures = (hazard or "").strip(), (measures or "").strip()
+    if result in ("hazard", "fixed") and not hazard:
+        raise PatrolRefused("发现隐患或已整改时，请描述隐患情况。")
+    if result == "fixed" and not measures:
+        raise PatrolRefused("已整改时，请填写采取的措施。")
+    if len(hazard) > TEXT_MAX or len(measures) > TEXT_MAX:
+        raise PatrolRefused(f"文字过长：每项不超过 {TEXT_MAX} 字。")
+    mime = photo_type(photo) if photo else None
+    campaign = campaign_for(open_campaigns(session), point.village_code)
+    if campaign is None:
+        raise PatrolRefused("该重点部位目前没有进行中的巡查任务。")
+    inspection = FloodInspection(
+        point_id=point.id,
+        campaign_id=campaign.id,
+        inspector=viewer.login or "",
+        inspected_at=at or datetime.now(UTC),
+        result=result,
+        hazard=hazard,
+        measures=measures,
+        photo=photo or None,
+        photo_type=mime,
+    )
+    session.add(inspection)
+    session.flush()
+    LOGGER.info("inspection %s of point %s by %s", inspection.id, point.id, viewer.login)
+    return inspection
