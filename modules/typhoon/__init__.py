@@ -1,4 +1,10 @@
-"""The typhoon module (台风): tracks, wind circles, forecasts, and who is exposed and when."""
+"""The typhoon module (台风): tracks, wind circles, forecasts, and who is exposed and when.
+
+Built on the module contract only: division polygons through layers.scoped (the viewer's
+units), key points through core.sites, exposure published as `exposure` signals.
+"""
+
+from pathlib import Path
 
 from modules.contract import ModuleInfo, hookimpl
 
@@ -8,3 +14,52 @@ MODULE_ID = "typhoon"
 @hookimpl
 def module_info() -> ModuleInfo:
     return ModuleInfo(MODULE_ID, "台风", "路径、风圈、预报与影响范围")
+
+
+@hookimpl
+def register_tables(metadata) -> None:
+    from modules.typhoon.models import TyphoonPoint, TyphoonStorm
+
+    for model in (TyphoonStorm, TyphoonPoint):
+        if model.__tablename__ not in metadata.tables:
+            model.__table__.to_metadata(metadata)
+
+
+@hookimpl
+def register_migrations() -> str:
+    return str(Path(__file__).resolve().parent / "migrations")
+
+
+@hookimpl
+def register_routes(blueprint, core) -> None:
+    from modules.typhoon.routes import add_routes
+
+    add_routes(blueprint, core)
+
+
+@hookimpl
+def seed_demo(session) -> None:
+    from modules.typhoon.storage import load_shipped
+
+    load_shipped(session)
+
+
+@hookimpl
+def register_commands(commands, core) -> None:
+    from modules.typhoon.cli import add_commands
+
+    add_commands(commands, core)
+
+
+@hookimpl
+def register_pages(core) -> list:
+    from modules.typhoon.page import page
+
+    return [page(core)]
+
+
+@hookimpl
+def register_callbacks(app, core) -> None:
+    from modules.typhoon.page import register
+
+    register(app, core)

@@ -1,0 +1,31 @@
+"""Readers of the storm file formats OneMap accepts; each raises track.ParseError listing
+every bad line (number and reason) and returns nothing when any line is bad."""
+
+from __future__ import annotations
+
+from modules.typhoon.parsers import cma, dt_csv, jma, ours
+from modules.typhoon.track import StormData
+
+FORMAT_LABELS = {
+    "cma": "中国气象局最佳路径 (CH{年}BST.txt)",
+    "jma": "日本气象厅最佳路径 (bst)",
+    "dt": "Digital Typhoon CSV",
+    "csv": "OneMap CSV（观测/预报）",
+    "json": "OneMap JSON（观测/预报）",
+}
+
+
+def parse(text: str, fmt: str, storm: str | None = None) -> list[StormData]:
+    """The storms in `text` (one when `storm` names it). `csv` is OneMap's own CSV, or a
+    Digital Typhoon table when its header says so (then `storm` names the storm)."""
+    if fmt == "cma":
+        return cma.parse(text, storm)
+    if fmt == "jma":
+        return jma.parse(text, storm)
+    if fmt == "dt" or (fmt == "csv" and dt_csv.looks_like(text)):
+        return [dt_csv.parse(text, storm or "")]
+    if fmt == "csv":
+        return ours.parse_csv(text, storm)
+    if fmt == "json":
+        return ours.parse_json(text, storm)
+    raise ValueError(f"unknown format {fmt!r}")

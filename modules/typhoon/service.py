@@ -1,0 +1,336 @@
+"""The typhoon module's answers for one viewer: storms, tracks, and exposure in their scope.
+
+Division polygons come only from `layers.scoped.layer` (the viewer's own units) and sites
+only from `core.sites` (every module's sites in the viewer's scope), so nothing here can
+reach a unit outside the scope. Whole-storm timelines are cached per storm version and scope.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import shapely
+from sqlalchemy.orm import Session
+
+from layers import codes, scoped
+from layers.viewer import NotFound, Viewer
+from modules.typhoon import storage
+from modules.typhoon.circles import interpolate, ring
+from modules.typhoon.exposure import Exposure, Target, Targets, timeline
+from modules.typhoon.track import GRADES, LEVELS, Fix, StormData
+
+BEIJING = timedelta(hours=8)
+UNIT_LEVELS = ("county", "town", "village")
+LEVEL_LABELS = {"county": "县区", "town": "乡镇街道", "village": "村居", "site": "重点部位"}
+WARNING_LINES = Path(__file__).resolve().parents[2] / "data" / "typhoon" / "warning_lines.json"
+_lock = threading.Lock()
+_targets: dict[tuple, Targets] = {}
+_timelines: dict[tuple, dict[str, Exposure]] = {}
+
+
+def beijing(time: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+    return (time.astimezone(UTC) + BEIJING).strftime(fmt) if time else ""
+
+
+def iso(time: datetime | None) -> str | None:
+    return time.astimezone(UTC).isoformat() if time else None
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 time; without an offset it is read as Beijing time. ValueError if bad."""
+    parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC) - BEIJING
+    return parsed.astimezone(UTC)
+
+
+def get_storm(session: Session, storm_id) -> tuple:
+    found = storage.load(session, str(storm_id)) if isinstance(storm_id, str) else None
+    if found is None:
+        raise NotFound(f"no storm {storm_id}", None)
+    return found
+
+
+def storm_list(session: Session) -> list[dict]:
+    result = []
+    for storm in storage.storms(session):
+        _, data = storage.load(session, storm.id)
+        result.append(
+            {
+                "id": storm.id,
+                "name_zh": storm.name_zh,
+                "name_en": storm.name_en,
+                "season": storm.season,
+                "has_radii": storage.has_radii(data),
+                "start": iso(data.fixes[0].time) if data.fixes else None,
+                "end": iso(data.fixes[-1].time) if data.fixes else None,
+                "forecasts": len(data.forecasts),
+                "source": storm.source,
+                "radii_note": storm.radii_note,
+            }
+        )
+    return result
+
+
+def label(storm) -> str:
+    return f"{storm.id} {storm.name_zh or storm.name_en}".strip()
+
+
+# --- targets ------------------------------------------------------------------------------
+
+
+def targets_for(session: Session, viewer: Viewer, core, unit: str | None = None) -> Targets:
+    """The viewer's units (counties, towns, villages; inside `unit` when given) and sites."""
+    if unit:
+        unit = scoped.require_unit(session, viewer, unit)
+    bodies = [scoped.layer(session, viewer, level, None, "wgs84") for level in UNIT_LEVELS]
+    sites = core.sites(session, viewer, unit) if core is not None else []
+    site_key = tuple((s.id, s.lon, s.lat) for s in sites)
+    key = (viewer.scopes, unit, tuple(b.etag for b in bodies), site_key)
+    with _lock:
+        if key in _targets:
+            return _targets[key]
+    prefix = codes.prefix(unit) if unit else ""
+    items: list[Target] = []
+    for body in bodies:
+        for feature in json.loads(body.raw)["features"]:
+            props = feature["properties"]
+            if not props["code"].startswith(prefix):
+                continue
+            items.append(
+                Target(
+                    props["code"],
+                    props["name"],
+                    props["level"],
+                    shapely.geometry.shape(feature["geometry"]),
+                    props.get("parent_code") or "",
+                )
+            )
+    for site in sites:
+        items.append(
+            Target(site.id, site.name, "site", shapely.Point(site.lon, site.lat), site.village_code)
+        )
+    targets = Targets(items)
+    with _lock:
+        if len(_targets) > 64:
+            _targets.clear()
+        _targets[key] = targets
+    return targets
+
+
+def storm_timeline(storm, data: StormData, targets: Targets, track: list[Fix] | None = None):
+    track = track if track is not None else data.fixes
+    key = (storm.id, storm.updated_at, id(targets), len(track), track[0].time if track else None)
+    with _lock:
+        if key in _timelines:
+            return _timelines[key]
+    result = timeline(track, targets)
+    with _lock:
+        if len(_timelines) > 64:
+            _timelines.clear()
+        _timelines[key] = result
+    return result
+
+
+# --- exposure answers ---------------------------------------------------------------------
+
+
+def _inside_at(exposure: Exposure, level: int, time: datetime) -> bool:
+    return any(a <= time <= b for a, b in exposure.intervals.get(level, []))
+
+
+def level_available(data: StormData, time: datetime) -> dict[int, bool]:
+    if not data.fixes:
+        return dict.fromkeys(LEVELS, False)
+    fix = interpolate(data.fixes, time)
+    return {level: fix.radii.get(level) is not None for level in LEVELS}
+
+
+def exposure_at(storm, data: StormData, targets: Targets, time: datetime) -> dict:
+    """Per level, the units and sites inside at `time`, each with its whole-storm intervals."""
+    found = storm_timeline(storm, data, targets)
+    available = level_available(data, time)
+    levels = {}
+    for level in LEVELS:
+        units, sites = [], []
+        for exposure in found.values():
+            if not _inside_at(exposure, level, time):
+                continue
+            entry = {
+                "code" if exposure.kind != "site" else "site": exposure.key,
+                "name": exposure.name,
+                "level": exposure.kind,
+                "intervals": [
+                    {"from": iso(a), "until": iso(b)} for a, b in exposure.intervals[level]
+                ],
+                "closest_km": exposure.closest_km,
+                "closest_at": iso(exposure.closest_at),
+            }
+            if exposure.kind == "site":
+                entry["village_code"] = exposure.parent
+                sites.append(entry)
+            else:
+                units.append(entry)
+        units.sort(key=lambda e: e["code"])
+        sites.sort(key=lambda e: e["site"])
+        levels[str(level)] = {"available": available[level], "units": units, "sites": sites}
+    return {"storm": storm.id, "time": iso(time), "levels": levels}
+
+
+def summary_rows(found: dict[str, Exposure]) -> list[dict]:
+    """One row per county/town of the scope and circle level: how many villages (and sites)
+    inside it enter the circle, from the first entry to the last exit."""
+    villages = [e for e in found.values() if e.kind == "village" and e.exposed]
+    sites = [e for e in found.values() if e.kind == "site" and e.exposed]
+    rows = []
+    parents = sorted(
+        (e for e in found.values() if e.kind in ("county", "town")), key=lambda e: e.key
+    )
+    for parent in parents:
+        prefix = codes.prefix(parent.key)
+        for level in LEVELS:
+            inside = [v for v in villages if v.key.startswith(prefix) and v.intervals.get(level)]
+            points = [s for s in sites if s.parent.startswith(prefix) and s.intervals.get(level)]
+            if not inside and not parent.intervals.get(level):
+                continue
+            spans = [i for v in inside for i in v.intervals[level]] or parent.intervals[level]
+            rows.append(
+                {
+                    "code": parent.key,
+                    "name": parent.name,
+                    "unit_level": parent.kind,
+                    "circle": level,
+                    "villages": len(inside),
+                    "sites": len(points),
+                    "from": min(a for a, _ in spans),
+                    "until": max(b for _, b in spans),
+                }
+            )
+    return rows
+
+
+def detail_rows(found: dict[str, Exposure]) -> list[dict]:
+    """One row per unit or site and circle level it lies in, with its intervals."""
+    rows = []
+    for exposure in sorted(found.values(), key=lambda e: (e.kind != "site", e.key)):
+        for level in LEVELS:
+            for start, end in exposure.intervals.get(level, []):
+                rows.append(
+                    {
+                        "key": exposure.key,
+                        "name": exposure.name,
+                        "kind": exposure.kind,
+                        "circle": level,
+                        "from": start,
+                        "until": end,
+                        "closest_km": exposure.closest_km,
+                        "closest_at": exposure.closest_at,
+                    }
+                )
+    rows.sort(key=lambda r: (UNIT_LEVELS + ("site",)).index(r["kind"]))
+    return rows
+
+
+# --- track as GeoJSON -----------------------------------------------------------------------
+
+
+def _fix_feature(fix: Fix, **extra) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(fix.lon, 3), round(fix.lat, 3)]},
+        "properties": {
+            "time": iso(fix.time),
+            "time_beijing": beijing(fix.time, "%Y-%m-%d %H:%M"),
+            "pressure_hpa": fix.pressure,
+            "wind_ms": round(fix.wind, 1) if fix.wind is not None else None,
+            "grade": fix.grade,
+            "grade_name": GRADES.get(fix.grade, ""),
+            "radii_km": {
+                str(level): (
+                    None
+                    if fix.radii.get(level) is None
+                    else dict(
+                        zip(("ne", "se", "sw", "nw"), map(_round1, fix.radii[level]), strict=True)
+                    )
+                )
+                for level in LEVELS
+            },
+            **extra,
+        },
+    }
+
+
+def _round1(value: float) -> float:
+    return round(float(value), 1)
+
+
+def track_geojson(storm, data: StormData) -> dict:
+    features = [_fix_feature(fix, kind="best") for fix in data.fixes]
+    if data.fixes:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[round(f.lon, 3), round(f.lat, 3)] for f in data.fixes],
+                },
+                "properties": {"kind": "best-line"},
+            }
+        )
+    for forecast in data.forecasts:
+        for fix in forecast.points:
+            features.append(
+                _fix_feature(
+                    fix, kind="forecast", agency=forecast.agency, issued_at=iso(forecast.issued_at)
+                )
+            )
+    return {
+        "type": "FeatureCollection",
+        "storm": {"id": storm.id, "name_zh": storm.name_zh, "name_en": storm.name_en},
+        "source": storm.source,
+        "radii_note": storm.radii_note,
+        "warning_crossings": crossings(data.fixes),
+        "features": features,
+    }
+
+
+# --- warning lines --------------------------------------------------------------------------
+
+
+def warning_lines() -> dict:
+    return json.loads(WARNING_LINES.read_text(encoding="utf-8"))
+
+
+def crossings(fixes: list[Fix]) -> list[dict]:
+    """When the track first crossed each warning line (linear between fixes), if it did."""
+    result = []
+    for line in warning_lines()["lines"]:
+        shape = shapely.LineString(line["coordinates"])
+        crossed = None
+        for before, after in zip(fixes, fixes[1:], strict=False):
+            segment = shapely.LineString([(before.lon, before.lat), (after.lon, after.lat)])
+            hit = segment.intersection(shape)
+            if hit.is_empty:
+                continue
+            point = (
+                hit
+                if hit.geom_type == "Point"
+                else shapely.Point(hit.coords[0])
+                if hasattr(hit, "coords")
+                else hit.geoms[0]
+            )
+            share = segment.project(point, normalized=True)
+            crossed = before.time + (after.time - before.time) * share
+            break
+        result.append({"line": line["id"], "name": line["name"], "time": iso(crossed)})
+    return result
+
+
+def circle_ring(fix: Fix, level: int):
+    radii = fix.radii.get(level)
+    if radii is None or max(radii) <= 0:
+        return None
+    return ring(fix.lon, fix.lat, radii)
