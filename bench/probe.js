@@ -21,10 +21,16 @@
   document.addEventListener('click', () => B.clicks.push(performance.now()), true);
 
   const hooked = new WeakSet();
+  function filled(v) {
+    return v && (v.length || v.bdata); // a list, or plotly.py's base64 typed-array spec
+  }
   function hasData(gd) {
+    // A figure drawn from vector tiles only (B4) has its data in a layout layer.
+    const layers = (gd.layout && gd.layout.map && gd.layout.map.layers) || [];
     return (
-      Array.isArray(gd.data) &&
-      gd.data.some((t) => (t.locations && t.locations.length) || (t.lon && t.lon.length))
+      (Array.isArray(gd.data) &&
+        gd.data.some((t) => filled(t.locations) || filled(t.lon))) ||
+      layers.some((l) => l.sourcetype === 'vector')
     );
   }
   function hook(gd) {
@@ -131,6 +137,19 @@
     return n;
   }
 
+  // Rendered features of every layer of one MapLibre type ('circle': scattermap markers);
+  // with `property`, distinct values of it (a vector tile's unit code: a polygon cut by tile
+  // edges renders as several pieces).
+  function typeCount(m, exp) {
+    const layers = layersOfType(m, exp.type);
+    if (!layers.length) return 0;
+    const found = m.queryRenderedFeatures({ layers });
+    if (!exp.property) return found.length;
+    const seen = new Set();
+    for (const f of found) if (f.properties) seen.add(f.properties[exp.property]);
+    return seen.size;
+  }
+
   function satisfied(exp) {
     const gd = document.querySelector(exp.selector || '.js-plotly-plot');
     hook(gd);
@@ -159,6 +178,11 @@
             if ((perLevel[level] || 0) < n) return null;
           }
         }
+      }
+      if (exp.rendered) {
+        const n = typeCount(m, exp.rendered);
+        detail.rendered = n;
+        if (n < exp.rendered.min) return null;
       }
       if (exp.lines) {
         const n = lineCount(gd, m, exp.lines);
