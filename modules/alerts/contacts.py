@@ -1,0 +1,259 @@
+"""Contacts: phone numbers checked as mainland mobiles, masked unless the viewer may see them,
+imported from CSV or XLSX all or nothing (a report names every bad row), exported audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from layers import audit, codes, repository
+from layers.viewer import Forbidden, Viewer, prefix_range
+from modules.alerts.models import Contact
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+GROUPS: tuple[str, ...] = ("村居干部", "包保责任人", "网格员", "重点人群", "在建工地负责人")
+# Roles that work with these people directly: they see whole numbers inside their scope.
+PHONE_ROLES = frozenset({"staff", "coordinator"})
+IMPORT_PERMISSIONS = ("alert", "import")
+# Accepted column headers (zh-CN first) for each field.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "phone": ("手机号", "手机", "电话", "联系电话", "phone"),
+    "village_code": ("村居代码", "区划代码", "单位代码", "village_code", "code"),
+    "groups": ("分组", "群组", "groups"),
+    "site_id": ("重点部位编号", "重点部位", "site_id"),
+}
+MAX_ROWS = 50_000
+
+
+def normalize_phone(text: object) -> str | None:
+    """The 11 digits of a mainland mobile number (+86, spaces and dashes dropped), or None."""
+    value = re.sub(r"[\s\-()（）]", "", str(text or ""))
+    if isinstance(text, float) and value.endswith(".0"):  # a number cell in a spreadsheet
+        value = value[:-2]
+    for lead in ("+86", "0086", "86"):
+        if value.startswith(lead) and len(value) == 11 + len(lead):
+            value = value[len(lead) :]
+            break
+    return value if PHONE.match(value) else None
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****5678."""
+    text = (phone or "").strip()
+    if len(text) < 8:
+        return "****" + text[-2:] if text else ""
+    return f"{text[:3]}****{text[-4:]}"
+
+
+def sees_phone(viewer: Viewer, code: str) -> bool:
+    """Staff and coordinators whose scope holds the contact see the whole number."""
+    return viewer.role in PHONE_ROLES and viewer.covers(code)
+
+
+def phone_for(viewer: Viewer, code: str, phone: str) -> str:
+    return phone if sees_phone(viewer, code) else mask_phone(phone)
+
+
+def split_groups(text: object) -> list[str]:
+    parts = re.split(r"[、,，;；/|\s]+", str(text or "").strip())
+    seen: list[str] = []
+    for part in parts:
+        if part and part not in seen:
+            seen.append(part)
+    return seen
+
+
+def contacts_in(session: Session, viewer: Viewer, unit: str) -> list[Contact]:
+    """The contacts inside `unit` (a code the caller has checked) and the viewer's scope."""
+    statement = (
+        select(Contact)
+        .where(prefix_range(Contact.village_code, unit), viewer.code_filter(Contact.village_code))
+        .order_by(Contact.village_code, Contact.id)
+    )
+    return list(session.scalars(statement))
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def text(self) -> str:
+        if self.ok:
+            return f"导入成功：共 {self.rows} 行，新增 {self.added} 人，更新 {self.updated} 人。"
+        lines = [f"导入失败，未做任何修改（共 {self.rows} 行，{len(self.errors)} 处错误）："]
+        lines += [f"第 {row} 行：{message}" for row, message in self.errors[:200]]
+        if len(self.errors) > 200:
+            lines.append(f"……另有 {len(self.errors) - 200} 处错误")
+        return "\n".join(lines)
+
+
+def read_table(data: bytes, filename: str) -> list[list[object]]:
+    """Rows of a CSV (UTF-8, with or without BOM; else GB18030) or XLSX file."""
+    if Path(filename).suffix.lower() in (".xlsx", ".xlsm"):
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030")
+    return [list(row) for row in csv.reader(io.StringIO(text))]
+
+
+def _columns(header: list[object]) -> dict[str, int]:
+    names = [str(h or "").strip() for h in header]
+    found = {}
+    for key, accepted in HEADERS.items():
+        for index, name in enumerate(names):
+            if name in accepted or name.lower() in accepted:
+                found[key] = index
+                break
+    return found
+
+
+def import_contacts(session: Session, viewer: Viewer, data: bytes, filename: str) -> ImportReport:
+    """Check every row, then add or update them all, or change nothing. Rows are numbered
+    as in the file (the header is row 1). A contact is keyed by unit and phone."""
+    report = ImportReport()
+    if not any(viewer.can(p) for p in IMPORT_PERMISSIONS):
+        raise Forbidden("the viewer may not import contacts")
+    try:
+        table = read_table(data, filename)
+    except Exception as exc:  # any unreadable file gets one clear line
+        report.errors.append((0, f"无法读取文件（需 CSV 或 XLSX）：{type(exc).__name__}"))
+        return report
+    table = [row for row in table if any(str(c or "").strip() for c in row)]
+    if not table:
+        report.errors.append((1, "文件为空"))
+        return report
+    columns = _columns(table[0])
+    missing = [HEADERS[k][0] for k in ("name", "phone", "village_code") if k not in columns]
+    if missing:
+        report.errors.append((1, f"缺少列：{'、'.join(missing)}"))
+        return report
+    if len(table) - 1 > MAX_ROWS:
+        report.errors.append((1, f"一次最多导入 {MAX_ROWS} 行"))
+        return report
+
+    def cell(row: list[object], key: str) -> object:
+        index = columns.get(key)
+        return row[index] if index is not None and index < len(row) else None
+
+    parsed: dict[tuple[str, str], tuple[int, str, list[str], str]] = {}
+    known_units: dict[str, bool] = {}
+    for number, row in enumerate(table[1:], start=2):
+        report.rows += 1
+        problems = []
+        name = str(cell(row, "name") or "").strip()
+        if not name or len(name) > 50:
+            problems.append("姓名为空或超过 50 字")
+        phone = normalize_phone(cell(row, "phone"))
+        if phone is None:
+            problems.append(f"手机号无效：{cell(row, 'phone') or '（空）'}（需 11 位大陆手机号）")
+        code_text = str(cell(row, "village_code") or "").strip().removesuffix(".0")
+        try:
+            code = codes.normalize(code_text)
+        except codes.InvalidCode:
+            code = None
+            problems.append(f"区划代码无效：{code_text or '（空）'}")
+        if code is not None:
+            if code not in known_units:
+                known_units[code] = repository.get_division(session, code) is not None
+            if not known_units[code]:
+                problems.append(f"区划代码不存在：{code}")
+            elif not viewer.covers(code):
+                problems.append("该区划不在您的辖区内")
+        groups = split_groups(cell(row, "groups"))
+        if len("、".join(groups)) > 200:
+            problems.append("分组过长")
+        site_id = str(cell(row, "site_id") or "").strip()
+        if len(site_id) > 64:
+            problems.append("重点部位编号过长")
+        if code and phone and (code, phone) in parsed:
+            problems.append(f"与第 {parsed[(code, phone)][0]} 行重复（同一单位同一手机号）")
+        if problems:
+            report.errors.append((number, "；".join(problems)))
+        elif code and phone:
+            parsed[(code, phone)] = (number, name, groups, site_id)
+    if not report.ok:
+        return report
+
+    existing = {
+        (c.village_code, c.phone): c
+        for c in session.scalars(
+            select(Contact).where(Contact.village_code.in_({k[0] for k in parsed}))
+        )
+    }
+    for (code, phone), (_, name, groups, site_id) in parsed.items():
+        contact = existing.get((code, phone))
+        if contact is None:
+            session.add(
+                Contact(
+                    name=name,
+                    phone=phone,
+                    village_code=code,
+                    groups="、".join(groups),
+                    site_id=site_id,
+                )
+            )
+            report.added += 1
+        else:
+            contact.name, contact.groups, contact.site_id = name, "、".join(groups), site_id
+            report.updated += 1
+    session.flush()
+    return report
+
+
+def record_import(session: Session, viewer: Viewer, report: ImportReport, filename: str) -> None:
+    audit.record(
+        session,
+        "data.change",
+        viewer,
+        target="alerts.contacts",
+        detail={
+            "op": "import",
+            "file": filename[:100],
+            "added": report.added,
+            "updated": report.updated,
+        },
+    )
+
+
+# --- export ------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ("姓名", "手机号", "村居代码", "分组", "重点部位编号")
+
+
+def contacts_csv(viewer: Viewer, contacts: list[Contact]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for c in contacts:
+        writer.writerow(
+            [
+                c.name,
+                phone_for(viewer, c.village_code, c.phone),
+                c.village_code,
+                c.groups,
+                c.site_id,
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

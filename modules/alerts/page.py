@@ -1,0 +1,421 @@
+"""The 短信提醒 page: audience (unit, groups, key points, exposure), template and preview,
+counts per unit, send, and a delivery board that refreshes itself; contacts import.
+
+Every callback takes the viewer from the core and resolves the audience in the data layer, so
+forged inputs (another town's code, a stranger's site id) reach nothing outside the scope.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+
+from dash import Input, Output, State, dcc, html, no_update
+from sqlalchemy.orm import Session
+
+from layers import codes, repository
+from layers.viewer import Forbidden, NotFound, Viewer
+from modules.alerts import board
+from modules.alerts.audience import (
+    FIELDS,
+    Audience,
+    AudienceRefused,
+    render_all,
+    resolve,
+)
+from modules.alerts.contacts import GROUPS, import_contacts, mask_phone, record_import
+from modules.alerts.outbox import send
+from modules.alerts.settings import load
+from modules.alerts.templates import template_text, templates_for
+from modules.contract import CoreServices, PageSpec
+
+LOGGER = logging.getLogger(__name__)
+PATH = "/alerts"
+REFRESH_MS = 2000
+SAMPLE = 3
+NO_RIGHT = "您的角色无权发送短信。"
+OUTSIDE = "所选单位不在您的辖区内。"
+UNKNOWN = "未找到所选单位。"
+
+
+def unit_options(session: Session, viewer: Viewer) -> list[dict]:
+    """The viewer's units and those below them, down to villages under a town (to towns
+    under a county or city: a village list of a whole city is too long to pick from)."""
+    options = []
+    for scope in viewer.scopes:
+        top = repository.get_division(session, scope)
+        if top is None:
+            continue
+        options.append({"label": top.name, "value": top.code})
+        levels = {"city": 2, "county": 1, "town": 1, "village": 0}[top.level]
+        frontier = [(top, "")]
+        for _ in range(levels):
+            below = []
+            for unit, indent in frontier:
+                for child in repository.children(session, unit.code):
+                    options.append({"label": f"{indent}　{child.name}", "value": child.code})
+                    below.append((child, indent + "　"))
+            frontier = below
+    return options
+
+
+def site_options(session: Session, viewer: Viewer, core: CoreServices, unit) -> list[dict]:
+    try:
+        sites = core.sites(session, viewer, unit if isinstance(unit, str) and unit else None)
+    except (Forbidden, NotFound):
+        return []
+    return [
+        {"label": f"{s.name}（{s.contact_name or '无责任人'}）", "value": s.id}
+        for s in sites
+        if viewer.covers(s.village_code)
+    ][:2000]
+
+
+def layout(core: CoreServices, **_query) -> html.Div:
+    viewer = core.viewer()
+    if not viewer.can("alert"):
+        return html.Div([html.H2("短信提醒"), html.P(NO_RIGHT, id="alerts-refused")])
+    with core.sessions() as session:
+        units = unit_options(session, viewer)
+        templates = templates_for(session, viewer)
+        sites = site_options(session, viewer, core, viewer.home)
+    fields = " ".join("{" + f + "}" for f in FIELDS)
+    return html.Div(
+        className="alerts-page",
+        children=[
+            html.H2("短信提醒"),
+            html.Section(
+                className="alerts-audience",
+                children=[
+                    html.H3("① 选择收件人"),
+                    html.Label("单位（含下级）"),
+                    dcc.Dropdown(
+                        id="alerts-unit",
+                        options=units,
+                        value=units[0]["value"] if units else None,
+                        clearable=False,
+                    ),
+                    html.Label("群组（不选则为该单位全部联系人）"),
+                    dcc.Checklist(
+                        id="alerts-groups",
+                        options=[{"label": g, "value": g} for g in GROUPS],
+                        value=[],
+                        inline=True,
+                    ),
+                    html.Label("重点部位责任人"),
+                    dcc.Dropdown(id="alerts-sites", options=sites, value=[], multi=True),
+                    dcc.Checklist(
+                        id="alerts-exposure",
+                        options=[
+                            {"label": "未来24小时十级风圈内重点部位的全部关联人员", "value": "1"}
+                        ],
+                        value=[],
+                    ),
+                ],
+            ),
+            html.Section(
+                className="alerts-text",
+                children=[
+                    html.H3("② 短信内容"),
+                    dcc.Dropdown(
+                        id="alerts-template",
+                        options=[{"label": t.name, "value": t.id} for t in templates],
+                        placeholder="选择模板",
+                    ),
+                    dcc.Textarea(
+                        id="alerts-text", value="", maxLength=500, style={"width": "100%"}
+                    ),
+                    html.Small(f"可用字段：{fields}；不超过 500 字"),
+                    dcc.Checklist(
+                        id="alerts-ack",
+                        options=[{"label": "要求确认（附确认链接）", "value": "1"}],
+                        value=[],
+                    ),
+                    html.Label("未确认升级时限（分钟，留空不升级）"),
+                    dcc.Input(id="alerts-escalate", type="number", min=1, max=1440),
+                ],
+            ),
+            html.Div(
+                [
+                    html.Button("预览", id="alerts-preview", n_clicks=0),
+                    html.Button("发送", id="alerts-send", n_clicks=0),
+                ],
+                className="alerts-buttons",
+            ),
+            html.Div(id="alerts-preview-out", className="alerts-preview"),
+            html.Div(id="alerts-send-out", className="alerts-send-result"),
+            dcc.Store(id="alerts-message"),
+            html.Section(
+                [
+                    html.H3("③ 送达看板"),
+                    dcc.Interval(id="alerts-interval", interval=REFRESH_MS),
+                    html.Div(id="alerts-board"),
+                ]
+            ),
+            html.Section(
+                [
+                    html.H3("联系人"),
+                    dcc.Upload(
+                        id="alerts-upload",
+                        children=html.Div("导入联系人（CSV / XLSX：姓名、手机号、村居代码、分组）"),
+                        className="alerts-upload",
+                    ),
+                    html.Pre(id="alerts-import-out"),
+                    html.A("导出本辖区联系人（CSV）", href="/api/v1/alerts/contacts.csv"),
+                ]
+            ),
+        ],
+    )
+
+
+def _flag(value) -> bool:
+    return isinstance(value, list) and "1" in value
+
+
+def _audience(unit, groups, sites, exposure) -> Audience:
+    return Audience.from_request(
+        {"unit": unit, "groups": groups, "sites": sites, "exposure": _flag(exposure)}
+    )
+
+
+def _refusal(text: str) -> html.P:
+    return html.P(text, className="alerts-error")
+
+
+def preview(session, viewer, core, audience: Audience, text) -> html.Div:
+    resolved = resolve(session, viewer, core, audience)
+    if not resolved.recipients:
+        return html.Div(_refusal("没有符合条件的收件人。"), id="alerts-preview-body")
+    bodies = render_all(session, text, resolved)
+    rows = [html.Tr([html.Td(u["name"]), html.Td(u["count"])]) for u in resolved.per_unit(session)]
+    samples = [
+        html.Li(f"{r.name}（{mask_phone(r.phone)}）：{body}")
+        for r, body in list(zip(resolved.recipients, bodies, strict=True))[:SAMPLE]
+    ]
+    notes = [f"共 {len(resolved.recipients)} 人"]
+    if resolved.duplicates:
+        notes.append(f"已去除重复号码 {resolved.duplicates} 个")
+    if resolved.ignored_sites:
+        notes.append(f"{resolved.ignored_sites} 个重点部位不在所选单位内，已忽略")
+    return html.Div(
+        id="alerts-preview-body",
+        children=[
+            html.P("，".join(notes), id="alerts-preview-total"),
+            html.Table(
+                [html.Thead(html.Tr([html.Th("单位"), html.Th("人数")])), html.Tbody(rows)],
+                id="alerts-preview-units",
+            ),
+            html.P("短信样例："),
+            html.Ul(samples, id="alerts-preview-samples"),
+        ],
+    )
+
+
+def board_view(session, viewer, message_id) -> list:
+    recent = board.recent(session, viewer, 5)
+    if message_id in (None, "") and recent:
+        message_id = recent[0].id
+    if message_id in (None, ""):
+        return [html.P("暂无短信。")]
+    try:
+        data = board.summary(session, viewer, message_id)
+    except (NotFound, Forbidden):
+        return [html.P("未找到该短信。")]
+    states = list(data["states"])
+    header = html.Tr([html.Th("单位"), html.Th("合计"), *[html.Th(s) for s in states]])
+    rows = [
+        html.Tr([html.Td(u["name"]), html.Td(u["total"]), *[html.Td(u[s]) for s in states]])
+        for u in data["units"]
+    ]
+    totals = html.Tr(
+        [
+            html.Th("总计"),
+            html.Th(sum(data["states"].values())),
+            *[html.Th(data["states"][s]) for s in states],
+        ]
+    )
+    extra = []
+    if data["ask_ack"]:
+        extra.append(f"已确认 {data['acknowledged']} 人")
+    if data["escalated"]:
+        where = "、".join(e["unit_name"] for e in data["escalations"]) or "上级（无联系人）"
+        extra.append(f"{data['escalated']} 人超时未确认，已升级至{where}")
+    return [
+        html.P(
+            f"短信 #{data['id']} · {data['unit_name']} · {data['created_local']} · "
+            f"{data['recipients']} 人：{data['text'][:60]}",
+            id="alerts-board-title",
+        ),
+        html.Table([html.Thead(header), html.Tbody([*rows, totals])], id="alerts-board-table"),
+        html.P("；".join(extra), id="alerts-board-extra"),
+        html.Ul(
+            [
+                html.Li(f"#{m.id} {m.text[:30]}（{m.recipients} 人）")
+                for m in recent
+                if m.id != data["id"]
+            ],
+            className="alerts-recent",
+        ),
+    ]
+
+
+def _decode_upload(contents) -> bytes | None:
+    if not isinstance(contents, str) or "," not in contents:
+        return None
+    try:
+        return base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def register(app, core: CoreServices) -> None:
+    audience_state = [
+        State("alerts-unit", "value"),
+        State("alerts-groups", "value"),
+        State("alerts-sites", "value"),
+        State("alerts-exposure", "value"),
+        State("alerts-text", "value"),
+        State("alerts-template", "value"),
+    ]
+
+    @app.callback(
+        Output("alerts-preview-out", "children"),
+        Input("alerts-preview", "n_clicks"),
+        *audience_state,
+        prevent_initial_call=True,
+    )
+    def on_preview(n_clicks, unit, groups, sites, exposure, text, template):
+        viewer = core.viewer()
+        if not viewer.can("alert"):
+            return _refusal(NO_RIGHT)
+        with core.sessions() as session:
+            try:
+                body = template_text(session, viewer, template, text)
+                return preview(
+                    session, viewer, core, _audience(unit, groups, sites, exposure), body
+                )
+            except AudienceRefused as refused:
+                return _refusal(str(refused))
+            except Forbidden:
+                return _refusal(OUTSIDE)
+            except NotFound:
+                return _refusal(UNKNOWN)
+
+    @app.callback(
+        Output("alerts-send-out", "children"),
+        Output("alerts-message", "data"),
+        Input("alerts-send", "n_clicks"),
+        *audience_state,
+        State("alerts-ack", "value"),
+        State("alerts-escalate", "value"),
+        prevent_initial_call=True,
+    )
+    def on_send(n_clicks, unit, groups, sites, exposure, text, template, ack, escalate):
+        viewer = core.viewer()
+        if not viewer.can("alert"):
+            return _refusal(NO_RIGHT), no_update
+        settings = load()
+        with core.sessions() as session:
+            try:
+                with session.begin():
+                    body = template_text(session, viewer, template, text)
+                    message = send(
+                        session,
+                        viewer,
+                        core,
+                        _audience(unit, groups, sites, exposure),
+                        body,
+                        ask_ack=_flag(ack),
+                        escalate_after=escalate,
+                        ack_base_url=settings.ack_base_url,
+                    )
+            except AudienceRefused as refused:
+                return _refusal(str(refused)), no_update
+            except Forbidden:
+                return _refusal(OUTSIDE), no_update
+            except NotFound:
+                return _refusal(UNKNOWN), no_update
+        done = html.P(
+            f"已提交：短信 #{message.id}，{message.recipients} 人，正在发送。",
+            id="alerts-sent",
+        )
+        return done, message.id
+
+    @app.callback(
+        Output("alerts-board", "children"),
+        Input("alerts-interval", "n_intervals"),
+        Input("alerts-message", "data"),
+    )
+    def on_board(_tick, message_id):
+        viewer = core.viewer()
+        if not viewer.can("alert"):
+            return _refusal(NO_RIGHT)
+        with core.sessions() as session:
+            return board_view(session, viewer, message_id)
+
+    @app.callback(
+        Output("alerts-text", "value"),
+        Input("alerts-template", "value"),
+        prevent_initial_call=True,
+    )
+    def on_template(template):
+        viewer = core.viewer()
+        if not viewer.can("alert"):
+            return no_update
+        with core.sessions() as session:
+            try:
+                return template_text(session, viewer, template, None)
+            except AudienceRefused:
+                return no_update
+
+    @app.callback(
+        Output("alerts-sites", "options"),
+        Input("alerts-unit", "value"),
+        prevent_initial_call=True,
+    )
+    def on_unit(unit):
+        viewer = core.viewer()
+        if not viewer.can("alert"):
+            return []
+        try:
+            unit = codes.normalize(unit)
+        except (codes.InvalidCode, TypeError):
+            return []
+        with core.sessions() as session:
+            return site_options(session, viewer, core, unit)
+
+    @app.callback(
+        Output("alerts-import-out", "children"),
+        Input("alerts-upload", "contents"),
+        State("alerts-upload", "filename"),
+        prevent_initial_call=True,
+    )
+    def on_upload(contents, filename):
+        viewer = core.viewer()
+        if not viewer.can("alert"):
+            return NO_RIGHT
+        data = _decode_upload(contents)
+        if data is None:
+            return "无法读取上传的文件。"
+        name = filename if isinstance(filename, str) else "upload.csv"
+        with core.sessions() as session:
+            session.begin()
+            report = import_contacts(session, viewer, data, name)
+            if report.ok:
+                record_import(session, viewer, report, name)
+                session.commit()
+            else:
+                session.rollback()  # all or nothing
+        return report.text()
+
+
+def page(core: CoreServices) -> PageSpec:
+    return PageSpec(
+        id="alerts",
+        path=PATH,
+        title="短信提醒",
+        layout=lambda **query: layout(core, **query),
+        permission="alert",
+        order=40,
+    )

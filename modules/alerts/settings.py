@@ -1,0 +1,138 @@
+"""The alerts module's own settings: a table of name, default and help, read from
+`ONEMAP_ALERTS_*` environment variables (documented in docs/alerts.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PREFIX = "ONEMAP_ALERTS_"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class AlertsSettingsError(ValueError):
+    """A setting that cannot be used; the message names the variable and says why."""
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise ValueError(f"must be positive, got {text!r}")
+        return value
+
+    return parse
+
+
+def _provider(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("file", "http"):
+        raise ValueError(f"expected file or http, got {text!r}")
+    return value
+
+
+def _json_object(text: str) -> dict:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("expected a JSON object")
+    return value
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.strip() for w in text.replace("、", ",").split(",") if w.strip())
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "provider", "file", "file (append JSON lines to a file) or http (a gateway)", _provider
+    ),
+    Setting(
+        "file",
+        str(PROJECT_ROOT / "var" / "alerts-outbox.jsonl"),
+        "the file provider's output: one JSON line per message sent",
+    ),
+    Setting("http_url", "", "the HTTP gateway's URL (POST, JSON body)"),
+    Setting("http_auth_header", "Authorization", "name of the header carrying the credential"),
+    Setting("http_auth", "", "value of that header, e.g. 'Bearer KEY' (empty: none)"),
+    Setting(
+        "http_body",
+        '{"to": "$phone", "text": "$text", "idempotency_key": "$key"}',
+        "JSON body template; the strings $phone $text $key $name are replaced",
+        _json_object,
+    ),
+    Setting("http_status_field", "status", "field of the JSON answer that says what happened"),
+    Setting("http_ok", "ok,accepted,sent,queued", "values of that field meaning sent", _words),
+    Setting("http_delivered", "delivered", "values of that field meaning delivered", _words),
+    Setting(
+        "http_fatal",
+        "invalid_number,rejected",
+        "values meaning a permanent failure (no retry)",
+        _words,
+    ),
+    Setting("http_id_field", "id", "field of the JSON answer with the provider's message id"),
+    Setting("http_timeout", "5", "seconds to wait for the gateway", _positive(float)),
+    Setting("rate", "20", "messages per second per worker process (rate limit)", _positive(float)),
+    Setting("max_attempts", "8", "attempts before a delivery is marked 失败", _positive(int)),
+    Setting(
+        "backoff_base", "5", "seconds before the first retry; doubles each time", _positive(float)
+    ),
+    Setting("backoff_cap", "600", "longest wait between retries, seconds", _positive(float)),
+    Setting("batch", "50", "deliveries claimed at once", _positive(int)),
+    Setting("threads", "4", "requests in flight at once per worker process", _positive(int)),
+    Setting(
+        "lease",
+        "120",
+        "seconds a claimed delivery stays with its worker before another may take it",
+        _positive(float),
+    ),
+    Setting("poll", "1", "seconds the worker sleeps when nothing is due", _positive(float)),
+    Setting(
+        "ack_base_url", "", "origin put before acknowledgement links (e.g. https://onemap.example)"
+    ),
+    Setting(
+        "escalate_groups",
+        "包保责任人,村居干部",
+        "groups of the parent unit's contacts who receive escalations",
+        _words,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class AlertsSettings:
+    values: Mapping[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> AlertsSettings:
+    """The settings from the environment (and keyword overrides, already parsed)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        variable = PREFIX + setting.name.upper()
+        text = environ.get(variable, setting.default)
+        try:
+            values[setting.name] = setting.parse(text)
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise AlertsSettingsError(f"{variable}: {exc}") from exc
+    values.update(overrides)
+    if values["provider"] == "http" and not values["http_url"]:
+        raise AlertsSettingsError(f"{PREFIX}HTTP_URL is required with the http provider")
+    return AlertsSettings(values)

@@ -1,0 +1,57 @@
+"""Shared helpers: a message stored straight through the outbox, and worker settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from modules.alerts.audience import Audience
+from modules.alerts.models import Delivery
+from modules.alerts.outbox import send
+from modules.alerts.settings import load
+from modules.contract import CoreServices
+from tests.modules.alerts.conftest import viewer_of
+
+
+def core_of(context, login: str = "xtw.staff") -> CoreServices:
+    viewer = viewer_of(login)
+    return CoreServices(
+        viewer=lambda: viewer,
+        sessions=context.sessions,
+        sites=context.core.sites,
+        publish=context.core.publish,
+        signals=context.core.signals,
+    )
+
+
+def send_as(context, login: str, text: str = "测试短信 {单位}", **audience):
+    core = core_of(context, login)
+    options = {k: audience.pop(k) for k in ("ask_ack", "escalate_after") if k in audience}
+    with context.sessions() as session, session.begin():
+        message = send(session, core.viewer(), core, Audience(**audience), text, **options)
+    return message
+
+
+def deliveries(context, message_id: int) -> list[Delivery]:
+    with context.sessions() as session:
+        return list(
+            session.scalars(
+                select(Delivery).where(Delivery.message_id == message_id).order_by(Delivery.id)
+            )
+        )
+
+
+def http_settings(url: str, **extra):
+    values = {
+        "provider": "http",
+        "http_url": url,
+        "http_timeout": 0.5,
+        "backoff_base": 0.01,
+        "backoff_cap": 0.05,
+        "max_attempts": 30,
+        "rate": 10_000.0,
+        "threads": 8,
+        "lease": 5.0,
+        "poll": 0.05,
+    }
+    values.update(extra)
+    return load(environ={}, **values)
