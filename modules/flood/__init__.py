@@ -84,6 +84,13 @@ def register_pages(core) -> list:
 
 
 @hookimpl
+def register_commands(commands, core) -> None:
+    from modules.flood.commands import add_commands
+
+    add_commands(commands, core)
+
+
+@hookimpl
 def seed_demo(session) -> None:
     from modules.flood.demo import seed
 

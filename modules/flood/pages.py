@@ -8,7 +8,7 @@ from dash import dcc, html
 from sqlalchemy.orm import Session
 
 from layers import scoped
-from layers.viewer import Viewer
+from layers.viewer import Forbidden, NotFound, Viewer
 from modules.contract import PageSpec
 from modules.flood import patrol
 from modules.flood.points import points_for
@@ -171,7 +171,7 @@ def campaign_list(session: Session, viewer: Viewer) -> list:
         figures = patrol.progress(session, viewer, unit)
         try:
             where = scoped.profile(session, viewer, campaign.jurisdiction_code)["name"]
-        except LookupError:
+        except (Forbidden, NotFound):
             where = "上级单位"  # a campaign over a larger area than the viewer's
         text = f"{campaign.name} · {where} · 截止 {campaign.due_date:%Y-%m-%d}"
         if figures["total"]:
