@@ -1,19 +1,455 @@
-"""The 台风会商 page (placeholder until the page slice)."""
+"""The 台风会商 page: storm picker, time slider with play/pause, replay mode for drills, the
+map, who is inside each wind circle now and over the whole storm (exportable), publishing
+exposure (consult) and adding a storm or forecast (import). Component ids are plain strings
+prefixed `typhoon-`: forged requests may send any value to any of them, and each callback
+checks what it gets."""
 
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import timedelta
+
+import dash
+from dash import Input, Output, State, dcc, html
+from flask import request
+
+from layers import audit
+from layers.viewer import Forbidden, NotFound
 from modules.contract import PageSpec
+from modules.typhoon import service, storage
+from modules.typhoon.figure import CIRCLE_STYLE, figure
+from modules.typhoon.parsers import FORMAT_LABELS
+from modules.typhoon.routes import import_text, publish_exposure
+from modules.typhoon.track import GRADES, LEVELS, ParseError
+
+LOGGER = logging.getLogger(__name__)
+STEP_HOURS = 1
+MAX_HOURS = 24 * 60  # no storm lasts two months: a larger slider value is forged
+DEFAULT_STORM = "1521"
+ATTRIBUTION = (
+    "数据来源：Tropical cyclone data: CMA Tropical Cyclone Data Center (tcdata.typhoon.org.cn), "
+    "Ying et al., 2014; Lu et al., 2021. Best track data: RSMC Tokyo - Typhoon Center, Japan "
+    "Meteorological Agency (CSV via Digital Typhoon, National Institute of Informatics)."
+)
+NO_RADII = "该台风的资料中没有风圈半径：只显示路径，风圈及影响范围不可用。"
+SECTION = {"marginTop": "12px"}
 
 
-def page(core):
-    from dash import html
+def _storm_id(value) -> str | None:
+    """A storm id as the picker sends it; anything else (a forged value) is no storm."""
+    if isinstance(value, str) and 0 < len(value) <= 16 and value.replace("-", "").isalnum():
+        return value
+    return None
 
+
+def _hours(value) -> int:
+    try:
+        return min(max(int(value), 0), MAX_HOURS)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _message(text: str, ok: bool) -> html.P:
+    return html.P(
+        text,
+        className="typhoon-ok" if ok else "typhoon-refused",
+        style={"color": "#2ca02c" if ok else "#d62728"},
+    )
+
+
+def layout(core, **_query):
+    viewer = core.viewer()
+    with core.sessions() as session:
+        storms = service.storm_list(session)
+    options = [
+        {"label": f"{s['id']} {s['name_zh']} {s['name_en']}（{s['season']}）", "value": s["id"]}
+        for s in storms
+    ]
+    default = (
+        DEFAULT_STORM
+        if any(s["id"] == DEFAULT_STORM for s in storms)
+        else (storms[0]["id"] if storms else None)
+    )
+    consult = []
+    if viewer.can("consult"):
+        consult = [
+            html.Button("发布风圈影响", id="typhoon-publish", n_clicks=0),
+            html.Span("（向本辖区发布：各重点部位与村居进入风圈的时段，24小时内有效）"),
+            html.Div(id="typhoon-publish-message", role="status"),
+        ]
+    upload = []
+    if viewer.can("import"):
+        upload = [
+            html.H3("导入台风路径或预报"),
+            dcc.Dropdown(
+                id="typhoon-upload-format",
+                options=[{"label": v, "value": k} for k, v in FORMAT_LABELS.items() if k != "dt"],
+                value="csv",
+                clearable=False,
+            ),
+            dcc.Input(id="typhoon-upload-storm", placeholder="台风编号（可选，如 2305）"),
+            dcc.Upload(
+                id="typhoon-upload",
+                children=html.Div("选择文件（导入全部或不导入）"),
+                style={"border": "1px dashed #999", "padding": "8px"},
+            ),
+            html.Div(id="typhoon-upload-message", role="status"),
+        ]
+    return html.Div(
+        [
+            html.H2("台风会商"),
+            html.Div(
+                [
+                    dcc.Dropdown(
+                        id="typhoon-storm",
+                        options=options,
+                        value=default,
+                        clearable=False,
+                        style={"minWidth": "320px"},
+                    ),
+                    html.Button("播放", id="typhoon-play", n_clicks=0),
+                    dcc.Checklist(
+                        id="typhoon-replay",
+                        options=[{"label": "演练回放", "value": "replay"}],
+                        value=[],
+                        inline=True,
+                    ),
+                ],
+                style={
+                    "display": "flex",
+                    "gap": "12px",
+                    "alignItems": "center",
+                    "flexWrap": "wrap",
+                },
+            ),
+            dcc.Slider(
+                id="typhoon-time",
+                min=0,
+                max=1,
+                step=STEP_HOURS,
+                value=0,
+                marks=None,
+                updatemode="mouseup",
+            ),
+            dcc.Interval(id="typhoon-interval", interval=1000, disabled=True),
+            html.Div(id="typhoon-status", role="status"),
+            html.Div(
+                [
+                    dcc.Graph(
+                        id="typhoon-map",
+                        style={"height": "560px", "flex": "3 1 480px"},
+                        config={"displaylogo": False},
+                    ),
+                    html.Div(
+                        id="typhoon-exposure",
+                        style={"flex": "2 1 300px", "maxHeight": "560px", "overflowY": "auto"},
+                    ),
+                ],
+                style={"display": "flex", "gap": "12px", "flexWrap": "wrap"},
+            ),
+            html.Section(
+                [
+                    html.H3("全过程影响汇总（本辖区）"),
+                    html.Div(
+                        [
+                            html.A("导出 CSV", id="typhoon-csv", href=""),
+                            " · ",
+                            html.A("导出 Excel", id="typhoon-xlsx", href=""),
+                        ]
+                    ),
+                    html.Div(id="typhoon-summary"),
+                    *consult,
+                ],
+                style=SECTION,
+            ),
+            html.Section(upload, style=SECTION),
+            html.P(ATTRIBUTION, style={"fontSize": "12px", "color": "#666"}),
+        ],
+        style={"padding": "8px"},
+    )
+
+
+def page(core) -> PageSpec:
     return PageSpec(
         id="typhoon",
         path="/typhoon",
         title="台风会商",
-        layout=lambda **_: html.Div(),
+        layout=lambda **query: layout(core, **query),
         permission="read",
+        order=50,
     )
 
 
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _outline_urls(viewer) -> list[str]:
+    level = viewer.top_level
+    return [f"/api/v1/layers/{level}.geojson?as=lines&detail=overview"] if level else []
+
+
+def exposure_list(result: dict, data, time) -> list:
+    """Who is inside each circle at this time, grouped by level, with whole-storm spans."""
+    items = []
+    for level in LEVELS:
+        block = result["levels"][str(level)]
+        name = CIRCLE_STYLE[level][0]
+        if not block["available"]:
+            items.append(
+                html.Li(f"{name}：不可用（资料无此半径）", className="typhoon-unavailable")
+            )
+            continue
+        units = block["units"]
+        villages = [u for u in units if u["level"] == "village"]
+        towns = [u for u in units if u["level"] in ("county", "town")]
+        sites = block["sites"]
+        heading = f"{name}：{len(villages)}个村居、{len(sites)}个重点部位"
+        rows = [
+            html.Li(
+                f"{u['name']}（{span(u)}）",
+                **{"data-code": u["code"]},
+            )
+            for u in towns + villages[:60]
+        ]
+        if len(villages) > 60:
+            rows.append(html.Li(f"……另有{len(villages) - 60}个村居，见导出表"))
+        rows += [html.Li(f"重点部位 {s['name']}（{span(s)}）") for s in sites[:30]]
+        items.append(
+            html.Li([html.Strong(heading), html.Ul(rows)], className=f"typhoon-level-{level}")
+        )
+    return [
+        html.H3(f"{service.beijing(time, '%m-%d %H:%M')} 风圈内"),
+        html.Ul(items, id="typhoon-exposure-list"),
+    ]
+
+
+def span(entry: dict) -> str:
+    parts = []
+    for interval in entry["intervals"]:
+        start = service.parse_time(interval["from"])
+        end = service.parse_time(interval["until"])
+        parts.append(f"{service.beijing(start)}–{service.beijing(end, '%H:%M')}")
+    return "；".join(parts)
+
+
+def summary_table(found) -> html.Table | html.P:
+    rows = service.summary_rows(found)
+    if not rows:
+        return html.P("本辖区未进入任何风圈（或风圈资料不可用）。")
+    head = html.Tr([html.Th(h) for h in ("单位", "风圈", "村居数", "重点部位数", "时段（北京时）")])
+    body = [
+        html.Tr(
+            [
+                html.Td(r["name"]),
+                html.Td(f"{r['circle']}级"),
+                html.Td(r["villages"]),
+                html.Td(r["sites"]),
+                html.Td(f"{service.beijing(r['from'])} – {service.beijing(r['until'])}"),
+            ]
+        )
+        for r in rows
+    ]
+    return html.Table([html.Thead(head), html.Tbody(body)], id="typhoon-summary-table")
+
+
 def register(app, core) -> None:
-    return None
+    def storm_changed(storm_value):
+        storm_id = _storm_id(storm_value)
+        viewer = core.viewer()
+        with core.sessions() as session:
+            found = storage.load(session, storm_id) if storm_id else None
+            if found is None or not found[1].fixes:
+                return 1, {}, "", "", html.P("请选择台风。")
+            storm, data = found
+            hours = int((data.fixes[-1].time - data.fixes[0].time).total_seconds() // 3600)
+            marks = {
+                h: service.beijing(data.fixes[0].time + timedelta(hours=h), "%m-%d")
+                for h in range(0, hours + 1, 24)
+            }
+            if not storage.has_radii(data):
+                table = html.P(NO_RADII)
+            else:
+                targets = service.targets_for(session, viewer, core)
+                table = summary_table(service.storm_timeline(storm, data, targets))
+        base = f"/api/v1/typhoon/storms/{storm.id}/exposure"
+        return hours, marks, base + ".csv", base + ".xlsx", table
+
+    app.callback(
+        Output("typhoon-time", "max"),
+        Output("typhoon-time", "marks"),
+        Output("typhoon-csv", "href"),
+        Output("typhoon-xlsx", "href"),
+        Output("typhoon-summary", "children"),
+        Input("typhoon-storm", "value"),
+    )(storm_changed)
+
+    def move(storm_value, _ticks, value, maximum):
+        """A new storm starts at its first fix; each tick of the player moves one step."""
+        if dash.ctx.triggered_id == "typhoon-storm":
+            return 0
+        top = _hours(maximum)
+        now = _hours(value)
+        return 0 if now >= top else now + STEP_HOURS
+
+    app.callback(
+        Output("typhoon-time", "value"),
+        Input("typhoon-storm", "value"),
+        Input("typhoon-interval", "n_intervals"),
+        State("typhoon-time", "value"),
+        State("typhoon-time", "max"),
+        prevent_initial_call=True,
+    )(move)
+
+    def play(n_clicks, disabled):
+        playing = disabled is False
+        if not isinstance(n_clicks, int) or n_clicks < 1:
+            raise dash.exceptions.PreventUpdate
+        return playing, "播放" if playing else "暂停"
+
+    app.callback(
+        Output("typhoon-interval", "disabled"),
+        Output("typhoon-play", "children"),
+        Input("typhoon-play", "n_clicks"),
+        State("typhoon-interval", "disabled"),
+        prevent_initial_call=True,
+    )(play)
+
+    def render(storm_value, value, replay):
+        storm_id = _storm_id(storm_value)
+        viewer = core.viewer()
+        drill = isinstance(replay, list) and "replay" in replay
+        with core.sessions() as session:
+            found = storage.load(session, storm_id) if storm_id else None
+            if found is None or not found[1].fixes:
+                return {"data": [], "layout": {}}, html.P("请选择台风。"), []
+            storm, data = found
+            start, end = data.fixes[0].time, data.fixes[-1].time
+            time = min(start + timedelta(hours=_hours(value)), end)
+            current = service.interpolate_fix(data, time)
+            figure_dict = figure(data, time, drill, _outline_urls(viewer), "white-bg")
+            if storage.has_radii(data):
+                targets = service.targets_for(session, viewer, core)
+                result = service.exposure_at(storm, data, targets, time)
+                listing = exposure_list(result, data, time)
+            else:
+                listing = [html.P(NO_RADII, className="typhoon-unavailable")]
+        status = [
+            html.Strong(("【演练回放】" if drill else "") + service.label(storm)),
+            f"　{service.beijing(time, '%Y-%m-%d %H:%M')}（北京时）　",
+            f"{current.lat:.1f}°N {current.lon:.1f}°E　",
+            f"{GRADES.get(current.grade, '')}　",
+            f"{current.pressure:.0f} hPa　" if current.pressure is not None else "",
+            f"{current.wind:.0f} m/s" if current.wind is not None else "",
+            html.Br(),
+            html.Small(storm.radii_note or (NO_RADII if not storage.has_radii(data) else "")),
+            html.Br(),
+            html.Small(crossing_text(data)),
+        ]
+        return figure_dict, status, listing
+
+    app.callback(
+        Output("typhoon-map", "figure"),
+        Output("typhoon-status", "children"),
+        Output("typhoon-exposure", "children"),
+        Input("typhoon-storm", "value"),
+        Input("typhoon-time", "value"),
+        Input("typhoon-replay", "value"),
+    )(render)
+
+    def publish(n_clicks, storm_value):
+        if not isinstance(n_clicks, int) or n_clicks < 1:
+            raise dash.exceptions.PreventUpdate
+        viewer = core.viewer()
+        if not viewer.can("consult"):
+            return _message("您没有发布风圈影响的权限。", False)
+        storm_id = _storm_id(storm_value)
+        with core.sessions() as session, session.begin():
+            found = storage.load(session, storm_id) if storm_id else None
+            if found is None:
+                return _message("请先选择台风。", False)
+            if not storage.has_radii(found[1]):
+                return _message("该台风没有风圈资料，无法发布影响范围。", False)
+            targets = service.targets_for(session, viewer, core)
+            payload = publish_exposure(session, core, viewer, *found, targets)
+        return _message(
+            f"已发布：{len(payload['sites'])}条重点部位、{len(payload['units'])}条单位进入风圈的时段"
+            + ("（演练）" if payload["drill"] else ""),
+            True,
+        )
+
+    app.callback(
+        Output("typhoon-publish-message", "children"),
+        Input("typhoon-publish", "n_clicks"),
+        State("typhoon-storm", "value"),
+        prevent_initial_call=True,
+    )(publish)
+
+    def upload(contents, fmt, storm_value):
+        if not contents:
+            raise dash.exceptions.PreventUpdate
+        viewer = core.viewer()
+        if not viewer.can("import"):
+            return _message("只有管理员可以导入台风数据。", False), dash.no_update
+        if fmt not in ("cma", "jma", "csv", "json"):
+            return _message("请选择文件格式。", False), dash.no_update
+        try:
+            text = decode_upload(contents)
+        except ValueError:
+            return _message("文件无法读取：请上传 UTF-8 文本文件。", False), dash.no_update
+        storm_id = (
+            _storm_id(storm_value.strip())
+            if isinstance(storm_value, str) and storm_value.strip()
+            else None
+        )
+        try:
+            with core.sessions() as session, session.begin():
+                ids = import_text(session, text, fmt, storm_id)
+                audit.record(
+                    session,
+                    "data.change",
+                    viewer,
+                    target="typhoon.import",
+                    address=request.remote_addr,
+                    detail={"storms": ids},
+                )
+        except ParseError as error:
+            return _message(str(error), False), dash.no_update
+        except (ValueError, Forbidden, NotFound) as error:
+            LOGGER.info("typhoon upload refused: %s", error)
+            return _message("文件内容无效，未导入。", False), dash.no_update
+        with core.sessions() as session:
+            storms = service.storm_list(session)
+        options = [
+            {"label": f"{s['id']} {s['name_zh']} {s['name_en']}（{s['season']}）", "value": s["id"]}
+            for s in storms
+        ]
+        return _message(f"已导入：{'、'.join(ids)}", True), options
+
+    app.callback(
+        Output("typhoon-upload-message", "children"),
+        Output("typhoon-storm", "options"),
+        Input("typhoon-upload", "contents"),
+        State("typhoon-upload-format", "value"),
+        State("typhoon-upload-storm", "value"),
+        prevent_initial_call=True,
+    )(upload)
+
+
+def decode_upload(contents) -> str:
+    if not isinstance(contents, str) or "," not in contents:
+        raise ValueError("not a data URL")
+    try:
+        return base64.b64decode(contents.split(",", 1)[1], validate=True).decode("utf-8-sig")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise ValueError("bad upload") from error
+
+
+def crossing_text(data) -> str:
+    parts = []
+    for crossing in service.crossings(data.fixes):
+        when = crossing["time"]
+        moment = service.beijing(service.parse_time(when), "%m-%d %H:%M") if when else ""
+        parts.append(f"{crossing['name']}：{moment + ' 进入' if when else '未进入'}")
+    return "　".join(parts)

@@ -334,3 +334,7 @@ def circle_ring(fix: Fix, level: int):
     if radii is None or max(radii) <= 0:
         return None
     return ring(fix.lon, fix.lat, radii)
+
+
+def interpolate_fix(data: StormData, time: datetime) -> Fix:
+    return interpolate(data.fixes, time)
