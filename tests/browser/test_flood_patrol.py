@@ -1,0 +1,87 @@
+"""A 西天尾镇 staff member opens 我的巡查 on a phone-sized screen, records an inspection and
+sees the campaign's progress move (38/46 → 39/46)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.accounts_fixture import create_users
+from tests.app_server import serving
+from tests.browser.conftest import log_in
+from tests.browser.test_drilldown import wait_for
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
+
+
+def _seeded(app) -> None:
+    create_users(app)
+    context = app.server.extensions["onemap"]
+    with context.sessions() as session, session.begin():
+        context.modules.call("seed_demo", only="flood", session=session)
+
+
+@pytest.fixture(scope="module")
+def flood_url(tmp_path_factory):
+    database = Path(tmp_path_factory.mktemp("flood-live")) / "onemap.sqlite"
+    with serving(f"sqlite:///{database.as_posix()}", on_app=_seeded) as url:
+        yield url
+
+
+@pytest.fixture
+def phone(browser):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    yield browser
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def text_of(browser, element_id: str) -> str:
+    return browser.find_element(By.ID, element_id).text
+
+
+def no_sideways_scroll(browser) -> bool:
+    width, scroll = browser.execute_script(
+        "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]"
+    )
+    return width <= 360 and scroll <= width
+
+
+def test_staff_record_an_inspection_on_a_phone_and_see_progress_move(phone, flood_url):
+    log_in(phone, flood_url, "xitianwei.staff")
+    phone.get(flood_url + "/flood/patrol")
+    wait_for(lambda: "38/46" in text_of(phone, "flood-patrol-progress"), message="progress 38/46")
+    assert "82%" in text_of(phone, "flood-patrol-progress")
+    items = phone.find_elements(By.CLASS_NAME, "flood-patrol-item")
+    assert len(items) == 46 and "已逾期" in items[0].text  # overdue first
+    assert no_sideways_scroll(phone), "the page scrolls sideways at 360 px"
+
+    first = items[0].find_element(By.TAG_NAME, "div").text  # the most overdue point's name
+    dropdown = phone.find_element(By.ID, "flood-patrol-point")
+    dropdown.click()
+    search = wait_for(
+        lambda: [
+            e
+            for e in phone.find_elements(By.CSS_SELECTOR, "input[type=search], input[type=text]")
+            if e.is_displayed()
+        ],
+        message="the dropdown's search box",
+    )[-1]
+    search.send_keys(first)
+    search.send_keys(Keys.ENTER)
+    wait_for(lambda: first in dropdown.text, message="the point chosen")
+    phone.find_element(By.ID, "flood-patrol-hazard").send_keys("排水沟有少量淤积")
+    phone.find_element(By.XPATH, "//label[contains(., '发现隐患')]").click()
+    submit = phone.find_element(By.ID, "flood-patrol-submit")
+    phone.execute_script("arguments[0].scrollIntoView()", submit)
+    submit.click()
+
+    wait_for(lambda: "已记录巡查" in text_of(phone, "flood-patrol-message"), message="saved")
+    wait_for(lambda: "39/46" in text_of(phone, "flood-patrol-progress"), message="39/46")
+    assert "84%" in text_of(phone, "flood-patrol-progress")
+    listed = text_of(phone, "flood-patrol-list")
+    assert listed.count("已逾期") == 7
+    assert no_sideways_scroll(phone)
