@@ -1,0 +1,77 @@
+"""A 秀屿区 staff member opens 台风会商, moves the time slider of 1521 Dujuan towards its
+landfall, and sees the list of villages inside the wind circles change."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from tests.accounts_fixture import create_users
+from tests.app_server import serving
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for(condition, timeout: float = 30, message: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except Exception:  # the page is still being rebuilt
+            value = None
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+@pytest.fixture(scope="module")
+def typhoon_url(tmp_path_factory) -> Iterator[str]:
+    database = Path(tmp_path_factory.mktemp("typhoon-live")) / "onemap.sqlite"
+
+    def prepare(app) -> None:
+        create_users(app)
+        context = app.server.extensions["onemap"]
+        with context.sessions() as session, session.begin():
+            context.modules.call("seed_demo", only="typhoon", session=session)
+
+    with serving(f"sqlite:///{database.as_posix()}", on_app=prepare) as url:
+        yield url
+
+
+def exposure_text(browser) -> str:
+    return browser.find_element(By.ID, "typhoon-exposure").text
+
+
+def test_moving_the_slider_changes_who_is_inside_the_circles(browser, typhoon_url):
+    log_in(browser, typhoon_url, "xiuyu.staff")
+    browser.get(typhoon_url + "/typhoon")
+    first = wait_for(
+        lambda: "风圈内" in exposure_text(browser) and exposure_text(browser),
+        message="the exposure list of 1521 at its first fix",
+    )
+    assert "7级风圈：0个村居" in first  # 09-21, far out over the Pacific
+    assert "1521 杜鹃" in browser.find_element(By.ID, "typhoon-status").text
+
+    thumb = browser.find_element(By.CSS_SELECTOR, "#typhoon-time [role='slider']")
+    thumb.click()
+    for _ in range(16):  # PageUp moves ten steps (hours) at a time: to 09-28, near landfall
+        thumb.send_keys(Keys.PAGE_UP)
+    later = wait_for(
+        lambda: (
+            exposure_text(browser) != first
+            and "7级风圈：0个村居" not in exposure_text(browser)
+            and exposure_text(browser)
+        ),
+        message="villages inside the 7-level circle near landfall",
+    )
+    assert "秀屿区" in later
+    assert "09-28" in browser.find_element(By.ID, "typhoon-status").text
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "荔城区" not in later and "仙游县" not in body.split("全过程影响汇总")[-1][:2000]
