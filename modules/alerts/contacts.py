@@ -71,13 +71,16 @@ def split_groups(text: object) -> list[str]:
     return seen
 
 
-def contacts_in(session: Session, viewer: Viewer, unit: str) -> list[Contact]:
-    """The contacts inside `unit` (a code the caller has checked) and the viewer's scope."""
+def contacts_in(session: Session, viewer: Viewer, unit: str | None) -> list[Contact]:
+    """The contacts inside `unit` (a code the caller has checked; None for the whole scope)
+    and the viewer's scope."""
     statement = (
         select(Contact)
-        .where(prefix_range(Contact.village_code, unit), viewer.code_filter(Contact.village_code))
+        .where(viewer.code_filter(Contact.village_code))
         .order_by(Contact.village_code, Contact.id)
     )
+    if unit is not None:
+        statement = statement.where(prefix_range(Contact.village_code, unit))
     return list(session.scalars(statement))
 
 

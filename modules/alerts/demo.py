@@ -71,8 +71,18 @@ def seed(session: Session) -> None:
                     add(village, group)
             if index % 3 == 0:
                 add(village, "在建工地负责人")
-            if index % 4 == 0:  # someone in two groups: sent once all the same
-                contacts[-1].groups += "、网格员"
+            if index % 4 == 0:  # in two groups, and 网格员 of the next village too
+                last = contacts[-1]
+                last.groups += "、网格员"
+                if index + 1 < len(villages):
+                    contacts.append(
+                        Contact(
+                            name=last.name,
+                            phone=last.phone,
+                            village_code=villages[index + 1],
+                            groups="网格员",
+                        )
+                    )
     for county in sorted(c for c in counties if c):
         add(county, "包保责任人")  # town messages escalate to them
         add(county, "村居干部")

@@ -56,7 +56,7 @@ def start_worker(url: str, gateway: Gateway, log) -> subprocess.Popen:
 def test_5000_deliveries_survive_a_flaky_gateway_and_killed_workers(crash_app, tmp_path):
     engine_name, app = crash_app
     context = app.server.extensions["onemap"]
-    villages = [f"350304100{n:03d}" for n in range(1, 18)]
+    villages = ["350304100001", "350304100006", "350304100201", "350304100216"]
     with context.sessions() as session, session.begin():
         session.execute(
             insert(Contact),
