@@ -9,7 +9,7 @@ from datetime import datetime
 import shapely
 
 from modules.typhoon.circles import interpolate, ring
-from modules.typhoon.service import beijing, warning_lines
+from modules.typhoon.service import beijing, forecast_track, latest_forecasts, warning_lines
 from modules.typhoon.track import GRADE_COLOURS, GRADES, Fix, StormData
 
 CIRCLE_STYLE = {
@@ -180,17 +180,11 @@ def figure(
 
 def forecast_traces(data: StormData) -> list[dict]:
     """The latest forecast of each agency: its track and cone."""
-    latest: dict[str, object] = {}
-    for forecast in data.forecasts:
-        if forecast.agency not in latest or forecast.issued_at > latest[forecast.agency].issued_at:
-            latest[forecast.agency] = forecast
     traces = []
-    for agency, forecast in latest.items():
+    for forecast in latest_forecasts(data):
+        agency = forecast.agency
         colour = AGENCY_COLOURS.get(agency, "#7b1fa2")
-        start = interpolate(data.fixes, forecast.issued_at) if data.fixes else None
-        points = (
-            [start] if start is not None and start.time <= forecast.points[0].time else []
-        ) + forecast.points
+        points = forecast_track(data, forecast)
         shape = cone(forecast.issued_at, points)
         if shape is not None:
             traces.append(

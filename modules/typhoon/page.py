@@ -219,10 +219,38 @@ def exposure_list(result: dict, data, time) -> list:
         items.append(
             html.Li([html.Strong(heading), html.Ul(rows)], className=f"typhoon-level-{level}")
         )
+    ahead = [forecast_block(f) for f in result.get("forecasts", [])]
     return [
         html.H3(f"{service.beijing(time, '%m-%d %H:%M')} 风圈内"),
         html.Ul(items, id="typhoon-exposure-list"),
+        *ahead,
     ]
+
+
+def forecast_block(forecast: dict) -> html.Div:
+    """What the latest forecast of one agency says will enter each circle, and when."""
+    rows = []
+    for level in LEVELS:
+        block = forecast["levels"][str(level)]
+        name = CIRCLE_STYLE[level][0]
+        if not block["available"]:
+            rows.append(html.Li(f"{name}：预报无此半径"))
+            continue
+        villages = [u for u in block["units"] if u["level"] == "village"]
+        spans = [i for u in villages + block["sites"] for i in u["intervals"]]
+        window = ""
+        if spans:
+            start = service.parse_time(min(i["from"] for i in spans))
+            end = service.parse_time(max(i["until"] for i in spans))
+            window = f"，{service.beijing(start)} – {service.beijing(end)}"
+        rows.append(
+            html.Li(f"{name}：{len(villages)}个村居、{len(block['sites'])}个重点部位{window}")
+        )
+    issued = service.beijing(service.parse_time(forecast["issued_at"]))
+    return html.Div(
+        [html.H4(f"预报影响（{forecast['agency']} {issued} 发布）"), html.Ul(rows)],
+        className="typhoon-forecast",
+    )
 
 
 def span(entry: dict) -> str:

@@ -121,9 +121,11 @@ def targets_for(session: Session, viewer: Viewer, core, unit: str | None = None)
     return targets
 
 
-def storm_timeline(storm, data: StormData, targets: Targets, track: list[Fix] | None = None):
+def storm_timeline(
+    storm, data: StormData, targets: Targets, track: list[Fix] | None = None, tag: str = "best"
+):
     track = track if track is not None else data.fixes
-    key = (storm.id, storm.updated_at, id(targets), len(track), track[0].time if track else None)
+    key = (storm.id, storm.updated_at, id(targets), tag, len(track))
     with _lock:
         if key in _timelines:
             return _timelines[key]
@@ -177,7 +179,12 @@ def exposure_at(storm, data: StormData, targets: Targets, time: datetime) -> dic
         units.sort(key=lambda e: e["code"])
         sites.sort(key=lambda e: e["site"])
         levels[str(level)] = {"available": available[level], "units": units, "sites": sites}
-    return {"storm": storm.id, "time": iso(time), "levels": levels}
+    return {
+        "storm": storm.id,
+        "time": iso(time),
+        "levels": levels,
+        "forecasts": forecast_exposure(storm, data, targets),
+    }
 
 
 def summary_rows(found: dict[str, Exposure]) -> list[dict]:
@@ -338,3 +345,51 @@ def circle_ring(fix: Fix, level: int):
 
 def interpolate_fix(data: StormData, time: datetime) -> Fix:
     return interpolate(data.fixes, time)
+
+
+def latest_forecasts(data: StormData) -> list:
+    """The latest forecast of each agency."""
+    latest: dict = {}
+    for forecast in data.forecasts:
+        if forecast.agency not in latest or forecast.issued_at > latest[forecast.agency].issued_at:
+            latest[forecast.agency] = forecast
+    return list(latest.values())
+
+
+def forecast_track(data: StormData, forecast) -> list[Fix]:
+    """A forecast's points, starting from the best-track position at its issue time."""
+    points = list(forecast.points)
+    if data.fixes and data.fixes[0].time <= forecast.issued_at < points[0].time:
+        points.insert(0, interpolate(data.fixes, forecast.issued_at))
+    return points
+
+
+def forecast_exposure(storm, data: StormData, targets: Targets) -> list[dict]:
+    """Per agency's latest forecast: who would enter each circle, from when to when."""
+    result = []
+    for forecast in latest_forecasts(data):
+        track = forecast_track(data, forecast)
+        tag = f"forecast:{forecast.agency}:{forecast.issued_at.isoformat()}"
+        found = storm_timeline(storm, data, targets, track, tag)
+        levels = {}
+        for level in LEVELS:
+            available = any(f.radii.get(level) is not None for f in forecast.points)
+            units, sites = [], []
+            for exposure in found.values():
+                spans = exposure.intervals.get(level)
+                if not spans:
+                    continue
+                entry = {
+                    "name": exposure.name,
+                    "level": exposure.kind,
+                    "intervals": [{"from": iso(a), "until": iso(b)} for a, b in spans],
+                }
+                if exposure.kind == "site":
+                    sites.append({"site": exposure.key, "village_code": exposure.parent, **entry})
+                else:
+                    units.append({"code": exposure.key, **entry})
+            levels[str(level)] = {"available": available, "units": units, "sites": sites}
+        result.append(
+            {"agency": forecast.agency, "issued_at": iso(forecast.issued_at), "levels": levels}
+        )
+    return result

@@ -156,3 +156,39 @@ def test_cli_imports_a_file(typhoon_app, tmp_path, capsys):
         from modules.typhoon.storage import load
 
         assert load(session, "9903") is not None
+
+
+FORECAST_CSV = (
+    "storm,name_zh,kind,agency,issued_at,time,lat,lon,pressure_hpa,wind_ms,"
+    "r7_ne,r7_se,r7_sw,r7_nw,r10_ne,r10_se,r10_sw,r10_nw\n"
+    "9920,预报演练,best,,,2026-07-01T00:00:00Z,22.5,122.0,960,40,250,250,200,200,80,80,60,60\n"
+    "9920,预报演练,best,,,2026-07-01T06:00:00Z,23.3,121.2,955,42,250,250,200,200,80,80,60,60\n"
+    "9920,预报演练,forecast,CMA,2026-07-01T06:00:00Z,2026-07-01T18:00:00Z,24.4,120.2,950,45,"
+    "250,250,200,200,80,80,60,60\n"
+    "9920,预报演练,forecast,CMA,2026-07-01T06:00:00Z,2026-07-02T06:00:00Z,25.4,119.1,960,38,"
+    "220,220,180,180,60,60,50,50\n"
+)
+
+
+def test_a_forecast_over_putian_lists_who_would_be_exposed_in_scope(client_as):
+    admin = client_as("city.admin")
+    data = {"file": (io.BytesIO(FORECAST_CSV.encode()), "f.csv"), "format": "csv"}
+    response = admin.post(
+        "/api/v1/typhoon/import",
+        data=data,
+        headers=csrf_header(admin),
+        content_type="multipart/form-data",
+    )
+    assert response.json == {"imported": ["9920"]}
+    url = "/api/v1/typhoon/storms/9920/exposure?time=2026-07-01T06:00:00Z"
+    xiuyu = client_as("xiuyu.staff").get(url).json
+    assert xiuyu["levels"]["7"]["units"] == []  # the observed circles are still far out
+    (forecast,) = xiuyu["forecasts"]
+    assert forecast["agency"] == "CMA" and forecast["issued_at"].startswith("2026-07-01T06")
+    units = forecast["levels"]["7"]["units"]
+    assert units and all(u["code"].startswith("350305") for u in units)
+    assert forecast["levels"]["12"]["available"] is False
+    xtw = client_as("xtw.staff").get(url).json["forecasts"][0]["levels"]["10"]["units"]
+    assert xtw and all(u["code"].startswith("350304100") for u in xtw)
+    track = admin.get("/api/v1/typhoon/storms/9920/track").json
+    assert sum(f["properties"].get("kind") == "forecast" for f in track["features"]) == 2

@@ -132,3 +132,21 @@ def test_upload_is_all_or_nothing(client_as):
     assert admin.get("/api/v1/typhoon/storms/9911/track").status_code == 404
     good = text(upload(OURS_CSV.replace("9901", "9911")))
     assert "已导入：9911" in good and '"value": "9911"' in good
+
+
+def test_a_forecast_is_drawn_with_its_cone_and_listed(client_as):
+    from tests.modules.typhoon.test_api import FORECAST_CSV
+
+    admin = client_as("city.admin")
+    data = "data:text/csv;base64," + base64.b64encode(FORECAST_CSV.encode()).decode()
+    call_callback(
+        admin,
+        [("typhoon-upload-message", "children"), ("typhoon-storm", "options")],
+        [("typhoon-upload", "contents", data)],
+        [("typhoon-upload-format", "value", "csv"), ("typhoon-upload-storm", "value", "")],
+    )
+    body = render(client_as("xiuyu.staff"), storm="9920", hour=6)
+    names = [t.get("name") or "" for t in body["typhoon-map"]["figure"]["data"]]
+    assert "CMA 预报不确定性" in names and any(n.startswith("CMA 预报路径") for n in names)
+    listing = json.dumps(body["typhoon-exposure"], ensure_ascii=False)
+    assert "预报影响（CMA" in listing and "7级风圈：0个村居" not in listing.split("预报影响")[1]
