@@ -18,6 +18,7 @@ from flask import request
 from layers import audit
 from layers.viewer import Forbidden, NotFound
 from modules.flood import patrol, stations
+from modules.flood.importer_page import report, run_import
 from modules.flood.layer import STATION_PREFIX
 from modules.flood.pages import campaign_list, my_points, point_list, point_options, progress_line
 from modules.flood.panel import PROGRESS_ID, STATION_ID, progress_block, station_chart
@@ -182,3 +183,40 @@ def register(app: dash.Dash, core) -> None:
         State("flood-campaign-due", "value"),
         prevent_initial_call=True,
     )(open_campaign)
+
+    def import_file(n_clicks, contents, filename, crs, dry_run):
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        viewer = core.viewer()
+        if not viewer.can("import"):
+            return _refused("您没有导入数据的权限。")
+        if not contents:
+            return _refused("请先选择文件。")
+        try:
+            data = decode_upload(contents)
+        except patrol.PatrolRefused:
+            return _refused("文件无法读取，请重新选择。")
+        dry = isinstance(dry_run, list) and "dry" in dry_run
+        with core.sessions() as session, session.begin():
+            result = run_import(
+                session,
+                viewer,
+                data,
+                filename if isinstance(filename, str) else "",
+                crs if isinstance(crs, str) else "wgs84",
+                dry,
+                request.remote_addr,
+            )
+            if not result.ok:
+                session.rollback()
+        return report(result)
+
+    app.callback(
+        Output("flood-import-report", "children"),
+        Input("flood-import-submit", "n_clicks"),
+        State("flood-import-file", "contents"),
+        State("flood-import-file", "filename"),
+        State("flood-import-crs", "value"),
+        State("flood-import-dry-run", "value"),
+        prevent_initial_call=True,
+    )(import_file)

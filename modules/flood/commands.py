@@ -17,6 +17,31 @@ def add_commands(commands, core) -> None:
     parser = commands.add_parser("flood", help="防汛模块：导入重点部位、回放暴雨、监测站令牌")
     sub = parser.add_subparsers(dest="flood_command", required=True)
 
+    importing = sub.add_parser("import", help="import key points from CSV, XLSX or GeoJSON")
+    importing.add_argument("file", help="a .csv, .xlsx or .geojson file")
+    importing.add_argument("--crs", default="wgs84", help="wgs84 | gcj02 | bd09 | EPSG:n")
+    importing.add_argument("--dry-run", action="store_true", help="check only, change nothing")
+
+    def run_import(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        from modules.flood.importer_page import run_import as do_import
+
+        path = Path(args.file)
+        if not path.is_file():
+            print(f"onemap flood import: no such file {path}", file=sys.stderr)
+            return 2
+        with core.sessions() as session, session.begin():
+            result = do_import(
+                session, core.viewer(), path.read_bytes(), path.name, args.crs, args.dry_run, None
+            )
+            if not result.ok:
+                session.rollback()
+        print(result.text())
+        return 0 if result.ok else 1
+
+    importing.set_defaults(func=run_import)
+
     replay = sub.add_parser("replay-storm", help="replay the demo storm through the ingest logic")
     replay.add_argument(
         "--speed",

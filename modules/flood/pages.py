@@ -216,6 +216,8 @@ def campaign_layout(core):
 
 
 def pages(core) -> list[PageSpec]:
+    from modules.flood.importer_page import import_layout
+
     return [
         PageSpec(
             id="flood-patrol",
@@ -232,5 +234,13 @@ def pages(core) -> list[PageSpec]:
             layout=campaign_layout(core),
             permission="campaign",
             order=51,
+        ),
+        PageSpec(
+            id="flood-import",
+            path="/flood/import",
+            title="导入重点部位",
+            layout=import_layout(core),
+            permission="import",
+            order=52,
         ),
     ]
