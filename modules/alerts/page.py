@@ -11,6 +11,7 @@ import base64
 import binascii
 import logging
 
+import flask
 from dash import Input, Output, State, dcc, html, no_update
 from sqlalchemy.orm import Session
 
@@ -328,7 +329,7 @@ def register(app, core: CoreServices) -> None:
                         body,
                         ask_ack=_flag(ack),
                         escalate_after=escalate,
-                        ack_base_url=settings.ack_base_url,
+                        ack_base_url=settings.ack_base_url or flask.request.host_url,
                     )
             except AudienceRefused as refused:
                 return _refusal(str(refused)), no_update

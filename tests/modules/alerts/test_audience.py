@@ -148,3 +148,19 @@ def test_the_preview_shows_counts_per_unit_and_samples(client_as):
         call_callback(client_as("xtw.staff"), outputs, [("alerts-preview", "n_clicks", 1)], forged)
     )
     assert "不在您的辖区内" in str(body) and "350305101000" not in str(body)
+
+
+def test_key_point_choices_follow_the_unit_and_never_leave_the_scope(client_as, context):
+    outputs = [("alerts-sites", "options")]
+
+    def options(login, unit):
+        inputs = [("alerts-unit", "value", unit)]
+        body = response_json(call_callback(client_as(login), outputs, inputs))
+        return body["response"]["alerts-sites"]["options"]
+
+    mine = options("xtw.staff", "350304100")
+    ids = {o["value"] for o in mine}
+    inside = {s.id for s in sites_of(context, "xtw.staff", "350304100")}
+    assert ids == inside
+    assert options("xtw.staff", "350305101000") == []  # another district: nothing
+    assert options("xtw.leader", "350304100") == []  # no right to send
