@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The map-only plotly.js bundle (tools/plotly-bundle); without Node.js the app serves the
+# full plotly.js that Dash ships, so a missing npm is a warning, not a failure.
+BUNDLE_DIR := tools/plotly-bundle
+BUNDLE := $(BUNDLE_DIR)/dist/plotly-map.min.js
 
 .PHONY: install run test bench boundaries lint
 
@@ -13,15 +17,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(BUNDLE): $(BUNDLE_DIR)/package-lock.json $(BUNDLE_DIR)/build.mjs
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(BUNDLE_DIR) && npm ci --no-audit --no-fund --loglevel=error && node build.mjs; \
+	else \
+		echo "npm not found: serving Dash's full plotly.js (slower first map)"; \
+	fi
 
-run: $(STAMP)
+install: $(STAMP) $(BUNDLE)
+
+run: install
 	$(VENV)/bin/onemap run
 
-test: $(STAMP)
+test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: install
 	$(PY) -m bench $(if $(QUICK),--quick,)
 
 boundaries: $(STAMP)

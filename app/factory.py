@@ -11,7 +11,7 @@ import dash
 from dash import dcc, html
 from flask import Blueprint, Flask
 
-from app import auth
+from app import auth, plotly_bundle
 from app.api import build_api
 from app.context import AppContext, current
 from app.core import build_core
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     engine = prepare_database(settings, registry)
     server = Flask("onemap")
     server.json.ensure_ascii = False  # zh-CN names stay readable in API responses
+    plotly_bundle.install(server)  # before Dash's own route for the same path
     sessions = make_session(engine)
     core = build_core(registry, auth.current_viewer, sessions)
     server.extensions["onemap"] = AppContext(settings, engine, sessions, registry, core)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app import plotly_bundle
 from layers.viewer import make_viewer
 from tests.accounts_fixture import create_users
 from tests.app_server import serving
@@ -77,3 +78,7 @@ def test_live_layers_refresh_without_losing_the_zoom(browser, live_app):
     assert abs(after["zoom"] - 14.5) < 0.01
     assert abs(after["lon"] - 119.02) < 1e-3 and abs(after["lat"] - 25.52) < 1e-3
     assert "西天尾镇" in breadcrumb(browser)  # the selection stayed where it was
+    # The page drew all this with the map-only plotly.js bundle (app/plotly_bundle.py).
+    if plotly_bundle.BUNDLE.is_file():
+        traces = browser.execute_script("return Object.keys(Plotly.PlotSchema.get().traces)")
+        assert sorted(traces) == ["bar", "choroplethmap", "scatter", "scattermap"]

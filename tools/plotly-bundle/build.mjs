@@ -34,7 +34,7 @@ const unminified = process.argv.includes('--unminified');
 
 // Trace modules to include (names of files under plotly.js/lib/).
 // `scatter` is always part of plotly.js/lib/core.
-export const TRACES = ['choroplethmap', 'scattermap'];
+export const TRACES = ['bar', 'choroplethmap', 'scattermap'];
 const NAME = 'map-onemap';
 
 const plotlyPkg = JSON.parse(readFileSync(join(here, 'node_modules/plotly.js/package.json'), 'utf8'));
