@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from layers import audit
@@ -257,22 +257,7 @@ def record(
                 row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, base, cap))
 
 
-def mark_delivered(session: Session, provider_id: str) -> bool:
-    """A provider's delivery report: the delivery with this provider id is 已送达."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.provider_id == provider_id, Delivery.state == SENT)
-        .values(state=DELIVERED)
-    )
-    return bool(result.rowcount)
-
-
 def pending_count(session: Session) -> int:
-    from sqlalchemy import func
-
-    return (
-        session.scalar(
-            select(func.count()).select_from(Delivery).where(Delivery.state.in_((QUEUED, RETRYING)))
-        )
-        or 0
-    )
+    """Deliveries still to send (queued or waiting to retry)."""
+    statement = select(func.count()).select_from(Delivery).where(Delivery.state.in_(PENDING))
+    return session.scalar(statement) or 0

@@ -1,0 +1,88 @@
+"""The page's send and template callbacks, as a forger would call them: another town's unit,
+another district's template, a role without the right. The page itself is refused too."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from modules.alerts.models import Delivery, Message, Template
+from tests.dash_client import call_callback, response_json
+
+SEND_OUTPUTS = [("alerts-send-out", "children"), ("alerts-message", "data")]
+
+
+def send_state(unit, text="{单位}：请注意防范。", template=None, ack=(), escalate=None):
+    return [
+        ("alerts-unit", "value", unit),
+        ("alerts-groups", "value", ["村居干部"]),
+        ("alerts-sites", "value", []),
+        ("alerts-exposure", "value", []),
+        ("alerts-text", "value", text),
+        ("alerts-template", "value", template),
+        ("alerts-ack", "value", list(ack)),
+        ("alerts-escalate", "value", escalate),
+    ]
+
+
+def counts(sessions):
+    with sessions() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Message)),
+            session.scalar(select(func.count()).select_from(Delivery)),
+        )
+
+
+def click_send(client, state):
+    return response_json(
+        call_callback(client, SEND_OUTPUTS, [("alerts-send", "n_clicks", 1)], state)
+    )
+
+
+def test_the_send_button_queues_the_audience_and_answers_the_message(client_as, sessions):
+    before = counts(sessions)
+    body = click_send(client_as("xtw.staff"), send_state("350304100", ack=["1"], escalate=30))
+    message_id = body["response"]["alerts-message"]["data"]
+    assert "35 人" in str(body["response"]["alerts-send-out"])
+    with sessions() as session:
+        message = session.get(Message, message_id)
+        assert message.ask_ack and message.escalate_after_minutes == 30
+        rows = session.scalars(select(Delivery).where(Delivery.message_id == message_id)).all()
+    assert len(rows) == 35 and all("/api/v1/alerts/ack/ack_" in r.body for r in rows)
+    assert rows[0].body.startswith("http") is False and "http://localhost/api" in rows[0].body
+    assert counts(sessions) == (before[0] + 1, before[1] + 35)
+
+
+def test_forged_sends_change_nothing(client_as, sessions):
+    before = counts(sessions)
+    outside = click_send(client_as("xtw.staff"), send_state("350305101000"))
+    assert "不在您的辖区内" in str(outside) and "350305101000" not in str(outside)
+    leader = click_send(client_as("xtw.leader"), send_state("350304100"))
+    assert "无权" in str(leader)
+    long = click_send(client_as("xtw.staff"), send_state("350304100", text="台" * 501))
+    assert "500" in str(long)
+    junk = click_send(client_as("xtw.staff"), send_state("350304100", escalate="x", ack=["1"]))
+    assert "升级时限" in str(junk)
+    assert counts(sessions) == before
+
+
+def test_templates_of_another_district_are_out_of_reach(client_as, sessions):
+    with sessions() as session, session.begin():
+        theirs = Template(name="秀屿专用", body="秀屿区专用模板", scope_code="350305000000")
+        session.add(theirs)
+    outputs = [("alerts-text", "value")]
+
+    def pick(login, template_id):
+        response = call_callback(
+            client_as(login), outputs, [("alerts-template", "value", template_id)]
+        )
+        if response.status_code == 204:
+            return 204, ""
+        return response.status_code, str(response_json(response))
+
+    assert "秀屿区专用模板" in pick("xiuyu.staff", theirs.id)[1]
+    status, text = pick("xtw.staff", theirs.id)
+    assert status in (200, 204) and "秀屿区专用模板" not in text
+    state = send_state("350304100", text="", template=theirs.id)
+    before = counts(sessions)
+    assert "模板不存在" in str(click_send(client_as("xtw.staff"), state))
+    assert counts(sessions) == before
