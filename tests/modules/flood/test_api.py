@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 RANK = {"blue": 0, "yellow": 1, "orange": 2, "red": 3}
@@ -72,3 +73,46 @@ def test_the_unit_narrows_inside_the_scope_and_is_refused_outside(client_as):
 def test_anonymous_gets_401(flood_app):
     response = flood_app.server.test_client().get("/api/v1/flood/points")
     assert response.status_code == 401 and b"35030" not in response.data
+
+
+def test_an_exposure_signal_raises_the_named_point_and_says_why(flood_app, client_as):
+    from datetime import UTC, datetime, timedelta
+
+    from modules.contract import Signal
+
+    client = client_as("xtw.staff")
+    blue = next(
+        f["properties"] for f in features(client) if f["properties"]["live_risk_level"] == "blue"
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    entry = {
+        "site": f"flood:{blue['id']}",
+        "level": 10,
+        "from": (now + timedelta(hours=1)).isoformat(),
+        "until": (now + timedelta(hours=6)).isoformat(),
+    }
+    signal = Signal(
+        "exposure",
+        "typhoon",
+        {"hazard": "台风", "event": "测试", "sites": [entry]},
+        key="storm:test",
+        valid_from=now - timedelta(minutes=1),
+        valid_until=now + timedelta(hours=6),
+    )
+    context = flood_app.server.extensions["onemap"]
+    with context.sessions() as session, session.begin():
+        context.core.publish(session, signal)
+    try:
+        raised = next(f["properties"] for f in features(client) if f["id"] == blue["id"])
+        assert raised["live_risk_level"] == "orange" and raised["risk_level"] == "blue"
+        assert raised["live_risk_reason"].startswith("台风测试 10级风圈 ")
+        # The map marker says it too; another county's viewer sees nothing of it.
+        csv_text = client.get("/api/v1/flood/points.csv").data.decode("utf-8-sig")
+        assert "台风测试 10级风圈" in csv_text
+        assert "台风测试" not in json.dumps(features(client_as("xiuyu.staff")), ensure_ascii=False)
+    finally:
+        withdrawn = Signal("exposure", "typhoon", {}, key="storm:test")
+        with context.sessions() as session, session.begin():
+            context.core.publish(session, withdrawn)
+    back = next(f["properties"] for f in features(client) if f["id"] == blue["id"])
+    assert back["live_risk_level"] == "blue" and back["live_risk_reason"] is None
