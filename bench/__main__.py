@@ -18,6 +18,7 @@ BENCHMARKS = {
     "B1": "bench.b1_first_render",
     "B2": "bench.b2_recolour",
     "B3": "bench.b3_drilldown",
+    "B4": "bench.b4_tiles",
     "B5": "bench.b5_markers",
     "B6": "bench.b6_assign",
     "B7": "bench.b7_load",

@@ -139,14 +139,19 @@
 
   // Rendered features of every layer of one MapLibre type ('circle': scattermap markers);
   // with `property`, distinct values of it (a vector tile's unit code: a polygon cut by tile
-  // edges renders as several pieces).
+  // edges renders as several pieces), only those starting with `prefix` when given.
   function typeCount(m, exp) {
     const layers = layersOfType(m, exp.type);
     if (!layers.length) return 0;
     const found = m.queryRenderedFeatures({ layers });
     if (!exp.property) return found.length;
     const seen = new Set();
-    for (const f of found) if (f.properties) seen.add(f.properties[exp.property]);
+    for (const f of found) {
+      const value = f.properties && f.properties[exp.property];
+      if (value !== undefined && (!exp.prefix || String(value).indexOf(exp.prefix) === 0)) {
+        seen.add(value);
+      }
+    }
     return seen.size;
   }
 
@@ -170,6 +175,7 @@
           if (!want.every((c) => codes.has(c))) return null;
           if (exp.fill.exact && codes.size !== want.length) return null;
         }
+        if (exp.fill.min && codes.size < exp.fill.min) return null;
         if (exp.fill.min_per_level) {
           const perLevel = {};
           for (const c of codes) perLevel[levelOf(c)] = (perLevel[levelOf(c)] || 0) + 1;

@@ -40,8 +40,9 @@ class Sent:
 
     @property
     def is_map_data(self) -> bool:
-        """Figure JSON and GeoJSON: what the map itself costs (not the JS bundles)."""
-        return self.path in MAP_DATA_PATHS or self.path.endswith(".geojson")
+        """Figure JSON, GeoJSON and vector tiles: what the map itself costs (not the JS
+        bundles). A Dash app mounted under a prefix (B4) has its callbacks under it."""
+        return self.path.endswith((*MAP_DATA_PATHS, ".geojson", ".mvt"))
 
 
 class WireLog:
