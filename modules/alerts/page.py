@@ -39,6 +39,28 @@ NO_RIGHT = "您的角色无权发送短信。"
 OUTSIDE = "所选单位不在您的辖区内。"
 UNKNOWN = "未找到所选单位。"
 
+# Inline styles: the module brings no stylesheet of its own into the shared assets.
+PAGE_STYLE = {"padding": "0.5rem 1rem", "maxWidth": "1100px"}
+CARD = {
+    "border": "1px solid #d0d7e2",
+    "borderRadius": "6px",
+    "padding": "0.5rem 1rem",
+    "margin": "0.5rem 0",
+}
+TABLE = {"borderCollapse": "collapse", "margin": "0.5rem 0"}
+CELL = {"border": "1px solid #d0d7e2", "padding": "2px 8px", "textAlign": "right"}
+NAME_CELL = {**CELL, "textAlign": "left"}
+UPLOAD = {"border": "1px dashed #8a96a8", "padding": "1rem", "cursor": "pointer"}
+BUTTON = {"padding": "0.4rem 1.2rem", "marginRight": "0.5rem", "fontSize": "1rem"}
+
+
+def td(value, first: bool = False) -> html.Td:
+    return html.Td(value, style=NAME_CELL if first else CELL)
+
+
+def th(value, first: bool = False) -> html.Th:
+    return html.Th(value, style=NAME_CELL if first else CELL)
+
 
 def unit_options(session: Session, viewer: Viewer) -> list[dict]:
     """The viewer's units and those below them, down to villages under a town (to towns
@@ -84,9 +106,11 @@ def layout(core: CoreServices, **_query) -> html.Div:
     fields = " ".join("{" + f + "}" for f in FIELDS)
     return html.Div(
         className="alerts-page",
+        style=PAGE_STYLE,
         children=[
             html.H2("短信提醒"),
             html.Section(
+                style=CARD,
                 className="alerts-audience",
                 children=[
                     html.H3("① 选择收件人"),
@@ -116,6 +140,7 @@ def layout(core: CoreServices, **_query) -> html.Div:
                 ],
             ),
             html.Section(
+                style=CARD,
                 className="alerts-text",
                 children=[
                     html.H3("② 短信内容"),
@@ -139,8 +164,13 @@ def layout(core: CoreServices, **_query) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Button("预览", id="alerts-preview", n_clicks=0),
-                    html.Button("发送", id="alerts-send", n_clicks=0),
+                    html.Button("预览", id="alerts-preview", n_clicks=0, style=BUTTON),
+                    html.Button(
+                        "发送",
+                        id="alerts-send",
+                        n_clicks=0,
+                        style={**BUTTON, "background": "#0d3c8c", "color": "white"},
+                    ),
                 ],
                 className="alerts-buttons",
             ),
@@ -148,23 +178,30 @@ def layout(core: CoreServices, **_query) -> html.Div:
             html.Div(id="alerts-send-out", className="alerts-send-result"),
             dcc.Store(id="alerts-message"),
             html.Section(
-                [
+                style=CARD,
+                children=[
                     html.H3("③ 送达看板"),
                     dcc.Interval(id="alerts-interval", interval=REFRESH_MS),
                     html.Div(id="alerts-board"),
-                ]
+                ],
             ),
             html.Section(
-                [
+                style=CARD,
+                children=[
                     html.H3("联系人"),
                     dcc.Upload(
                         id="alerts-upload",
                         children=html.Div("导入联系人（CSV / XLSX：姓名、手机号、村居代码、分组）"),
                         className="alerts-upload",
+                        style={
+                            "border": "1px dashed #8a96a8",
+                            "padding": "1rem",
+                            "cursor": "pointer",
+                        },
                     ),
                     html.Pre(id="alerts-import-out"),
                     html.A("导出本辖区联系人（CSV）", href="/api/v1/alerts/contacts.csv"),
-                ]
+                ],
             ),
         ],
     )
@@ -189,7 +226,7 @@ def preview(session, viewer, core, audience: Audience, text) -> html.Div:
     if not resolved.recipients:
         return html.Div(_refusal("没有符合条件的收件人。"), id="alerts-preview-body")
     bodies = render_all(session, text, resolved)
-    rows = [html.Tr([html.Td(u["name"]), html.Td(u["count"])]) for u in resolved.per_unit(session)]
+    rows = [html.Tr([td(u["name"], True), td(u["count"])]) for u in resolved.per_unit(session)]
     samples = [
         html.Li(f"{r.name}（{mask_phone(r.phone)}）：{body}")
         for r, body in list(zip(resolved.recipients, bodies, strict=True))[:SAMPLE]
@@ -204,8 +241,9 @@ def preview(session, viewer, core, audience: Audience, text) -> html.Div:
         children=[
             html.P("，".join(notes), id="alerts-preview-total"),
             html.Table(
-                [html.Thead(html.Tr([html.Th("单位"), html.Th("人数")])), html.Tbody(rows)],
+                [html.Thead(html.Tr([th("单位", True), th("人数")])), html.Tbody(rows)],
                 id="alerts-preview-units",
+                style=TABLE,
             ),
             html.P("短信样例："),
             html.Ul(samples, id="alerts-preview-samples"),
@@ -224,16 +262,16 @@ def board_view(session, viewer, message_id) -> list:
     except (NotFound, Forbidden):
         return [html.P("未找到该短信。")]
     states = list(data["states"])
-    header = html.Tr([html.Th("单位"), html.Th("合计"), *[html.Th(s) for s in states]])
+    header = html.Tr([th("单位", True), th("合计"), *[th(s) for s in states]])
     rows = [
-        html.Tr([html.Td(u["name"]), html.Td(u["total"]), *[html.Td(u[s]) for s in states]])
+        html.Tr([td(u["name"], True), td(u["total"]), *[td(u[s]) for s in states]])
         for u in data["units"]
     ]
     totals = html.Tr(
         [
-            html.Th("总计"),
-            html.Th(sum(data["states"].values())),
-            *[html.Th(data["states"][s]) for s in states],
+            th("总计", True),
+            th(sum(data["states"].values())),
+            *[th(data["states"][s]) for s in states],
         ]
     )
     extra = []
@@ -248,7 +286,11 @@ def board_view(session, viewer, message_id) -> list:
             f"{data['recipients']} 人：{data['text'][:60]}",
             id="alerts-board-title",
         ),
-        html.Table([html.Thead(header), html.Tbody([*rows, totals])], id="alerts-board-table"),
+        html.Table(
+            [html.Thead(header), html.Tbody([*rows, totals])],
+            id="alerts-board-table",
+            style=TABLE,
+        ),
         html.P("；".join(extra), id="alerts-board-extra"),
         html.Ul(
             [
