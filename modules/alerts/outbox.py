@@ -257,6 +257,21 @@ def record(
                 row.next_attempt_at = now + timedelta(seconds=backoff(row.attempts, base, cap))
 
 
+def report(session: Session, provider_id: str, state: str, error: str = "") -> bool:
+    """A provider's delivery report for a delivery it accepted: 已送达, or 失败 when the
+    message never arrived. Only sent deliveries change; True when one did."""
+    if not provider_id or state not in (DELIVERED, FAILED):
+        return False
+    delivery = session.scalars(
+        select(Delivery).where(Delivery.provider_id == provider_id, Delivery.state == SENT)
+    ).first()
+    if delivery is None:
+        return False
+    delivery.state = state
+    delivery.last_error = error[:200]
+    return True
+
+
 def pending_count(session: Session) -> int:
     """Deliveries still to send (queued or waiting to retry)."""
     statement = select(func.count()).select_from(Delivery).where(Delivery.state.in_(PENDING))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hmac
 import html
 
 from flask import Blueprint, Response, jsonify, request
@@ -14,8 +15,8 @@ from modules.alerts import board
 from modules.alerts.audience import Audience, AudienceRefused
 from modules.alerts.contacts import contacts_csv, contacts_in
 from modules.alerts.escalation import acknowledge
-from modules.alerts.models import Delivery
-from modules.alerts.outbox import send
+from modules.alerts.models import DELIVERED, FAILED, Delivery
+from modules.alerts.outbox import report, send
 from modules.alerts.settings import load
 from modules.alerts.templates import template_text
 from modules.contract import CoreServices, public
@@ -144,3 +145,33 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             if delivery is None:
                 return _error(404, "unknown token", "链接无效或已过期。")
         return jsonify({"ok": True, "message": "已确认，谢谢。"})
+
+    @blueprint.post("/reports")
+    @public
+    def delivery_reports():
+        """Delivery reports from the gateway (`Authorization: Bearer ONEMAP_ALERTS_REPORT_TOKEN`):
+        a JSON object or list of {id, status}; answers how many deliveries changed."""
+        settings = load()
+        header = request.headers.get("Authorization", "")
+        given = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
+        if not settings.report_token or not hmac.compare_digest(given, settings.report_token):
+            return _error(401, "wrong or missing report token", "回执令牌错误。")
+        body = request.get_json(silent=True)
+        items = body if isinstance(body, list) else [body]
+        changed = 0
+        with core.sessions() as session, session.begin():
+            for item in items[:1000]:
+                if not isinstance(item, dict):
+                    continue
+                status = str(item.get(settings.http_status_field, ""))
+                state = (
+                    DELIVERED
+                    if status in settings.http_delivered
+                    else FAILED
+                    if status in settings.report_failed
+                    else None
+                )
+                if state:
+                    provider_id = str(item.get(settings.http_id_field, ""))
+                    changed += report(session, provider_id, state, f"report: {status}")
+        return jsonify({"changed": changed})

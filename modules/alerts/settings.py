@@ -81,6 +81,18 @@ SETTINGS: tuple[Setting, ...] = (
         "values meaning a permanent failure (no retry)",
         _words,
     ),
+    Setting(
+        "report_token",
+        "",
+        "secret the gateway sends (Authorization: Bearer ...) with delivery reports; "
+        "empty = reports refused",
+    ),
+    Setting(
+        "report_failed",
+        "failed,undeliverable,expired",
+        "delivery-report statuses meaning the message never arrived",
+        _words,
+    ),
     Setting("http_id_field", "id", "field of the JSON answer with the provider's message id"),
     Setting("http_timeout", "5", "seconds to wait for the gateway", _positive(float)),
     Setting("rate", "20", "messages per second per worker process (rate limit)", _positive(float)),

@@ -157,3 +157,35 @@ def test_the_worker_loop_runs_until_stopped(context, tmp_path):
     assert phones == {r.phone for r in deliveries(context, message.id)}
     with context.sessions() as session:
         assert session.get(Message, message.id).recipients == len(phones)
+
+
+def test_delivery_reports_from_the_gateway_mark_delivered_or_failed(
+    alerts_app, context, monkeypatch
+):
+    message = send_as(context, "xtw.staff", unit="350304100006", groups=("重点人群",))
+    with Gateway() as gateway:
+        drain(context, http_settings(gateway.url))
+    rows = deliveries(context, message.id)
+    assert {r.state for r in rows} == {SENT} and len(rows) == 3
+    client = alerts_app.server.test_client()
+    monkeypatch.setenv("ONEMAP_ALERTS_REPORT_TOKEN", "gw-report-secret")
+    reports = [
+        {"id": rows[0].provider_id, "status": "delivered"},
+        {"id": rows[1].provider_id, "status": "undeliverable"},
+        {"id": "gw-unknown", "status": "delivered"},
+    ]
+    wrong = client.post(
+        "/api/v1/alerts/reports", json=reports, headers={"Authorization": "Bearer guess"}
+    )
+    assert wrong.status_code == 401
+    assert {r.state for r in deliveries(context, message.id)} == {SENT}
+    headers = {"Authorization": "Bearer gw-report-secret"}
+    answer = client.post("/api/v1/alerts/reports", json=reports, headers=headers)
+    assert answer.status_code == 200 and answer.json == {"changed": 2}
+    states = [r.state for r in deliveries(context, message.id)]
+    assert states == [DELIVERED, FAILED, SENT]
+    monkeypatch.setenv("ONEMAP_ALERTS_REPORT_TOKEN", "")  # no token configured: refused
+    refused = client.post(
+        "/api/v1/alerts/reports", json=reports, headers={"Authorization": "Bearer "}
+    )
+    assert refused.status_code == 401
