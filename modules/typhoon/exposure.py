@@ -70,6 +70,7 @@ class Targets:
         self.px = np.array([t.geometry.x for t in self.points], dtype=float)
         self.py = np.array([t.geometry.y for t in self.points], dtype=float)
         self.utm = [shapely.transform(g, _to_utm) for g in geoms]
+        self.utm_array = np.array(self.utm, dtype=object)
         all_geoms = geoms + [t.geometry for t in self.points]
         self.bounds = shapely.total_bounds(all_geoms) if all_geoms else None
 
@@ -78,7 +79,7 @@ class Targets:
         radii = fix.radii.get(level)
         if radii is None or max(radii) <= 0 or self.bounds is None:
             return set(), set()
-        outline = shapely.Polygon(ring(fix.lon, fix.lat, radii))
+        outline = _polygon(ring(fix.lon, fix.lat, radii))
         if not shapely.intersects(outline, shapely.box(*self.bounds)):
             return set(), set()
         polys = set()
@@ -87,18 +88,23 @@ class Targets:
         points = set(np.flatnonzero(inside(fix.lon, fix.lat, radii, self.px, self.py)).tolist())
         return polys, points
 
-    def one_inside(self, fix: Fix, level: int, kind: str, index: int) -> bool:
+    def some_inside(self, fix: Fix, level: int, keys: list[str]) -> set[str]:
+        """Which of `keys` ("poly:i" / "point:i") lie inside the level's circle at this fix."""
         radii = fix.radii.get(level)
         if radii is None or max(radii) <= 0:
-            return False
-        if kind == "poly":
-            outline = shapely.Polygon(ring(fix.lon, fix.lat, radii))
-            return bool(shapely.intersects(outline, self.polygons[index].geometry))
-        return bool(
-            inside(fix.lon, fix.lat, radii, self.px[index : index + 1], self.py[index : index + 1])[
-                0
-            ]
-        )
+            return set()
+        polys = np.array([int(k[5:]) for k in keys if k.startswith("poly:")], dtype=int)
+        points = np.array([int(k[6:]) for k in keys if k.startswith("point:")], dtype=int)
+        found: set[str] = set()
+        if polys.size:
+            outline = _polygon(ring(fix.lon, fix.lat, radii))
+            shapely.prepare(outline)
+            hits = shapely.intersects(outline, self.geoms[polys])
+            found |= {f"poly:{i}" for i in polys[hits]}
+        if points.size:
+            hits = inside(fix.lon, fix.lat, radii, self.px[points], self.py[points])
+            found |= {f"point:{i}" for i in points[hits]}
+        return found
 
     def distance(self, fix: Fix, kind: str, index: int) -> float:
         if kind == "poly":
@@ -107,6 +113,10 @@ class Targets:
         return float(
             distance_km(fix.lon, fix.lat, self.px[index : index + 1], self.py[index : index + 1])[0]
         )
+
+
+def _polygon(points: list[tuple[float, float]]) -> shapely.Polygon:
+    return shapely.polygons(np.asarray(points, dtype=float))
 
 
 def _to_utm(coords: np.ndarray) -> np.ndarray:
@@ -138,18 +148,6 @@ def sample_times(track: list[Fix], step: timedelta = STEP) -> list[datetime]:
     return times
 
 
-def _refine(track, test, before: datetime, after: datetime, was: bool) -> datetime:
-    """The first time in (before, after] at which test() differs from `was`, to PRECISION."""
-    low, high = before, after
-    while high - low > PRECISION:
-        middle = low + (high - low) / 2
-        if test(interpolate(track, middle)) == was:
-            low = middle
-        else:
-            high = middle
-    return high.replace(microsecond=0)
-
-
 def timeline(track: list[Fix], targets: Targets, step: timedelta = STEP) -> dict[str, Exposure]:
     """Every target's enter/leave intervals per level over the track, and closest approach."""
     result: dict[str, Exposure] = {}
@@ -169,27 +167,50 @@ def timeline(track: list[Fix], targets: Targets, step: timedelta = STEP) -> dict
             parent=target.parent,
         )
     for level in LEVELS:
-        states = []
-        for fix in fixes:
+        keys = list(result)
+        column = {key: j for j, key in enumerate(keys)}
+        states: list[set[str]] = []
+        matrix = np.zeros((len(times), len(keys)), dtype=np.int8)
+        for i, fix in enumerate(fixes):
             polys, points = targets.inside(fix, level)
-            states.append({f"poly:{i}" for i in polys} | {f"point:{i}" for i in points})
-        touched = set().union(*states) if states else set()
-        for key in touched:
-            kind, index_text = key.split(":")
-            index = int(index_text)
+            state = {f"poly:{j}" for j in polys} | {f"point:{j}" for j in points}
+            states.append(state)
+            matrix[i, [column[key] for key in state]] = 1
+        between: dict[int, list[tuple[datetime, set[str]]]] = {}
 
-            def test(fix, kind=kind, index=index, level=level):
-                return targets.one_inside(fix, level, kind, index)
+        def sub_states(
+            i: int, level=level, between=between, states=states
+        ) -> list[tuple[datetime, set[str]]]:
+            """The states every PRECISION between samples i-1 and i of the targets that change
+            there, shared by them all (one circle per minute, not one per target)."""
+            if i not in between:
+                found = []
+                changing = sorted(states[i] ^ states[i - 1])
+                t = times[i - 1] + PRECISION
+                while t < times[i]:
+                    found.append((t, targets.some_inside(interpolate(track, t), level, changing)))
+                    t += PRECISION
+                found.append((times[i], states[i]))
+                between[i] = found
+            return between[i]
 
+        def flip(i: int, key: str, now_in: bool) -> datetime:
+            return next(t for t, state in sub_states(i) if (key in state) == now_in)
+
+        changes = np.diff(matrix, axis=0)
+        rows, cols = np.nonzero(changes)
+        by_key: dict[int, list[int]] = {}
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            by_key.setdefault(col, []).append(row + 1)
+        for col in set(by_key) | set(np.flatnonzero(matrix[0]).tolist()):
+            key = keys[col]
             intervals = []
-            entered = times[0] if key in states[0] else None
-            for i in range(1, len(times)):
-                now_in, was_in = key in states[i], key in states[i - 1]
-                if now_in and not was_in:
-                    entered = _refine(track, test, times[i - 1], times[i], False)
-                elif was_in and not now_in:
-                    left = _refine(track, test, times[i - 1], times[i], True)
-                    intervals.append((entered, left))
+            entered = times[0] if matrix[0, col] else None
+            for i in sorted(by_key.get(col, [])):
+                if changes[i - 1, col] > 0:
+                    entered = flip(i, key, True)
+                else:
+                    intervals.append((entered, flip(i, key, False)))
                     entered = None
             if entered is not None:
                 intervals.append((entered, times[-1]))
@@ -212,7 +233,7 @@ def _closest(track, times, fixes, targets: Targets, result: dict[str, Exposure])
     near = np.flatnonzero(distance_km(cx, cy, lons, lats) <= NEAR_KM)
     if near.size == 0:
         return
-    utm_polys = np.array(targets.utm, dtype=object)
+    utm_polys = targets.utm_array
     best_poly = np.full(len(targets.polygons), np.inf)
     best_poly_at = np.zeros(len(targets.polygons), dtype=int)
     best_point = np.full(len(targets.points), np.inf)
@@ -228,25 +249,30 @@ def _closest(track, times, fixes, targets: Targets, result: dict[str, Exposure])
             d = distance_km(fix.lon, fix.lat, targets.px, targets.py) * 1000.0
             better = d < best_point
             best_point[better], best_point_at[better] = d[better], i
-    for kind, bests, ats in (
-        ("poly", best_poly, best_poly_at),
-        ("point", best_point, best_point_at),
-    ):
-        for index, (value, at_index) in enumerate(zip(bests, ats, strict=True)):
-            if not np.isfinite(value):
-                continue
+    # Refine every minute around the best sample, for all targets that share it at once.
+    found = (("poly", best_poly, best_poly_at), ("point", best_point, best_point_at))
+    for kind, bests, ats in found:
+        for at_index in np.unique(ats[np.isfinite(bests)]).tolist():
+            members = np.flatnonzero((ats == at_index) & np.isfinite(bests))
             low = times[max(at_index - 1, 0)]
             high = times[min(at_index + 1, len(times) - 1)]
-            while high - low > PRECISION:
-                a = low + (high - low) / 3
-                b = high - (high - low) / 3
-                da = targets.distance(interpolate(track, a), kind, index)
-                db = targets.distance(interpolate(track, b), kind, index)
-                if da <= db:
-                    high = b
-                else:
-                    low = a
-            at = low + (high - low) / 2
-            exposure = result[f"{kind}:{index}"]
-            exposure.closest_at = at.replace(microsecond=0)
-            exposure.closest_km = round(targets.distance(interpolate(track, at), kind, index), 1)
+            moments = [low]
+            while moments[-1] + PRECISION < high:
+                moments.append(moments[-1] + PRECISION)
+            moments.append(high)
+            table = np.array(
+                [_distances(targets, interpolate(track, t), kind, members) for t in moments]
+            )
+            best = table.argmin(axis=0)
+            for column, index in enumerate(members.tolist()):
+                exposure = result[f"{kind}:{index}"]
+                exposure.closest_at = moments[best[column]].replace(microsecond=0)
+                exposure.closest_km = round(float(table[best[column], column]) / 1000.0, 1)
+
+
+def _distances(targets: Targets, fix: Fix, kind: str, members: np.ndarray) -> np.ndarray:
+    """Metres from the centre to each member target."""
+    if kind == "poly":
+        x, y = _UTM.transform(fix.lon, fix.lat)
+        return shapely.distance(targets.utm_array[members], shapely.Point(x, y))
+    return distance_km(fix.lon, fix.lat, targets.px[members], targets.py[members]) * 1000.0

@@ -61,7 +61,7 @@ def test_moving_the_slider_changes_who_is_inside_the_circles(browser, typhoon_ur
 
     thumb = browser.find_element(By.CSS_SELECTOR, "#typhoon-time [role='slider']")
     thumb.click()
-    for _ in range(16):  # PageUp moves ten steps (hours) at a time: to 09-28, near landfall
+    for _ in range(16):  # PageUp moves ten steps (hours) at a time: to 09-28 12:00 Beijing
         thumb.send_keys(Keys.PAGE_UP)
     later = wait_for(
         lambda: (

@@ -9,7 +9,7 @@ import zipfile
 from tests.accounts_fixture import csrf_header
 from tests.modules.typhoon.test_parsers import OURS_CSV
 
-LANDFALL = "2015-09-28T10:00:00Z"  # 1521 Dujuan a few hours before landfall in 秀屿区
+LANDFALL = "2015-09-29T00:50:00Z"  # 1521 Dujuan at landfall in 秀屿区 (08:50 Beijing time)
 
 
 def test_storms_list_names_seasons_and_radii(client_as):

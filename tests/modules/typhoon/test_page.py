@@ -13,8 +13,8 @@ RENDER = [
     ("typhoon-status", "children"),
     ("typhoon-exposure", "children"),
 ]
-# 1521 Dujuan's first fix is 2015-09-21 12:00 UTC; landfall in 秀屿区 about 09-28 10:00 UTC.
-LANDFALL_HOUR = 166
+# 1521 Dujuan's first fix is 2015-09-21 12:00 UTC; landfall in 秀屿区 2015-09-29 00:50 UTC.
+LANDFALL_HOUR = 181
 
 
 def text(response) -> str:
