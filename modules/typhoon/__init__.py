@@ -63,3 +63,10 @@ def register_callbacks(app, core) -> None:
     from modules.typhoon.page import register
 
     register(app, core)
+
+
+@hookimpl
+def register_layers(viewer, moment, session, core) -> list:
+    from modules.typhoon.layer import published_storms_layer
+
+    return published_storms_layer(viewer, moment, session, core)

@@ -46,7 +46,7 @@ def cone(issued: datetime, points: list[Fix]) -> shapely.Geometry | None:
     return shapely.union_all(hulls)
 
 
-def _hover(fix: Fix) -> str:
+def hover(fix: Fix) -> str:
     pressure = f"{fix.pressure:.0f} hPa" if fix.pressure is not None else "—"
     wind = f"{fix.wind:.0f} m/s" if fix.wind is not None else "—"
     return (
@@ -126,7 +126,7 @@ def figure(
                 "lat": [f.lat for f in chosen],
                 "mode": "markers",
                 "marker": {"size": 8, "color": GRADE_COLOURS[grade]},
-                "text": [_hover(f) for f in chosen],
+                "text": [hover(f) for f in chosen],
                 "hovertemplate": "%{text}<extra></extra>",
                 "name": name,
             }
@@ -148,7 +148,7 @@ def figure(
                 "lat": [current.lat],
                 "mode": "markers",
                 "marker": {"size": 16, "color": "#c62828"},
-                "text": [_hover(current)],
+                "text": [hover(current)],
                 "hovertemplate": "%{text}<extra>当前位置</extra>",
                 "name": "台风中心",
             }
@@ -199,7 +199,7 @@ def forecast_traces(data: StormData) -> list[dict]:
                 "line": {"color": colour, "width": 2},
                 "marker": {"size": 6, "color": colour},
                 "text": [
-                    f"{agency} {beijing(forecast.issued_at)} 发布<br>{_hover(f)}" for f in points
+                    f"{agency} {beijing(forecast.issued_at)} 发布<br>{hover(f)}" for f in points
                 ],
                 "hovertemplate": "%{text}<extra></extra>",
                 "name": f"{agency} 预报路径（{beijing(forecast.issued_at)} 发布）",

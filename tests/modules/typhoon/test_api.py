@@ -112,6 +112,20 @@ def test_publishing_needs_consult_and_carries_only_the_publishers_scope(client_a
     assert {u["code"][:9] for u in signal.payload["units"]} == {"350304100"}
     assert all(u["level"] in (7, 10, 12) for u in signal.payload["units"])
     assert signal.payload["sites"] and signal.valid_until > signal.valid_from
+    # The core map now shows the storm under consultation (its track; 2015 is long over).
+    from datetime import UTC, datetime
+
+    from modules.typhoon.layer import published_storms_layer
+    from tests.modules.typhoon.conftest import viewer_of
+
+    with sessions() as session:
+        (layer,) = published_storms_layer(
+            viewer_of("licheng.leader"),
+            datetime.now(UTC),
+            session,
+            core,
+        )
+    assert layer.traces[0]["name"] == "台风 1521 杜鹃" and len(layer.traces[0]["lon"]) == 36
 
 
 def test_import_is_admin_only_and_all_or_nothing(client_as):
