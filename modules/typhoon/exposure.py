@@ -15,6 +15,7 @@ the same way.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,6 +28,7 @@ from modules.typhoon.track import LEVELS, Fix
 
 STEP = timedelta(minutes=10)
 PRECISION = timedelta(minutes=1)
+_TOKENS = itertools.count(1)
 _UTM = Transformer.from_crs("EPSG:4326", "EPSG:32650", always_xy=True)
 
 
@@ -60,6 +62,7 @@ class Targets:
     """Targets prepared once: a spatial index for polygons, arrays for points."""
 
     def __init__(self, targets: list[Target]) -> None:
+        self.token = next(_TOKENS)  # never reused, unlike id(): keys caches of results
         self.polygons = [t for t in targets if t.kind != "site"]
         self.points = [t for t in targets if t.kind == "site"]
         geoms = [t.geometry for t in self.polygons]

@@ -125,7 +125,7 @@ def storm_timeline(
     storm, data: StormData, targets: Targets, track: list[Fix] | None = None, tag: str = "best"
 ):
     track = track if track is not None else data.fixes
-    key = (storm.id, storm.updated_at, id(targets), tag, len(track))
+    key = (storm.id, storm.updated_at, targets.token, tag, len(track))
     with _lock:
         if key in _timelines:
             return _timelines[key]

@@ -7,7 +7,7 @@ what is scoped is what they touch (exposure.py).
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -66,6 +66,7 @@ def save(session: Session, data: StormData, radii_note: str = "") -> TyphoonStor
     sources += [s for s in data.source.split("\n") if s and s not in sources]
     storm.source = "\n".join(sources)
     storm.radii_note = radii_note or storm.radii_note or ""
+    storm.updated_at = datetime.now(UTC)  # a new version: cached exposure is recomputed
     if data.fixes:
         session.execute(
             delete(TyphoonPoint).where(

@@ -206,3 +206,25 @@ def test_a_forecast_over_putian_lists_who_would_be_exposed_in_scope(client_as):
     assert xtw and all(u["code"].startswith("350304100") for u in xtw)
     track = admin.get("/api/v1/typhoon/storms/9920/track").json
     assert sum(f["properties"].get("kind") == "forecast" for f in track["features"]) == 2
+
+
+def test_a_reimported_track_replaces_the_old_exposure(client_as):
+    admin = client_as("city.admin")
+    far = FORECAST_CSV.replace("9920", "9930").split("\n")[:3]
+    near = [
+        far[0],
+        "9930,重导演练,best,,,2026-07-01T00:00:00Z,24.5,120.5,960,40,250,250,200,200,80,80,60,60",
+        "9930,重导演练,best,,,2026-07-01T12:00:00Z,25.5,119.0,960,40,250,250,200,200,80,80,60,60",
+    ]
+    url = "/api/v1/typhoon/storms/9930/exposure?time=2026-07-01T06:00:00Z"
+    client = client_as("xiuyu.staff")
+    for rows, exposed in ((far, False), (near, True)):
+        data = {"file": (io.BytesIO("\n".join(rows).encode()), "t.csv"), "format": "csv"}
+        response = admin.post(
+            "/api/v1/typhoon/import",
+            data=data,
+            headers=csrf_header(admin),
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 200
+        assert bool(client.get(url).json["levels"]["7"]["units"]) is exposed
