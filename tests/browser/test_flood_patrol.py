@@ -85,3 +85,32 @@ def test_staff_record_an_inspection_on_a_phone_and_see_progress_move(phone, floo
     listed = text_of(phone, "flood-patrol-list")
     assert listed.count("已逾期") == 7
     assert no_sideways_scroll(phone)
+
+
+CLICK_STATION = """
+const graph = document.querySelector('#map .js-plotly-plot');
+if (!graph || !graph.data) { return null; }
+const i = graph.data.findIndex(t => t.name === '监测站');
+if (i < 0) { return null; }
+graph.emit('plotly_click', {points: [{curveNumber: i, pointNumber: 0,
+  customdata: graph.data[i].customdata[0], data: graph.data[i], fullData: graph._fullData[i]}]});
+return graph.data[i].customdata[0];
+"""
+
+
+def test_clicking_a_station_shows_its_series_against_its_thresholds(browser, flood_url):
+    log_in(browser, flood_url, "xitianwei.staff")
+    browser.get(flood_url + "/")
+    # Plotly's own click event, as a tap on the marker fires it (WebGL hit-testing aside);
+    # clicked again until the page has wired the graph's events.
+    clicked = []
+
+    def click_and_read():
+        clicked.append(browser.execute_script(CLICK_STATION))
+        text = text_of(browser, "flood-station-detail")
+        return "近24小时雨量" in text and text
+
+    detail = wait_for(click_and_read, message="the station's series")
+    assert "flood-station:YL-XTW" in clicked
+    assert "西天尾雨量站：超警戒雨量" in detail and "24小时 150 mm" in detail
+    assert browser.find_elements(By.CSS_SELECTOR, "#flood-station-chart .js-plotly-plot")
