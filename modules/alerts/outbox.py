@@ -217,14 +217,11 @@ def record(
     now = now or utcnow()
     with session.begin():
         ids = [outgoing.id for outgoing, _ in results]
-        rows = {
-            r.id: r
-            for r in session.scalars(
-                select(Delivery).where(Delivery.id.in_(ids)).with_for_update()
-                if dialect_name(session) == "postgresql"
-                else select(Delivery).where(Delivery.id.in_(ids))
-            )
-        }
+        # In id order, so two workers recording overlapping batches never deadlock.
+        statement = select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)
+        if dialect_name(session) == "postgresql":
+            statement = statement.with_for_update()
+        rows = {r.id: r for r in session.scalars(statement)}
         for outgoing, outcome in results:
             row = rows.get(outgoing.id)
             if row is None:

@@ -9,6 +9,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -63,7 +64,7 @@ class Gateway:
                     if key in gateway.ids:
                         gateway.repeated += 1
                     else:
-                        gateway.ids[key] = f"gw-{len(gateway.ids) + 1}"
+                        gateway.ids[key] = f"gw-{uuid.uuid4().hex[:16]}"  # unique, as real ones
                         gateway.sent[key] += 1
                         gateway.to_phone[body.get("to", "")] += 1
                         gateway.bodies[key] = body
