@@ -42,10 +42,10 @@ def register_layers(viewer, moment, session, unit, core) -> list:
 
 
 @hookimpl
-def register_panels(viewer, session) -> list:  # progress and stations update by callbacks
+def register_panels(viewer, session, core) -> list:  # progress, stations: by callbacks
     from modules.flood.panel import key_points_panel
 
-    return [key_points_panel(session, viewer)]
+    return [key_points_panel(session, viewer, core)]
 
 
 @hookimpl

@@ -3,14 +3,17 @@ open campaign's progress for the focused unit, and the series of a clicked stati
 
 from __future__ import annotations
 
+from collections import Counter
+
 from dash import dcc, html
 from sqlalchemy.orm import Session
 
 from layers import codes, scoped
 from layers.viewer import Forbidden, NotFound, Viewer
 from modules.contract import PanelSpec
-from modules.flood import patrol
-from modules.flood.points import RISK_COLOURS, RISK_LABELS, summary
+from modules.flood import live, patrol
+from modules.flood.models import RISK_LEVELS
+from modules.flood.points import RISK_COLOURS, RISK_LABELS, points_for, summary
 
 PANEL_ID = "flood-key-points"
 TITLE = "防汛重点部位"
@@ -54,7 +57,18 @@ def progress_block(session: Session, viewer: Viewer, focus=None) -> list:
     ]
 
 
-def key_points_panel(session: Session, viewer: Viewer) -> PanelSpec:
+def raised_line(session: Session, viewer: Viewer, core) -> html.P:
+    """How many points are above their base level right now (stations, exposure)."""
+    points = points_for(session, viewer)
+    now = live.annotate(session, core, points)
+    raised = [p for p in points if now[p.id].live_risk_level != p.risk_level]
+    by_level = Counter(now[p.id].live_risk_level for p in raised)
+    detail = "、".join(f"{RISK_LABELS[r]} {by_level[r]}" for r in RISK_LEVELS if by_level[r])
+    text = f"实时风险升高 {len(raised)} 个" + (f"（{detail}）" if detail else "")
+    return html.P(text, id="flood-raised", title="因附近监测站超阈值或台风影响而升级")
+
+
+def key_points_panel(session: Session, viewer: Viewer, core=None) -> PanelSpec:
     counts = summary(session, viewer)
     risks = [
         html.Li(
@@ -74,6 +88,7 @@ def key_points_panel(session: Session, viewer: Viewer) -> PanelSpec:
                 id={"module": "flood", "role": "points-total"},
             ),
             html.Ul(risks, className="flood-risk-counts"),
+            raised_line(session, viewer, core),
             html.Ul(categories, className="flood-category-counts"),
             html.Div(progress_block(session, viewer), id=PROGRESS_ID),
             html.Div(html.P(STATION_HINT), id=STATION_ID),

@@ -49,6 +49,12 @@ def test_the_panel_counts_by_risk_and_category(client_as):
     assert "防汛重点部位" in text and "46 个重点部位" in text
     assert all(f" {label} " in text for label in ("红", "橙", "黄", "蓝"))
     assert "低洼易涝点" in text
+    # How many markers are above their base right now (the demo storm's rain near 西天尾).
+    points = client_as("xtw.staff").get("/api/v1/flood/points").json["features"]
+    raised = [
+        f for f in points if f["properties"]["live_risk_level"] != f["properties"]["risk_level"]
+    ]
+    assert raised and f"实时风险升高 {len(raised)} 个" in text
 
 
 def test_the_measure_counts_points_per_village(flood_app, client_as, sessions):
