@@ -45,12 +45,14 @@ def summary(session: Session, viewer: Viewer, message_id: object) -> dict:
     ).all()
     totals: Counter = Counter()
     per_unit: dict[str, Counter] = defaultdict(Counter)
+    acked_in: Counter = Counter()
     acked = escalated = 0
     for prefix, state, count, acks, escalations in rows:
         code = prefix.ljust(12, "0")
         totals[state] += count
         per_unit[code][state] += count
         acked += acks
+        acked_in[code] += acks
         escalated += escalations
     names = unit_names(session, set(per_unit) | {message.scope_code})
     escalations = session.scalars(
@@ -84,6 +86,7 @@ def summary(session: Session, viewer: Viewer, message_id: object) -> dict:
                 "name": names.get(code, code),
                 "total": sum(counts.values()),
                 **{STATE_LABELS[s]: counts.get(s, 0) for s in STATES},
+                "已确认": acked_in[code],
             }
             for code, counts in sorted(per_unit.items())
         ],

@@ -95,14 +95,24 @@ def site_options(session: Session, viewer: Viewer, core: CoreServices, unit) -> 
     ][:2000]
 
 
-def layout(core: CoreServices, **_query) -> html.Div:
+def layout(core: CoreServices, unit=None, sites=None, exposure=None, **_query) -> html.Div:
+    """The page; `?unit=CODE&sites=flood:1,flood:2&exposure=1` preselects the audience the
+    map was showing (a unit or site outside the scope is simply not preselected)."""
     viewer = core.viewer()
     if not viewer.can("alert"):
         return html.Div([html.H2("短信提醒"), html.P(NO_RIGHT, id="alerts-refused")])
     with core.sessions() as session:
         units = unit_options(session, viewer)
         templates = templates_for(session, viewer)
-        sites = site_options(session, viewer, core, viewer.home)
+        values = [o["value"] for o in units]
+        try:
+            chosen = codes.normalize(unit) if unit else None
+        except codes.InvalidCode:
+            chosen = None
+        chosen = chosen if chosen in values else (values[0] if values else None)
+        site_choices = site_options(session, viewer, core, chosen)
+    known = {o["value"] for o in site_choices}
+    wanted = [s for s in str(sites or "").split(",") if s in known]
     fields = " ".join("{" + f + "}" for f in FIELDS)
     return html.Div(
         className="alerts-page",
@@ -118,7 +128,7 @@ def layout(core: CoreServices, **_query) -> html.Div:
                     dcc.Dropdown(
                         id="alerts-unit",
                         options=units,
-                        value=units[0]["value"] if units else None,
+                        value=chosen,
                         clearable=False,
                     ),
                     html.Label("群组（不选则为该单位全部联系人）"),
@@ -129,13 +139,13 @@ def layout(core: CoreServices, **_query) -> html.Div:
                         inline=True,
                     ),
                     html.Label("重点部位责任人"),
-                    dcc.Dropdown(id="alerts-sites", options=sites, value=[], multi=True),
+                    dcc.Dropdown(id="alerts-sites", options=site_choices, value=wanted, multi=True),
                     dcc.Checklist(
                         id="alerts-exposure",
                         options=[
                             {"label": "未来24小时十级风圈内重点部位的全部关联人员", "value": "1"}
                         ],
-                        value=[],
+                        value=["1"] if exposure in ("1", "true") else [],
                     ),
                 ],
             ),
@@ -261,7 +271,7 @@ def board_view(session, viewer, message_id) -> list:
         data = board.summary(session, viewer, message_id)
     except (NotFound, Forbidden):
         return [html.P("未找到该短信。")]
-    states = list(data["states"])
+    states = list(data["states"]) + (["已确认"] if data["ask_ack"] else [])
     header = html.Tr([th("单位", True), th("合计"), *[th(s) for s in states]])
     rows = [
         html.Tr([td(u["name"], True), td(u["total"]), *[td(u[s]) for s in states]])
@@ -271,7 +281,7 @@ def board_view(session, viewer, message_id) -> list:
         [
             th("总计", True),
             th(sum(data["states"].values())),
-            *[th(data["states"][s]) for s in states],
+            *[th(data["states"].get(s, data["acknowledged"])) for s in states],
         ]
     )
     extra = []

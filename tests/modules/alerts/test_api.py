@@ -165,8 +165,15 @@ def test_the_board_shows_acknowledgements_and_escalations(client_as, context, tm
         escalate_after=1,
     )
     drain_to_file(context, tmp_path)
+    first = deliveries(context, message.id)[0]
+    client = client_as("xtw.staff")
+    acked = client.post(
+        "/api/v1/alerts/ack", headers={"Authorization": f"Bearer {first.ack_token}"}
+    )
+    assert acked.status_code == 200
     with context.sessions() as session:
         escalate_due(session, load(environ={}), datetime.now(UTC) + timedelta(minutes=2))
-    board = client_as("xtw.staff").get(f"/api/v1/alerts/messages/{message.id}").json
-    assert board["escalated"] == 18 and board["escalations"][0]["unit_name"] == "荔城区"
+    board = client.get(f"/api/v1/alerts/messages/{message.id}").json
+    assert board["acknowledged"] == 1 and sum(u["已确认"] for u in board["units"]) == 1
+    assert board["escalated"] == 17 and board["escalations"][0]["unit_name"] == "荔城区"
     assert "350304000000" not in str(board)

@@ -86,3 +86,38 @@ def test_templates_of_another_district_are_out_of_reach(client_as, sessions):
     before = counts(sessions)
     assert "模板不存在" in str(click_send(client_as("xtw.staff"), state))
     assert counts(sessions) == before
+
+
+def find(component, element_id):
+    if getattr(component, "id", None) == element_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = find(child, element_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_the_page_preselects_what_the_map_showed_inside_the_scope_only(context):
+    from modules.alerts.page import layout
+    from tests.modules.alerts.helpers import core_of
+
+    core = core_of(context, "xtw.staff")
+    with context.sessions() as session:
+        mine = [s.id for s in core.sites(session, core.viewer(), "350304100001")][:2]
+        theirs = [
+            s.id for s in context.core.sites(session, core_of(context, "xiuyu.staff").viewer())
+        ][:1]
+    page = layout(core, unit="350304100001", sites=",".join(mine + theirs), exposure="1")
+    assert find(page, "alerts-unit").value == "350304100001"
+    assert find(page, "alerts-sites").value == mine
+    assert find(page, "alerts-exposure").value == ["1"]
+    options = find(page, "alerts-unit").options
+    assert all(o["value"].startswith("350304100") for o in options) and len(options) == 18
+    outside = layout(core, unit="350305101", sites=",".join(theirs))
+    assert find(outside, "alerts-unit").value == "350304100000"
+    assert find(outside, "alerts-sites").value == []
+    refused = layout(core_of(context, "xtw.leader"))
+    assert find(refused, "alerts-refused") is not None and find(refused, "alerts-unit") is None
