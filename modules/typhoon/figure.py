@@ -92,9 +92,9 @@ def figure(
                 "type": "scattermap",
                 "lon": list(lons),
                 "lat": list(lats),
-                "mode": "lines+text",
-                "text": [line["name"]] + [""] * (len(lons) - 1),
-                "textposition": "top right",
+                # Map text needs a glyph server the offline base map does not have: the name
+                # goes in the legend and on hover instead.
+                "mode": "lines",
                 "line": {"color": line["colour"], "width": 1.5},
                 "name": line["name"],
                 "hoverinfo": "name",

@@ -254,11 +254,15 @@ def forecast_block(forecast: dict) -> html.Div:
 
 
 def span(entry: dict) -> str:
+    """Beijing-time spans, e.g. 09-28 07:05–09-29 16:26 (the end's date only if it differs)."""
     parts = []
     for interval in entry["intervals"]:
         start = service.parse_time(interval["from"])
         end = service.parse_time(interval["until"])
-        parts.append(f"{service.beijing(start)}–{service.beijing(end, '%H:%M')}")
+        same_day = service.beijing(start, "%d") == service.beijing(end, "%d")
+        parts.append(
+            f"{service.beijing(start)}–{service.beijing(end, '%H:%M' if same_day else None)}"
+        )
     return "；".join(parts)
 
 

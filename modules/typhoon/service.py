@@ -31,8 +31,8 @@ _targets: dict[tuple, Targets] = {}
 _timelines: dict[tuple, dict[str, Exposure]] = {}
 
 
-def beijing(time: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
-    return (time.astimezone(UTC) + BEIJING).strftime(fmt) if time else ""
+def beijing(time: datetime | None, fmt: str | None = "%m-%d %H:%M") -> str:
+    return (time.astimezone(UTC) + BEIJING).strftime(fmt or "%m-%d %H:%M") if time else ""
 
 
 def iso(time: datetime | None) -> str | None:

@@ -45,6 +45,16 @@ def typhoon_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
+def trace_names(browser) -> list[str]:
+    return browser.execute_script(
+        "return document.querySelector('#typhoon-map .js-plotly-plot').data.map(d => d.name)"
+    )
+
+
+def status_text(browser) -> str:
+    return browser.find_element(By.ID, "typhoon-status").text
+
+
 def exposure_text(browser) -> str:
     return browser.find_element(By.ID, "typhoon-exposure").text
 
@@ -74,4 +84,26 @@ def test_moving_the_slider_changes_who_is_inside_the_circles(browser, typhoon_ur
     assert "秀屿区" in later
     assert "09-28" in browser.find_element(By.ID, "typhoon-status").text
     body = browser.find_element(By.TAG_NAME, "body").text
+    # The map moved with it: the storm's circles are drawn (a map error would keep the old
+    # figure, from the first fix, without any circle).
+    assert wait_for(
+        lambda: "7级风圈" in trace_names(browser) and "10级风圈" in trace_names(browser),
+        message="the wind circles on the map",
+    )
     assert "荔城区" not in later and "仙游县" not in body.split("全过程影响汇总")[-1][:2000]
+
+
+def test_play_moves_the_storm_and_pause_stops_it(browser, typhoon_url):
+    log_in(browser, typhoon_url, "xiuyu.staff")
+    browser.get(typhoon_url + "/typhoon")
+    first = wait_for(
+        lambda: "北京时" in status_text(browser) and status_text(browser), message="status"
+    )
+    browser.find_element(By.ID, "typhoon-play").click()
+    moved = wait_for(lambda: status_text(browser) != first and status_text(browser), message="play")
+    assert "2015-09-21" in moved  # one hour a second from the first fix
+    browser.find_element(By.ID, "typhoon-play").click()  # 暂停
+    time.sleep(1.5)  # a tick already on its way may land
+    paused = status_text(browser)
+    time.sleep(2.5)
+    assert status_text(browser) == paused
