@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from layers import codes, scoped
 from layers.viewer import Forbidden, NotFound, Viewer
 from modules.flood.models import RESULTS, FloodCampaign, FloodInspection, FloodKeyPoint
-from modules.flood.points import points_for
+from modules.flood.points import points_for, scope_condition
 
 LOGGER = logging.getLogger(__name__)
 
@@ -254,3 +254,55 @@ def record_inspection(
     session.flush()
     LOGGER.info("inspection %s of point %s by %s", inspection.id, point.id, viewer.login)
     return inspection
+
+
+def inspections_for(
+    session: Session, viewer: Viewer, unit: str | None = None, limit: int = 500
+) -> list[tuple[FloodInspection, FloodKeyPoint, FloodCampaign]]:
+    """The latest inspections of the viewer's points (inside `unit`), newest first."""
+    statement = (
+        select(FloodInspection, FloodKeyPoint, FloodCampaign)
+        .join(FloodKeyPoint, FloodInspection.point_id == FloodKeyPoint.id)
+        .join(FloodCampaign, FloodInspection.campaign_id == FloodCampaign.id)
+        .where(scope_condition(viewer, session, unit))
+        .order_by(FloodInspection.inspected_at.desc(), FloodInspection.id.desc())
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def campaigns_in(session: Session, viewer: Viewer, unit: str | None = None) -> list[dict]:
+    """Open campaigns over (part of) the viewer's scope, or of `unit` (checked), with the
+    progress of the viewer's points inside the unit. A campaign's own unit is named only when
+    the viewer's scope holds it (a city-wide campaign seen by a town: "上级单位")."""
+    full = scoped.require_unit(session, viewer, unit) if unit else None
+    found = []
+    for campaign in campaigns_for(session, viewer):
+        if full and not (
+            codes.covers(campaign.jurisdiction_code, full)
+            or codes.covers(full, campaign.jurisdiction_code)
+        ):
+            continue
+        points = [
+            p
+            for p in points_for(session, viewer, full)
+            if codes.covers(campaign.jurisdiction_code, p.village_code)
+        ]
+        states = statuses(session, points)
+        mine = [s for s in states.values() if s.campaign_id == campaign.id]
+        finished = sum(done(s) for s in mine)
+        own = viewer.covers(campaign.jurisdiction_code)
+        found.append(
+            {
+                "id": campaign.id,
+                "name": campaign.name,
+                "jurisdiction_code": campaign.jurisdiction_code if own else None,
+                "due_date": campaign.due_date.isoformat(),
+                "opened_at": campaign.opened_at.isoformat(),
+                "done": finished,
+                "total": len(mine),
+                "percent": 100 * finished // len(mine) if mine else None,
+                "overdue": sum(s.overdue for s in mine),
+            }
+        )
+    return found

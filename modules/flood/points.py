@@ -137,7 +137,7 @@ def add_point(
     return point
 
 
-def _scope(viewer: Viewer, session: Session, unit: str | None):
+def scope_condition(viewer: Viewer, session: Session, unit: str | None):
     """The SQL condition for the viewer's scope, narrowed to `unit` (checked by layers.scoped:
     Forbidden outside the scope, NotFound for an unknown code)."""
     condition = viewer.code_filter(FloodKeyPoint.village_code)
@@ -151,7 +151,7 @@ def points_for(session: Session, viewer: Viewer, unit: str | None = None) -> lis
     """The key points inside the viewer's scope (and inside `unit`, when given)."""
     statement = (
         select(FloodKeyPoint)
-        .where(_scope(viewer, session, unit))
+        .where(scope_condition(viewer, session, unit))
         .order_by(FloodKeyPoint.village_code, FloodKeyPoint.id)
     )
     return list(session.scalars(statement))

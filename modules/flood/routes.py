@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from layers import audit
 from modules.contract import CoreServices, public
-from modules.flood import ingest, live, stations
+from modules.flood import ingest, live, patrol, stations
 from modules.flood.export import to_csv, to_xlsx
 from modules.flood.features import feature_collection
 from modules.flood.points import points_for
@@ -110,6 +110,39 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             found = stations.stations_for(session, viewer, request.args.get("unit") or None)
             body = station_features(found, stations.states(session, found, datetime.now(UTC)))
         return jsonify(body)
+
+    @blueprint.get("/campaigns")
+    def campaigns():
+        """Open campaigns over the viewer's scope (or `?unit=`) with the progress inside it."""
+        viewer = core.viewer()
+        with core.sessions() as session:
+            body = patrol.campaigns_in(session, viewer, request.args.get("unit") or None)
+        return jsonify({"campaigns": body})
+
+    @blueprint.get("/inspections")
+    def inspections():
+        """The latest 500 inspections of the viewer's points (`?unit=` narrows)."""
+        viewer = core.viewer()
+        with core.sessions() as session:
+            rows = patrol.inspections_for(session, viewer, request.args.get("unit") or None)
+            body = [
+                {
+                    "id": inspection.id,
+                    "point_id": point.id,
+                    "point_name": point.name,
+                    "village_code": point.village_code,
+                    "campaign": campaign.name,
+                    "inspector": inspection.inspector,
+                    "inspected_at": inspection.inspected_at.isoformat(),
+                    "result": inspection.result,
+                    "result_label": patrol.STATUS_OF_RESULT[inspection.result],
+                    "hazard": inspection.hazard,
+                    "measures": inspection.measures,
+                    "photo_type": inspection.photo_type,
+                }
+                for inspection, point, campaign in rows
+            ]
+        return jsonify({"inspections": body})
 
     @blueprint.post("/readings")
     @public

@@ -88,6 +88,28 @@ def test_the_demo_campaign_has_xitianwei_at_38_of_46(sessions):
     assert 0 < city["done"] < city["total"] and city["total"] > 900
 
 
+def test_campaigns_and_inspections_over_http_are_scoped(client_as):
+    staff = client_as("xtw.staff")
+    [campaign] = staff.get("/api/v1/flood/campaigns").json["campaigns"]
+    assert campaign["name"] == "2027年汛前巡查" and campaign["due_date"] == "2027-04-30"
+    assert (campaign["done"], campaign["total"], campaign["percent"]) == (38, 46, 82)
+    assert campaign["overdue"] == 8
+    assert campaign["jurisdiction_code"] is None  # the city is above 西天尾镇's staff
+    city = client_as("city.leader").get("/api/v1/flood/campaigns").json["campaigns"]
+    assert city[0]["jurisdiction_code"] == "350300000000" and city[0]["total"] > 900
+    by_unit = client_as("city.leader").get("/api/v1/flood/campaigns?unit=350304100")
+    assert (by_unit.json["campaigns"][0]["done"], by_unit.json["campaigns"][0]["total"]) == (38, 46)
+    found = staff.get("/api/v1/flood/inspections").json["inspections"]
+    assert len(found) == 38 and all(i["village_code"].startswith("350304100") for i in found)
+    assert {i["result_label"] for i in found} <= {"已巡查正常", "发现隐患", "已整改"}
+    xiuyu = client_as("xiuyu.staff")
+    theirs = xiuyu.get("/api/v1/flood/inspections").json["inspections"]
+    assert theirs and not any(i["village_code"].startswith("350304") for i in theirs)
+    for url in ("/api/v1/flood/inspections", "/api/v1/flood/campaigns"):
+        assert xiuyu.get(f"{url}?unit=350304100").status_code == 403
+        assert xiuyu.get(f"{url}?unit=350305199").status_code == 404
+
+
 def test_my_patrol_page_lists_overdue_points_first(client_as, sessions):
     text = open_page(client_as("xtw.staff"), "/flood/patrol")
     assert "我的巡查" in text and "已巡查 38/46，82%" in text
