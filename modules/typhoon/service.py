@@ -29,6 +29,7 @@ WARNING_LINES = Path(__file__).resolve().parents[2] / "data" / "typhoon" / "warn
 _lock = threading.Lock()
 _targets: dict[tuple, Targets] = {}
 _timelines: dict[tuple, dict[str, Exposure]] = {}
+_computing: dict[tuple, threading.Lock] = {}
 
 
 def beijing(time: datetime | None, fmt: str | None = "%m-%d %H:%M") -> str:
@@ -129,11 +130,18 @@ def storm_timeline(
     with _lock:
         if key in _timelines:
             return _timelines[key]
-    result = timeline(track, targets)
-    with _lock:
-        if len(_timelines) > 64:
-            _timelines.clear()
-        _timelines[key] = result
+        # The page asks twice at once (summary and map): one computes, the other waits.
+        computing = _computing.setdefault(key, threading.Lock())
+    with computing:
+        with _lock:
+            if key in _timelines:
+                return _timelines[key]
+        result = timeline(track, targets)
+        with _lock:
+            if len(_timelines) > 64:
+                _timelines.clear()
+            _timelines[key] = result
+            _computing.pop(key, None)
     return result
 
 
