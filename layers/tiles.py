@@ -2,7 +2,8 @@
 
 A tile holds one layer named after the level ("village", ...), with one feature per unit
 inside the viewer's scope (and inside `parent`, when given) that touches the tile, carrying
-`code`, `name` and `parent_code`. PostGIS makes it (`ST_AsMVTGeom` clips and snaps each
+only its `code` (names and figures come from the profile API: 100,000 unique names would be
+a third of a low-zoom tile). PostGIS makes it (`ST_AsMVTGeom` clips and snaps each
 geometry to the tile grid, `ST_AsMVT` encodes), so a tile costs one indexed query whatever
 the number of units: this is what keeps 100,000 polygons usable where inline GeoJSON is not.
 
@@ -29,8 +30,11 @@ from layers.viewer import Viewer, prefix_range
 from store.geometry import POSTGRESQL, SRID
 from store.models import Division
 
-EXTENT = 4096  # tile grid units per side (the MVT default)
-BUFFER = 64  # grid units drawn beyond the edge, so outlines do not break at tile seams
+# Tile grid units per side. MapLibre draws a 512 px vector tile at most 2x enlarged before it
+# asks for the next zoom, so 1,024 units is a pixel or finer; it keeps deltas in one varint
+# byte and merges vertices closer than that, about half the bytes of the MVT default 4,096.
+EXTENT = 1024
+BUFFER = 16  # grid units drawn beyond the edge, so outlines do not break at tile seams
 MAX_ZOOM = 22
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 WORLD = 20037508.342789244  # half the web mercator world, in metres
@@ -92,8 +96,6 @@ def _query(level: str, parent: str | None, viewer: Viewer, z: int, x: int, y: in
                 func.ST_Transform(Division.geom, 3857), envelope, EXTENT, BUFFER, True
             ).label("geom"),
             Division.code,
-            Division.name,
-            Division.parent_code,
         )
         .where(*conditions)
         .subquery("features")
