@@ -9,7 +9,7 @@ import sys
 from sqlalchemy import select
 
 from modules.flood import storm
-from modules.flood.models import FloodStation
+from modules.flood.models import FloodSource, FloodStation
 from modules.flood.stations import new_token, token_digest
 
 
@@ -63,17 +63,24 @@ def add_commands(commands, core) -> None:
 
     replay.set_defaults(func=run_replay)
 
-    token = sub.add_parser("station-token", help="issue a new ingest token for a station")
-    token.add_argument("station", help="the station's code, e.g. MLX-05")
+    token = sub.add_parser(
+        "station-token", help="issue a new ingest token for a station or a source"
+    )
+    token.add_argument("station", help="a station's code (e.g. MLX-05) or a source's name")
 
     def run_token(args: argparse.Namespace) -> int:
         with core.sessions() as session, session.begin():
-            station = session.scalar(select(FloodStation).where(FloodStation.code == args.station))
-            if station is None:
-                print(f"onemap flood station-token: no station {args.station!r}", file=sys.stderr)
+            holder = session.scalar(
+                select(FloodStation).where(FloodStation.code == args.station)
+            ) or session.scalar(select(FloodSource).where(FloodSource.name == args.station))
+            if holder is None:
+                print(
+                    f"onemap flood station-token: no station or source {args.station!r}",
+                    file=sys.stderr,
+                )
                 return 1
             secret = new_token()
-            station.token_hash = token_digest(secret)
+            holder.token_hash = token_digest(secret)
         print(f"{args.station}: {secret}")
         print("(shown once; the previous token no longer works)")
         return 0

@@ -67,11 +67,11 @@ def check_value(station: FloodStation, value) -> float:
 def ingest(
     session: Session,
     items: list,
-    allowed: FloodStation | None,
+    allowed: frozenset[int] | None,
     now: datetime | None = None,
 ) -> list[Outcome]:
-    """Store the valid, new readings of `items`; `allowed` is the only station the caller may
-    write for (None: any, for the system). The caller commits."""
+    """Store the valid, new readings of `items`; `allowed` holds the ids of the stations the
+    caller may write for (None: any, for the system). The caller commits."""
     now = now or datetime.now(UTC)
     wanted = {str(i.get("station")) for i in items if isinstance(i, dict) and i.get("station")}
     by_code = {
@@ -91,8 +91,8 @@ def ingest(
         try:
             if station is None:
                 raise ValueError("unknown station")
-            if allowed is not None and station.id != allowed.id:
-                raise ValueError("not your station: the token belongs to another station")
+            if allowed is not None and station.id not in allowed:
+                raise ValueError("not your station: the token does not cover it")
             at = parse_time(item.get("time"))
             if at > now + FUTURE_SLACK:
                 raise ValueError("bad time: in the future")

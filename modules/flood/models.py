@@ -27,6 +27,8 @@ TABLES = (
     "flood_inspections",
     "flood_stations",
     "flood_readings",
+    "flood_sources",
+    "flood_source_stations",
 )
 # Base risk levels as stored (English keys), in the order of the four warning colours.
 RISK_LEVELS: tuple[str, ...] = ("red", "orange", "yellow", "blue")
@@ -157,3 +159,26 @@ class FloodReading(Base):
         UniqueConstraint("station_id", "at"),
         {"info": {"module": "flood"}},
     )
+
+
+class FloodSource(Base):
+    """A data provider (e.g. 莆田市水文局) whose one ingest token (hashed) covers its stations."""
+
+    __tablename__ = "flood_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = ({"info": {"module": "flood"}},)
+
+
+class FloodSourceStation(Base):
+    """Which stations a source may send readings for."""
+
+    __tablename__ = "flood_source_stations"
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("flood_sources.id"), primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("flood_stations.id"), primary_key=True)
+
+    __table_args__ = ({"info": {"module": "flood"}},)

@@ -14,7 +14,7 @@ from modules.flood import ingest, live, patrol, stations
 from modules.flood.export import to_csv, to_xlsx
 from modules.flood.features import feature_collection
 from modules.flood.points import points_for
-from modules.flood.stations import station_for_token
+from modules.flood.stations import stations_for_token
 
 
 def _geojson(viewer, points, now) -> bytes:
@@ -147,13 +147,13 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
     @blueprint.post("/readings")
     @public
     def readings():
-        """Readings from a station: `Authorization: Bearer <the station's token>`, a JSON list
-        of {"station", "time", "value"}; answers per item. Wrong or no token: 401."""
+        """Readings from devices: `Authorization: Bearer <a station's or a source's token>`, a
+        JSON list of {"station", "time", "value"}; answers per item. Wrong or no token: 401."""
         header = request.headers.get("Authorization", "")
         token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
         with core.sessions() as session, session.begin():
-            station = station_for_token(session, token)
-            if station is None:
+            allowed = stations_for_token(session, token)
+            if allowed is None:
                 return jsonify(
                     error="missing or wrong station token", message="监测站令牌缺失或无效。"
                 ), 401
@@ -168,5 +168,5 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
                     error=f"at most {ingest.MAX_ITEMS} readings per request",
                     message=f"每次最多 {ingest.MAX_ITEMS} 条读数。",
                 ), 413
-            outcomes = ingest.ingest(session, items, allowed=station)
+            outcomes = ingest.ingest(session, items, allowed=allowed)
         return jsonify(ingest.summary(outcomes))

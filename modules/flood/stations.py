@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from layers import scoped
 from layers.viewer import NotFound, Viewer, prefix_range
-from modules.flood.models import FloodReading, FloodStation
+from modules.flood.models import FloodReading, FloodSource, FloodSourceStation, FloodStation
 
 KIND_LABELS = {"rain": "雨量站", "level": "水位站"}
 # States, mildest first, with their labels per kind and their map colours.
@@ -58,11 +58,22 @@ def new_token() -> str:
     return "fs_" + secrets.token_urlsafe(24)
 
 
-def station_for_token(session: Session, token: str) -> FloodStation | None:
+def stations_for_token(session: Session, token: str) -> frozenset[int] | None:
+    """The ids of the stations a token may send readings for: its station's, or every
+    station of its source. None for an unknown token."""
     if not token:
         return None
-    return session.scalar(
-        select(FloodStation).where(FloodStation.token_hash == token_digest(token))
+    digest = token_digest(token)
+    station = session.scalar(select(FloodStation.id).where(FloodStation.token_hash == digest))
+    if station is not None:
+        return frozenset({station})
+    source = session.scalar(select(FloodSource.id).where(FloodSource.token_hash == digest))
+    if source is None:
+        return None
+    return frozenset(
+        session.scalars(
+            select(FloodSourceStation.station_id).where(FloodSourceStation.source_id == source)
+        )
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from layers import repository
 from layers.assign import assign_villages
 from modules.flood import ingest
-from modules.flood.models import FloodStation
+from modules.flood.models import FloodSource, FloodSourceStation, FloodStation
 from modules.flood.stations import new_token, token_digest
 
 LOGGER = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ STATIONS = (
     DemoStation("YL-HS", "笏石雨量站", "rain", "350305100", peak=6.0),
     DemoStation("YL-ZS", "钟山雨量站", "rain", "350322110", peak=9.0),
 )
+# The river's stations report through one provider with one token.
+SOURCE = "莆田市水文局"
 RAIN_THRESHOLDS = {"rain_1h": 40.0, "rain_3h": 80.0, "rain_24h": 150.0}
 
 
@@ -123,6 +125,15 @@ def seed_stations(session: Session) -> dict[str, str]:
         )
         tokens[demo.code] = token
     session.flush()
+    river = session.scalars(select(FloodStation.id).where(FloodStation.river == "木兰溪")).all()
+    if river:
+        token = new_token()
+        source = FloodSource(name=SOURCE, token_hash=token_digest(token))
+        session.add(source)
+        session.flush()
+        session.add_all(FloodSourceStation(source_id=source.id, station_id=i) for i in river)
+        session.flush()
+        tokens[SOURCE] = token
     return tokens
 
 

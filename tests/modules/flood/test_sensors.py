@@ -10,12 +10,16 @@ import pytest
 from sqlalchemy import func, select
 
 from modules.flood import storm
-from modules.flood.models import FloodReading, FloodStation
+from modules.flood.models import FloodReading, FloodSource, FloodStation
 from modules.flood.stations import token_digest
 from tests.dash_client import call_callback, response_json
 from tests.modules.test_contract import render
 
-TOKENS = {"YL-XTW": "test-token-xtw", "MLX-05": "test-token-mulanbei"}
+TOKENS = {
+    "YL-XTW": "test-token-xtw",
+    "MLX-05": "test-token-mulanbei",
+    storm.SOURCE: "test-token-hydrology",
+}
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +27,10 @@ def tokens(flood_app):
     sessions = flood_app.server.extensions["onemap"].sessions
     with sessions() as session, session.begin():
         for code, token in TOKENS.items():
-            station = session.scalar(select(FloodStation).where(FloodStation.code == code))
-            station.token_hash = token_digest(token)
+            holder = session.scalar(
+                select(FloodStation).where(FloodStation.code == code)
+            ) or session.scalar(select(FloodSource).where(FloodSource.name == code))
+            holder.token_hash = token_digest(token)
     return TOKENS
 
 
@@ -90,6 +96,18 @@ def test_ingest_answers_per_item_and_is_idempotent(flood_app, sessions, tokens):
             )
         )
     assert kept == 12.5  # the first value stays
+
+
+def test_a_source_token_covers_its_stations_only(flood_app, sessions, tokens):
+    at = recent(21)
+    items = [
+        {"station": "MLX-04", "time": at, "value": 9.0},
+        {"station": "MLX-07", "time": at, "value": 2.5},
+        {"station": "YL-XTW", "time": at, "value": 1.0},  # a rain gauge, not the source's
+    ]
+    body = post(flood_app, items, tokens[storm.SOURCE]).json
+    assert [i["status"] for i in body["items"]] == ["accepted", "accepted", "refused"]
+    assert body["items"][2]["reason"] == "not your station: the token does not cover it"
 
 
 def test_level_range_and_tokens(flood_app, sessions, tokens):
