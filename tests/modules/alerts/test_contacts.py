@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -111,7 +112,7 @@ def test_the_cli_imports_as_the_system(alerts_app, tmp_path):
     env["ONEMAP_LOAD_BOUNDARIES"] = "0"
     run = subprocess.run(
         [str(Path(sys.executable).with_name("onemap")), "alerts", "import-contacts", str(path)],
-        env={**__import__("os").environ, **env},
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -121,7 +122,7 @@ def test_the_cli_imports_as_the_system(alerts_app, tmp_path):
     path.write_text("姓名,手机号,村居代码,分组\n吴七,1380013,350305101001,网格员\n")
     run = subprocess.run(
         [str(Path(sys.executable).with_name("onemap")), "alerts", "import-contacts", str(path)],
-        env={**__import__("os").environ, **env},
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,

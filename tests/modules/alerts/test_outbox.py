@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from modules.alerts.models import DELIVERED, FAILED, SENT, Attempt, Message
-from modules.alerts.outbox import Outgoing, backoff, claim
+from modules.alerts.outbox import Outgoing, backoff, claim, pending_count
 from modules.alerts.providers import FileProvider, RateLimiter
 from modules.alerts.worker import OutboxWorker
 from tests.modules.alerts.gateway import Gateway
@@ -28,8 +28,6 @@ def drain(context, settings, seconds: float = 30) -> None:
         while time.monotonic() < deadline:
             if not worker.once(pool):
                 with context.sessions() as session:
-                    from modules.alerts.outbox import pending_count
-
                     if not pending_count(session):
                         return
                 time.sleep(0.02)
