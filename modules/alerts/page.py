@@ -27,7 +27,7 @@ from modules.alerts.audience import (
 )
 from modules.alerts.contacts import GROUPS, import_contacts, mask_phone, record_import
 from modules.alerts.outbox import send
-from modules.alerts.settings import load
+from modules.alerts.settings import ack_base_url
 from modules.alerts.templates import template_text, templates_for
 from modules.contract import CoreServices, PageSpec
 
@@ -368,7 +368,6 @@ def register(app, core: CoreServices) -> None:
         viewer = core.viewer()
         if not viewer.can("alert"):
             return _refusal(NO_RIGHT), no_update
-        settings = load()
         with core.sessions() as session:
             try:
                 with session.begin():
@@ -381,7 +380,7 @@ def register(app, core: CoreServices) -> None:
                         body,
                         ask_ack=_flag(ack),
                         escalate_after=escalate,
-                        ack_base_url=settings.ack_base_url or flask.request.host_url,
+                        ack_base_url=ack_base_url() or flask.request.host_url,
                     )
             except AudienceRefused as refused:
                 return _refusal(str(refused)), no_update

@@ -17,7 +17,7 @@ from modules.alerts.contacts import contacts_csv, contacts_in
 from modules.alerts.escalation import acknowledge
 from modules.alerts.models import DELIVERED, FAILED, Delivery
 from modules.alerts.outbox import report, send
-from modules.alerts.settings import load
+from modules.alerts.settings import AlertsSettingsError, ack_base_url, load
 from modules.alerts.templates import template_text
 from modules.contract import CoreServices, public
 
@@ -53,7 +53,6 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return _error(400, "expected a JSON object", "请求须为 JSON 对象。")
-        settings = load()
         try:
             with core.sessions() as session, session.begin():
                 text = template_text(session, viewer, body.get("template"), body.get("text"))
@@ -65,7 +64,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
                     text,
                     ask_ack=body.get("ask_ack") is True,
                     escalate_after=body.get("escalate_after_minutes"),
-                    ack_base_url=settings.ack_base_url or request.host_url,
+                    ack_base_url=ack_base_url() or request.host_url,
                     address=request.remote_addr,
                 )
                 answer = {"id": message.id, "recipients": message.recipients}
@@ -151,7 +150,10 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
     def delivery_reports():
         """Delivery reports from the gateway (`Authorization: Bearer ONEMAP_ALERTS_REPORT_TOKEN`):
         a JSON object or list of {id, status}; answers how many deliveries changed."""
-        settings = load()
+        try:
+            settings = load()
+        except AlertsSettingsError as error:
+            return _error(503, str(error), "短信服务配置有误，请联系管理员。")
         header = request.headers.get("Authorization", "")
         given = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
         if not settings.report_token or not hmac.compare_digest(given, settings.report_token):

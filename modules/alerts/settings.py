@@ -148,3 +148,9 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> AlertsSe
     if values["provider"] == "http" and not values["http_url"]:
         raise AlertsSettingsError(f"{PREFIX}HTTP_URL is required with the http provider")
     return AlertsSettings(values)
+
+
+def ack_base_url(environ: Mapping[str, str] | None = None) -> str:
+    """Only the acknowledgement origin: a send must not fail on a worker-only setting."""
+    environ = os.environ if environ is None else environ
+    return environ.get(PREFIX + "ACK_BASE_URL", "").strip()

@@ -177,3 +177,15 @@ def test_the_board_shows_acknowledgements_and_escalations(client_as, context, tm
     assert board["acknowledged"] == 1 and sum(u["已确认"] for u in board["units"]) == 1
     assert board["escalated"] == 17 and board["escalations"][0]["unit_name"] == "荔城区"
     assert "350304000000" not in str(board)
+
+
+def test_a_worker_misconfiguration_does_not_stop_senders(client_as, context, monkeypatch):
+    monkeypatch.setenv("ONEMAP_ALERTS_PROVIDER", "http")  # and no ONEMAP_ALERTS_HTTP_URL
+    monkeypatch.setenv("ONEMAP_ALERTS_ACK_BASE_URL", "https://onemap.example")
+    client = client_as("xtw.staff")
+    response = post(client, {**AUDIENCE, "unit": "350304100001", "ask_ack": True})
+    assert response.status_code == 201
+    board = client.get(f"/api/v1/alerts/messages/{response.json['id']}")
+    assert board.json["states"]["排队"] == response.json["recipients"]
+    rows = deliveries(context, response.json["id"])
+    assert all("https://onemap.example/api/v1/alerts/ack/ack_" in r.body for r in rows)
