@@ -77,12 +77,7 @@ def register(app: dash.Dash, core) -> None:
             raise dash.exceptions.PreventUpdate
         viewer = core.viewer()
         if not viewer.can("record"):
-            return (
-                _refused("您没有记录巡查的权限。"),
-                dash.no_update,
-                dash.no_update,
-                dash.no_update,
-            )
+            return (_refused("您没有记录巡查的权限。"), *[dash.no_update] * 8)
         with core.sessions() as session, session.begin():
             try:
                 data = decode_upload(photo) if photo else None
@@ -104,19 +99,33 @@ def register(app: dash.Dash, core) -> None:
                     detail={"point": inspection.point_id, "result": inspection.result},
                 )
                 message = _ok("已记录巡查。")
+                # A clean form for the next point: no double submission by a second tap.
+                reset = [None, "ok", "", "", None]
             except patrol.PatrolRefused as exc:
-                message = _refused(str(exc))
+                message, reset = _refused(str(exc)), [dash.no_update] * 5
             except (NotFound, Forbidden):
                 message = _refused("未找到该重点部位，或它不在您的辖区内。")
+                reset = [dash.no_update] * 5
         with core.sessions() as session:
             rows = my_points(session, viewer)
-            return message, point_list(rows), progress_line(session, viewer), point_options(rows)
+            return (
+                message,
+                point_list(rows),
+                progress_line(session, viewer),
+                point_options(rows),
+                *reset,
+            )
 
     app.callback(
         Output("flood-patrol-message", "children"),
         Output("flood-patrol-list", "children"),
         Output("flood-patrol-progress", "children"),
         Output("flood-patrol-point", "options"),
+        Output("flood-patrol-point", "value"),
+        Output("flood-patrol-result", "value"),
+        Output("flood-patrol-hazard", "value"),
+        Output("flood-patrol-measures", "value"),
+        Output("flood-patrol-photo", "contents"),
         Input("flood-patrol-submit", "n_clicks"),
         State("flood-patrol-point", "value"),
         State("flood-patrol-result", "value"),
@@ -128,7 +137,7 @@ def register(app: dash.Dash, core) -> None:
 
     def photo_name(contents):
         if not contents:
-            raise dash.exceptions.PreventUpdate
+            return ""  # the form was reset after a saved inspection
         try:
             patrol.photo_type(decode_upload(contents))
         except patrol.PatrolRefused as exc:

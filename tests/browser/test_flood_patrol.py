@@ -82,6 +82,8 @@ def test_staff_record_an_inspection_on_a_phone_and_see_progress_move(phone, floo
     wait_for(lambda: "已记录巡查" in text_of(phone, "flood-patrol-message"), message="saved")
     wait_for(lambda: "39/46" in text_of(phone, "flood-patrol-progress"), message="39/46")
     assert "84%" in text_of(phone, "flood-patrol-progress")
+    hazard = phone.find_element(By.ID, "flood-patrol-hazard")
+    wait_for(lambda: hazard.get_attribute("value") == "", message="a clean form")
     listed = text_of(phone, "flood-patrol-list")
     assert listed.count("已逾期") == 7
     assert no_sideways_scroll(phone)

@@ -28,6 +28,11 @@ RECORD_OUTPUTS = [
     ("flood-patrol-list", "children"),
     ("flood-patrol-progress", "children"),
     ("flood-patrol-point", "options"),
+    ("flood-patrol-point", "value"),
+    ("flood-patrol-result", "value"),
+    ("flood-patrol-hazard", "value"),
+    ("flood-patrol-measures", "value"),
+    ("flood-patrol-photo", "contents"),
 ]
 
 
@@ -35,7 +40,7 @@ def upload(data: bytes, mime="image/png") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
-def record(client, point_id, result="ok", hazard="", measures="", photo=None):
+def record(client, point_id, result="ok", hazard="", measures="", photo=None, raw=False):
     response = call_callback(
         client,
         RECORD_OUTPUTS,
@@ -48,7 +53,8 @@ def record(client, point_id, result="ok", hazard="", measures="", photo=None):
             ("flood-patrol-photo", "contents", photo),
         ],
     )
-    return json.dumps(response_json(response), ensure_ascii=False)
+    body = response_json(response)
+    return body if raw else json.dumps(body, ensure_ascii=False)
 
 
 def open_page(client, path: str) -> str:
@@ -131,7 +137,13 @@ def test_my_patrol_page_lists_overdue_points_first(client_as, sessions):
 def test_recording_an_inspection_moves_progress_and_is_audited(client_as, sessions):
     before = progress_of(sessions)
     point_id = unpatrolled_xtw_point(sessions)
-    text = record(client_as("xtw.staff"), point_id, "hazard", "排水沟堵塞", photo=upload(PNG))
+    body = record(
+        client_as("xtw.staff"), point_id, "hazard", "排水沟堵塞", photo=upload(PNG), raw=True
+    )
+    text = json.dumps(body, ensure_ascii=False)
+    # The form is cleared for the next point.
+    assert body["response"]["flood-patrol-hazard"]["value"] == ""
+    assert body["response"]["flood-patrol-photo"]["contents"] is None
     assert "已记录巡查" in text
     after = progress_of(sessions)
     assert after["done"] == before["done"] + 1 and after["total"] == before["total"]
