@@ -219,3 +219,29 @@ def test_the_replay_command_runs_as_the_system(flood_app, monkeypatch, capsys):
     assert "storm replayed:" in capsys.readouterr().out
     assert cli.main(["flood", "station-token", "YL-HS"]) == 0
     assert "YL-HS: fs_" in capsys.readouterr().out
+
+
+def test_a_retry_racing_its_first_request_is_answered_as_duplicates(
+    flood_app, sessions, tokens, monkeypatch
+):
+    from sqlalchemy.exc import IntegrityError
+
+    from modules.flood import ingest
+
+    original = ingest.ingest
+    calls = []
+    items = [{"station": "YL-XTW", "time": recent(33), "value": 2.0}]
+
+    def racing(session, batch, allowed, now=None):
+        calls.append(1)
+        if len(calls) == 1:
+            # The device's first request commits the same reading meanwhile.
+            with sessions() as other, other.begin():
+                original(other, batch, allowed=None)
+            raise IntegrityError("INSERT", {}, Exception("unique station, time"))
+        return original(session, batch, allowed, now)
+
+    monkeypatch.setattr(ingest, "ingest", racing)
+    response = post(flood_app, items, tokens["YL-XTW"])
+    assert response.status_code == 200 and len(calls) == 2
+    assert [i["status"] for i in response.json["items"]] == ["duplicate"]
