@@ -28,7 +28,7 @@ from modules.alerts.audience import (
 from modules.alerts.contacts import GROUPS, import_contacts, mask_phone, record_import
 from modules.alerts.outbox import send
 from modules.alerts.settings import ack_base_url
-from modules.alerts.templates import template_text, templates_for
+from modules.alerts.templates import save_template, template_text, templates_for
 from modules.contract import CoreServices, PageSpec
 
 LOGGER = logging.getLogger(__name__)
@@ -158,6 +158,18 @@ def layout(core: CoreServices, unit=None, sites=None, exposure=None, **_query) -
                         id="alerts-template",
                         options=[{"label": t.name, "value": t.id} for t in templates],
                         placeholder="选择模板",
+                    ),
+                    html.Div(
+                        [
+                            dcc.Input(
+                                id="alerts-template-name",
+                                placeholder="模板名称",
+                                maxLength=100,
+                            ),
+                            html.Button("保存为模板", id="alerts-save-template", n_clicks=0),
+                            html.Span(id="alerts-template-out"),
+                        ],
+                        className="alerts-template-save",
                     ),
                     dcc.Textarea(
                         id="alerts-text", value="", maxLength=500, style={"width": "100%"}
@@ -420,6 +432,32 @@ def register(app, core: CoreServices) -> None:
                 return template_text(session, viewer, template, None)
             except AudienceRefused:
                 return no_update
+
+    @app.callback(
+        Output("alerts-template", "options"),
+        Output("alerts-template-out", "children"),
+        Input("alerts-save-template", "n_clicks"),
+        State("alerts-template-name", "value"),
+        State("alerts-text", "value"),
+        State("alerts-unit", "value"),
+        prevent_initial_call=True,
+    )
+    def on_save_template(n_clicks, name, text, unit):
+        viewer = core.viewer()
+        if not viewer.can("alert"):
+            return no_update, NO_RIGHT
+        with core.sessions() as session:
+            try:
+                with session.begin():
+                    template = save_template(session, viewer, unit, name, text)
+            except AudienceRefused as refused:
+                return no_update, str(refused)
+            except Forbidden:
+                return no_update, OUTSIDE
+            except NotFound:
+                return no_update, UNKNOWN
+            options = [{"label": t.name, "value": t.id} for t in templates_for(session, viewer)]
+        return options, f"已保存模板：{template.name}"
 
     @app.callback(
         Output("alerts-sites", "options"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from layers.viewer import Viewer
+from layers import scoped
+from layers.viewer import Forbidden, Viewer
 from modules.alerts.audience import AudienceRefused, check_text
 from modules.alerts.models import Template
 
@@ -46,6 +47,20 @@ def template_text(session: Session, viewer: Viewer, template_id: object, text: o
     if number not in found:
         raise AudienceRefused("模板不存在")
     return check_text(found[number].body)
+
+
+def save_template(session: Session, viewer: Viewer, unit: object, name: object, text: object):
+    """A new template owned by `unit` (inside the viewer's scope: Forbidden/NotFound else)."""
+    if not viewer.can("alert"):
+        raise Forbidden("the viewer may not write templates")
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
+        raise AudienceRefused("请填写模板名称（不超过 100 字）")
+    body = check_text(text)
+    code = scoped.require_unit(session, viewer, str(unit or viewer.home or ""))
+    template = Template(name=name.strip(), body=body, scope_code=code)
+    session.add(template)
+    session.flush()
+    return template
 
 
 def seed_templates(session: Session) -> None:

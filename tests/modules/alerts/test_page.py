@@ -121,3 +121,39 @@ def test_the_page_preselects_what_the_map_showed_inside_the_scope_only(context):
     assert find(outside, "alerts-sites").value == []
     refused = layout(core_of(context, "xtw.leader"))
     assert find(refused, "alerts-refused") is not None and find(refused, "alerts-unit") is None
+
+
+def test_a_template_saved_for_a_town_serves_that_town_only(client_as, sessions):
+    outputs = [("alerts-template", "options"), ("alerts-template-out", "children")]
+
+    def save(login, unit, name="巡查提醒（西天尾）", text="{单位}：请于{时间}前完成巡查。"):
+        state = [
+            ("alerts-template-name", "value", name),
+            ("alerts-text", "value", text),
+            ("alerts-unit", "value", unit),
+        ]
+        inputs = [("alerts-save-template", "n_clicks", 1)]
+        return response_json(call_callback(client_as(login), outputs, inputs, state))
+
+    body = save("xtw.staff", "350304100")
+    assert "已保存模板" in str(body)
+    options = body["response"]["alerts-template"]["options"]
+    saved = next(o["value"] for o in options if o["label"] == "巡查提醒（西天尾）")
+    with sessions() as session:
+        assert session.get(Template, saved).scope_code == "350304100000"
+    outside = save("xtw.staff", "350305101000", name="越权")
+    assert "不在您的辖区内" in str(outside) and "350305101000" not in str(outside)
+    assert "未知字段" in str(save("xtw.staff", "350304100", text="{地点}集合"))
+    assert "无权" in str(save("xtw.leader", "350304100"))
+    # Another district's staff neither list nor use it.
+    picked = call_callback(
+        client_as("xiuyu.staff"), [("alerts-text", "value")], [("alerts-template", "value", saved)]
+    )
+    shown = str(response_json(picked)) if picked.status_code == 200 else ""
+    assert picked.status_code in (200, 204) and "请于" not in shown
+    mine = call_callback(
+        client_as("xtw.staff"), [("alerts-text", "value")], [("alerts-template", "value", saved)]
+    )
+    assert "请于" in str(response_json(mine))  # the check above can see a leak
+    with sessions() as session:
+        assert session.scalars(select(Template).where(Template.name == "越权")).first() is None
