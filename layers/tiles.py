@@ -30,11 +30,10 @@ from layers.viewer import Viewer, prefix_range
 from store.geometry import POSTGRESQL, SRID
 from store.models import Division
 
-# Tile grid units per side. MapLibre draws a 512 px vector tile at most 2x enlarged before it
-# asks for the next zoom, so 1,024 units is a pixel or finer; it keeps deltas in one varint
-# byte and merges vertices closer than that, about half the bytes of the MVT default 4,096.
-EXTENT = 1024
-BUFFER = 16  # grid units drawn beyond the edge, so outlines do not break at tile seams
+# Tile grid units per side: the MVT default. A coarser grid (1,024) merges the vertices of
+# village-sized polygons seen at zoom 5-6 until some collapse and vanish from the map.
+EXTENT = 4096
+BUFFER = 64  # grid units drawn beyond the edge, so outlines do not break at tile seams
 MAX_ZOOM = 22
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 WORLD = 20037508.342789244  # half the web mercator world, in metres
