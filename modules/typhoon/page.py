@@ -390,7 +390,7 @@ def register(app, core) -> None:
         Input("typhoon-replay", "value"),
     )(render)
 
-    def publish(n_clicks, storm_value):
+    def publish(n_clicks, storm_value, value, replay):
         if not isinstance(n_clicks, int) or n_clicks < 1:
             raise dash.exceptions.PreventUpdate
         viewer = core.viewer()
@@ -404,10 +404,19 @@ def register(app, core) -> None:
             if not storage.has_radii(found[1]):
                 return _message("该台风没有风圈资料，无法发布影响范围。", False)
             targets = service.targets_for(session, viewer, core)
-            payload = publish_exposure(session, core, viewer, *found, targets)
+            replay_at = None
+            if isinstance(replay, list) and "replay" in replay:
+                fixes = found[1].fixes
+                replay_at = min(fixes[0].time + timedelta(hours=_hours(value)), fixes[-1].time)
+            payload = publish_exposure(session, core, viewer, *found, targets, replay_at)
+        how = ""
+        if replay_at is not None:
+            how = f"（演练：以台风 {service.beijing(replay_at)} 的位置作为此刻）"
+        elif payload["drill"]:
+            how = "（历史台风，时段为当年时间）"
         return _message(
             f"已发布：{len(payload['sites'])}条重点部位、{len(payload['units'])}条单位进入风圈的时段"
-            + ("（演练）" if payload["drill"] else ""),
+            + how,
             True,
         )
 
@@ -415,6 +424,8 @@ def register(app, core) -> None:
         Output("typhoon-publish-message", "children"),
         Input("typhoon-publish", "n_clicks"),
         State("typhoon-storm", "value"),
+        State("typhoon-time", "value"),
+        State("typhoon-replay", "value"),
         prevent_initial_call=True,
     )(publish)
 

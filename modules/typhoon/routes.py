@@ -31,25 +31,40 @@ def _unit(session, viewer) -> str | None:
     return scoped.require_unit(session, viewer, unit) if unit else None
 
 
-def publish_exposure(session, core, viewer, storm, data, targets) -> dict:
+def publish_exposure(
+    session, core, viewer, storm, data, targets, replay_at: datetime | None = None
+) -> dict:
     """The exposure signal of a storm for the publisher's scope (sites and units with level
-    and from/until), valid for 24 hours; returns the payload."""
+    and from/until), valid for 24 hours; returns the payload.
+
+    `replay_at` (a drill on a past storm): the storm's times are shifted so that this moment
+    of the storm is now, so that readers act on it as on a live storm (payload `drill`)."""
     found = service.storm_timeline(storm, data, targets)
+    now = datetime.now(UTC)
+    shift = (
+        timedelta(seconds=round((now - replay_at).total_seconds())) if replay_at else timedelta(0)
+    )
     sites, units = [], []
     for exposure in found.values():
         for level, intervals in exposure.intervals.items():
             for start, end in intervals:
-                entry = {"level": level, "from": service.iso(start), "until": service.iso(end)}
+                entry = {
+                    "level": level,
+                    "from": service.iso(start + shift),
+                    "until": service.iso(end + shift),
+                }
                 if exposure.kind == "site":
                     sites.append({"site": exposure.key, **entry})
                 else:
                     units.append({"code": exposure.key, **entry})
-    now = datetime.now(UTC)
-    drill = bool(data.fixes) and data.fixes[-1].time < now - timedelta(days=1)
+    drill = replay_at is not None or (
+        bool(data.fixes) and data.fixes[-1].time < now - timedelta(days=1)
+    )
     payload = {
         "hazard": "台风",
-        "event": service.label(storm),
+        "event": service.label(storm) + ("（演练）" if replay_at else ""),
         "drill": drill,
+        "replayed_from": service.iso(replay_at),
         "scope": list(viewer.scopes),
         "sites": sites,
         "units": units,
@@ -165,12 +180,17 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         viewer = core.viewer()
         if not viewer.can("consult"):
             return _error(403, "consult permission needed", "只有应急会商人员可以发布风圈影响")
+        raw = request.args.get("replay_at")
+        try:
+            replay_at = service.parse_time(raw) if raw else None
+        except ValueError:
+            return _error(400, f"bad replay_at {raw!r}", "演练时刻格式无效，请用 ISO 8601")
         with core.sessions() as session, session.begin():
             found = storage.load(session, storm_id)
             if found is None:
                 return _error(404, f"no storm {storm_id}", f"未找到台风：{storm_id}")
             targets = service.targets_for(session, viewer, core)
-            payload = publish_exposure(session, core, viewer, *found, targets)
+            payload = publish_exposure(session, core, viewer, *found, targets, replay_at)
         return jsonify(
             {"published": True, "sites": len(payload["sites"]), "units": len(payload["units"])}
         )

@@ -106,6 +106,10 @@ def test_publishing_needs_consult_and_carries_only_the_publishers_scope(client_a
         "/api/v1/typhoon/storms/1521/publish", headers=csrf_header(coordinator)
     )
     assert response.status_code == 200 and response.json["units"] > 0
+    bad = coordinator.post(
+        "/api/v1/typhoon/storms/1521/publish?replay_at=later", headers=csrf_header(coordinator)
+    )
+    assert bad.status_code == 400
     with sessions() as session:
         (signal,) = [s for s in core.signals(session, "exposure") if s.key == "storm:1521"]
     assert signal.source == "typhoon" and signal.payload["event"] == "1521 杜鹃"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 
 from tests.dash_client import call_callback, response_json
 from tests.modules.typhoon.test_parsers import OURS_CSV
@@ -92,27 +93,50 @@ def test_forged_values_answer_without_echo(client_as):
     assert "2015-09-30" in json.dumps(huge["typhoon-status"], ensure_ascii=False)
 
 
+def publish(client, hour=LANDFALL_HOUR, replay=()):
+    return call_callback(
+        client,
+        [("typhoon-publish-message", "children")],
+        [("typhoon-publish", "n_clicks", 1)],
+        [
+            ("typhoon-storm", "value", "1521"),
+            ("typhoon-time", "value", hour),
+            ("typhoon-replay", "value", list(replay)),
+        ],
+    )
+
+
 def test_publish_button_needs_consult(client_as, core, sessions):
-    staff = client_as("xiuyu.staff")
-    refused = call_callback(
-        staff,
-        [("typhoon-publish-message", "children")],
-        [("typhoon-publish", "n_clicks", 1)],
-        [("typhoon-storm", "value", "1521")],
-    )
-    assert "没有发布" in text(refused)
-    coordinator = client_as("city.coordinator")
-    done = call_callback(
-        coordinator,
-        [("typhoon-publish-message", "children")],
-        [("typhoon-publish", "n_clicks", 1)],
-        [("typhoon-storm", "value", "1521")],
-    )
-    assert "已发布" in text(done) and "演练" in text(done)
+    assert "没有发布" in text(publish(client_as("xiuyu.staff")))
+    done = text(publish(client_as("city.coordinator")))
+    assert "已发布" in done and "历史台风" in done
     with sessions() as session:
         (signal,) = [s for s in core.signals(session, "exposure") if s.key == "storm:1521"]
     assert signal.payload["drill"] is True
     assert {u["code"][:6] for u in signal.payload["units"]} >= {"350305", "350304"}
+    assert signal.payload["units"][0]["from"].startswith("2015-")
+
+
+def test_a_replay_drill_publishes_the_storm_as_if_now_and_flood_acts_on_it(
+    client_as, core, sessions
+):
+    from modules.flood.risk import exposure_causes
+
+    done = text(publish(client_as("xtw.coordinator"), replay=["replay"]))
+    assert "演练：以台风 09-29 09:00 的位置作为此刻" in done
+    now = datetime.now(UTC)
+    with sessions() as session:
+        (signal,) = [s for s in core.signals(session, "exposure") if s.key == "storm:1521"]
+    assert signal.payload["drill"] is True and signal.payload["event"] == "1521 杜鹃（演练）"
+    spans = [
+        (datetime.fromisoformat(e["from"]), datetime.fromisoformat(e["until"]))
+        for e in signal.payload["sites"]
+    ]
+    assert spans and all(start <= now + timedelta(minutes=5) for start, _ in spans)
+    assert any(end > now for _, end in spans)  # the circles are still over 西天尾镇
+    assert all(e["site"] for e in signal.payload["sites"])
+    by_site, _ = exposure_causes([signal], now)
+    assert by_site and all("1521 杜鹃（演练）" in c.reason for cs in by_site.values() for c in cs)
 
 
 def test_upload_is_all_or_nothing(client_as):
