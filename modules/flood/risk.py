@@ -78,6 +78,8 @@ def exposure_causes(signals: Iterable, at: datetime) -> tuple[dict[str, list[Cau
     for signal in signals:
         payload = signal.payload or {}
         what = f"{payload.get('hazard', '')}{payload.get('event', '')}".strip() or "灾害"
+        if payload.get("drill") and "演练" not in what:
+            what = f"【演练】{what}"
         entries = [("site", e) for e in payload.get("sites") or []]
         entries += [("unit", e) for e in payload.get("units") or []]
         for kind, entry in entries:

@@ -159,3 +159,32 @@ def test_exposure_of_a_unit_raises_the_points_inside_it():
     # A malformed entry from another module is skipped, not a crash.
     broken = exposure(sites=[{"site": "flood:1", "level": "strong"}], units=[{"code": "x"}])
     assert risk.live_levels([inside], [], {}, [broken], AT)[1] == ("blue", None)
+
+
+def test_a_drill_says_so_in_the_reason():
+    p = point(3)
+    drill = Signal(
+        "exposure",
+        "typhoon",
+        {
+            "hazard": "台风",
+            "event": "1521 杜鹃",
+            "drill": True,
+            "sites": [{"site": "flood:3", "level": 12}],
+        },
+    )
+    assert risk.live_levels([p], [], {}, [drill], AT)[3] == (
+        "red",
+        "【演练】台风1521 杜鹃 12级风圈",
+    )
+    labelled = Signal(
+        "exposure",
+        "typhoon",
+        {
+            "hazard": "台风",
+            "event": "1521 杜鹃（演练）",
+            "drill": True,
+            "sites": [{"site": "flood:3", "level": 7}],
+        },
+    )
+    assert risk.live_levels([p], [], {}, [labelled], AT)[3][1] == "台风1521 杜鹃（演练） 7级风圈"
