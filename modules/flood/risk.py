@@ -142,11 +142,18 @@ def live_levels(
 ) -> dict[int, tuple[str, str | None]]:
     """{point id: (live level, reason)} for these points."""
     sensors = sensor_causes(points, stations, station_states)
-    by_site, by_unit = exposure_causes(exposures, at)
+    by_site, units = exposure_causes(exposures, at)
+    by_unit: dict[str, list[Cause]] = {}
+    for code, cause in units:
+        by_unit.setdefault(code, []).append(cause)
     result = {}
     for point in points:
         causes = list(sensors.get(point.id, []))
         causes += by_site.get(f"flood:{point.id}", [])
-        causes += [c for code, c in by_unit if codes.covers(code, point.village_code)]
+        # The village and every unit above it (a signal may name a village, town or county).
+        code: str | None = point.village_code
+        while code and by_unit:
+            causes += by_unit.get(code, [])
+            code = codes.parent_of(code)
         result[point.id] = combine(point.risk_level, causes)
     return result
