@@ -17,7 +17,7 @@ import pytest
 
 from app import accounts
 from layers.viewer import make_viewer
-from tests.accounts_fixture import USERS, log_in
+from tests.accounts_fixture import USERS, csrf_header, log_in
 from tests.app_fixtures import app_on_engine
 from tests.dash_client import response_json
 
@@ -87,19 +87,44 @@ def leaked_codes(text: str, login: str, sent: tuple[str, ...] = ()) -> set[str]:
 # --- routes ------------------------------------------------------------------------------
 
 
+# Sample values for path parameters other than a unit: the unit goes in `?unit=` then.
+STORM = "1521"  # 杜鹃, shipped with the typhoon module's demo data
+PATH_SAMPLES = {"<storm_id>": STORM}
+# Routes the matrix reaches another way: tiles (test_tiles_hold_only_units_in_scope) and
+# per-object routes (test_messages_are_readable_only_inside_their_scope).
+SEPARATE = ("/api/v1/tiles/", "/api/v1/alerts/messages/<message_id>")
+
+
+def is_public(app, rule) -> bool:
+    """A route a device calls with its own token (modules.contract.public), not a person."""
+    return getattr(app.server.view_functions[rule.endpoint], "onemap_public", False)
+
+
+def api_rules(app, method: str = "GET") -> list:
+    return [
+        rule
+        for rule in app.server.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        and method in rule.methods
+        and not is_public(app, rule)
+        and not rule.rule.startswith(SEPARATE)
+    ]
+
+
 def api_urls(app, code: str) -> list[str]:
     """Every GET route under /api/v1 that names a unit, filled in for one unit."""
     urls = []
-    for rule in app.server.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/") or "GET" not in rule.methods:
-            continue
-        if "<level>" in rule.rule:
+    for rule in api_rules(app):
+        path = rule.rule
+        for param, sample in PATH_SAMPLES.items():
+            path = path.replace(param, sample)
+        if "<level>" in path:
             for level in ("city", "county", "town", "village"):
-                urls.append(rule.rule.replace("<level>", level) + f"?parent={code}")
-        elif "<code>" in rule.rule:
-            urls.append(rule.rule.replace("<code>", code))
-        elif "<" not in rule.rule:
-            urls.append(f"{rule.rule}?unit={code}")  # a unit-less route, filtered by ?unit
+                urls.append(path.replace("<level>", level) + f"?parent={code}")
+        elif "<code>" in path:
+            urls.append(path.replace("<code>", code))
+        elif "<" not in path:
+            urls.append(f"{path}?unit={code}")  # a unit-less route, filtered by ?unit
         else:
             raise AssertionError(f"new API route {rule.rule}: teach the matrix its parameters")
     assert urls
@@ -107,12 +132,15 @@ def api_urls(app, code: str) -> list[str]:
 
 
 def whole_scope_urls(app) -> list[str]:
-    """Every GET route under /api/v1 without a parameter: it answers for the whole scope."""
-    return [
-        rule.rule
-        for rule in app.server.url_map.iter_rules()
-        if rule.rule.startswith("/api/v1/") and "GET" in rule.methods and "<" not in rule.rule
-    ]
+    """Every GET route under /api/v1 without a unit parameter: it answers for the whole scope."""
+    urls = []
+    for rule in api_rules(app):
+        path = rule.rule
+        for param, sample in PATH_SAMPLES.items():
+            path = path.replace(param, sample)
+        if "<" not in path:
+            urls.append(path)
+    return urls
 
 
 @pytest.mark.parametrize("login", VIEWERS)
@@ -176,6 +204,93 @@ def test_bearer_tokens_carry_the_same_scope(onemap_app, anonymous):
             assert not leaked_codes(body_text(response), "xtw.staff", (full,))
     bad = anonymous.get("/api/v1/divisions/350304100", headers={"Authorization": "Bearer om_x"})
     assert bad.status_code == 401
+
+
+def tile_url(level: str, code: str) -> str:
+    """A zoom-8 tile holding most of the city, narrowed to `code` with ?parent."""
+    from layers import tiles
+
+    x, y = tiles.tile_of(119.0, 25.45, 8)
+    return f"/api/v1/tiles/{level}/8/{x}/{y}.mvt?parent={code}"
+
+
+def tile_codes(response) -> list[str]:
+    import gzip
+
+    from layers import tiles
+
+    body = response.data
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return [f["code"] for layer in tiles.decode(body).values() for f in layer]
+
+
+@pytest.mark.parametrize("login", VIEWERS)
+def test_tiles_hold_only_units_in_scope(onemap_app, client_as, login):
+    client = client_as(login)
+    with onemap_app.server.extensions["onemap"].sessions() as session:
+        postgis = session.get_bind().dialect.name == "postgresql"
+    expected = {"inside": 200, "inside-village": 200, "outside": 403, "unknown": 404}
+    for which, code in [*units_for(login).items(), ("unknown", UNKNOWN)]:
+        for level in ("county", "town", "village"):
+            response = client.get(tile_url(level, code))
+            CASES.append(f"tile {login} {which} {level}")
+            if not postgis:  # tiles are made by PostGIS; SQLite says so, and leaks nothing
+                assert response.status_code in (expected[which], 501), response.status_code
+                assert not leaked_codes(body_text(response), login, (code,))
+                continue
+            assert response.status_code == expected[which], (level, which, response.status_code)
+            if response.status_code == 200:
+                assert not leaked_codes(" ".join(tile_codes(response)), login), (level, which)
+
+
+def test_messages_are_readable_only_inside_their_scope(onemap_app, client_as):
+    """An SMS sent by 西天尾镇 staff: its board is for viewers whose scope holds 西天尾镇."""
+    sender = client_as("xtw.staff")
+    sent = sender.post(
+        "/api/v1/alerts/messages",
+        json={"unit": "350304100", "text": "【防汛】请于今晚前完成重点部位巡查。"},
+        headers=csrf_header(sender),
+    )
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+    message = sent.json["id"]
+    assert sent.json["recipients"] > 0
+    for login in VIEWERS:
+        client = client_as(login)
+        response = client.get(f"/api/v1/alerts/messages/{message}")
+        CASES.append(f"message {login}")
+        expected = 200 if viewer_of(login).covers("350304100000") else 403
+        assert response.status_code == expected, (login, response.status_code)
+        assert not leaked_codes(body_text(response), login), login
+        unknown = client.get("/api/v1/alerts/messages/999999999")
+        assert unknown.status_code == 404
+    # Staff of another district cannot send to 西天尾镇: refused, and nothing is queued.
+    outsider = client_as("xiuyu.staff")
+    refused = outsider.post(
+        "/api/v1/alerts/messages",
+        json={"unit": "350304100", "text": "越权发送"},
+        headers=csrf_header(outsider),
+    )
+    CASES.append("message xiuyu.staff send-outside")
+    assert refused.status_code in (400, 403) and "id" not in (refused.json or {})
+
+
+def test_unsafe_api_routes_need_a_person_and_a_csrf_token(onemap_app, client_as, anonymous):
+    """Every POST under /api/v1 (but device routes with their own token): nobody gets 401,
+    a logged-in browser without the CSRF header gets 403, and nothing changes."""
+    rules = api_rules(onemap_app, "POST")
+    assert rules, "no POST routes found"
+    client = client_as("xtw.staff")
+    anonymous.get("/login")  # a session with a CSRF token, but nobody logged in
+    for rule in rules:
+        path = rule.rule
+        for param, sample in PATH_SAMPLES.items():
+            path = path.replace(param, sample)
+        CASES.append(f"post {path}")
+        nobody = anonymous.post(path, json={}, headers=csrf_header(anonymous))
+        assert nobody.status_code == 401, (path, nobody.status_code)
+        forged = client.post(path, json={"unit": "350304100"})  # no X-CSRFToken
+        assert forged.status_code == 403, (path, forged.status_code)
 
 
 # --- callbacks ---------------------------------------------------------------------------
