@@ -229,3 +229,16 @@ def register(app: dash.Dash, core) -> None:
         State("flood-import-dry-run", "value"),
         prevent_initial_call=True,
     )(import_file)
+
+    def chosen(contents):
+        # The size, not the name: a name is the browser's to forge and is never echoed.
+        if not isinstance(contents, str) or "," not in contents:
+            return ""
+        size = len(contents.split(",", 1)[1]) * 3 // 4
+        return html.P(f"已选择文件（约 {max(1, size // 1024)} KB）。", className="flood-ok")
+
+    app.callback(
+        Output("flood-import-chosen", "children"),
+        Input("flood-import-file", "contents"),
+        prevent_initial_call=True,
+    )(chosen)

@@ -90,6 +90,7 @@ def import_layout(core):
                     max_size=MAX_BYTES,
                     style={**FIELD_STYLE, "border": "1px dashed #999", "padding": "8px"},
                 ),
+                html.Div(id="flood-import-chosen"),
                 html.Label("坐标系", htmlFor="flood-import-crs"),
                 dcc.Dropdown(
                     id="flood-import-crs",

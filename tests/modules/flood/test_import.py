@@ -214,6 +214,12 @@ def test_the_import_page_imports_in_scope_and_audits(client_as, sessions):
         )
         return json.dumps(response_json(response), ensure_ascii=False)
 
+    chosen = call_callback(
+        client_as("xtw.admin"),
+        [("flood-import-chosen", "children")],
+        inputs=[("flood-import-file", "contents", contents)],
+    )
+    assert "已选择文件（约 1 KB）" in json.dumps(response_json(chosen), ensure_ascii=False)
     assert "检查通过（未导入）：将新增 1 个" in submit("xtw.admin", contents, ["dry"])
     assert "导入成功：新增 1 个" in submit("xtw.admin", contents)
     assert "没有导入数据的权限" in submit("xtw.staff", contents)
