@@ -145,8 +145,9 @@ class CoreServices:
 
 def public(view: Callable) -> Callable:
     """Mark a module route that authenticates its callers itself (e.g. sensor ingest with a
-    per-station token sent as `Authorization: Bearer ...`): the core skips its login check
-    (and, for Bearer requests, CSRF). The route must refuse a missing or wrong credential."""
+    per-station token sent as `Authorization: Bearer ...`): the core skips its login and CSRF
+    checks (no cookie grants anything there). The route must refuse a missing or wrong
+    credential itself."""
     view.onemap_public = True
     return view
 

@@ -83,6 +83,8 @@ class Message(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
 
+    __table_args__ = (MODULE,)
+
 
 class Delivery(Base):
     """One recipient of one message: the outbox row the worker claims, sends and records."""

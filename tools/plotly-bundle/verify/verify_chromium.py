@@ -33,8 +33,13 @@ BUNDLES = {
     "map": HERE.parent / "dist" / "plotly-map.min.js",
     "full": Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
 }
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader",
-         "--window-size=900,700"]
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--enable-unsafe-swiftshader",
+    "--window-size=900,700",
+]
 KEYS = ("evalMs", "evalAfterFetchMs", "firstRenderMs")
 
 
@@ -71,8 +76,13 @@ def load(url):
 
 
 def ok(r):
-    return bool(r.get("hasPlotly") and r.get("afterplot", 0) >= 1 and r.get("fillFeatures", 0) > 0
-                and r.get("circleFeatures", 0) > 0 and not r.get("errors"))
+    return bool(
+        r.get("hasPlotly")
+        and r.get("afterplot", 0) >= 1
+        and r.get("fillFeatures", 0) > 0
+        and r.get("circleFeatures", 0) > 0
+        and not r.get("errors")
+    )
 
 
 def main():
@@ -83,8 +93,12 @@ def main():
             shutil.copy(path, Path(www) / path.name)
             (Path(www) / f"{name}.html").write_text(page.replace("__SRC__", path.name))
         port = free_port()
-        srv = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                               cwd=www, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        srv = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            cwd=www,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             time.sleep(1)
             rows = {name: [] for name in BUNDLES}
@@ -97,14 +111,27 @@ def main():
     report = {}
     for name, rs in rows.items():
         good = [r for r in rs if ok(r)]
-        entry = {"bundle": str(BUNDLES[name].name), "bytes": BUNDLES[name].stat().st_size,
-                 "ok": f"{len(good)}/{len(rs)}"}
+        entry = {
+            "bundle": str(BUNDLES[name].name),
+            "bytes": BUNDLES[name].stat().st_size,
+            "ok": f"{len(good)}/{len(rs)}",
+        }
         for k in KEYS:
             vals = [r[k] for r in good]
             entry[k] = [round(v) for v in vals]
             entry["median_" + k] = round(statistics.median(vals)) if vals else None
-        entry["sample"] = {k: rs[0].get(k) for k in ("version", "afterplot", "fillFeatures", "circleFeatures",
-                                                     "lineFeatures", "styleInjected", "errors")}
+        entry["sample"] = {
+            k: rs[0].get(k)
+            for k in (
+                "version",
+                "afterplot",
+                "fillFeatures",
+                "circleFeatures",
+                "lineFeatures",
+                "styleInjected",
+                "errors",
+            )
+        }
         report[name] = entry
     print(json.dumps(report, indent=1))
     return 0 if all(r["ok"] == f"{runs}/{runs}" for r in report.values()) else 1
