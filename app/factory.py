@@ -165,7 +165,12 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
     map_page.register(app)
     dash.register_page(
-        "app.pages.map", path="/", name="一张图", title="一张图 · 莆田市", layout=map_page.layout
+        "app.pages.map",
+        path="/",
+        name="一张图",
+        title="一张图 · 莆田市",
+        layout=map_page.layout,
+        order=0,
     )
     admin_page.register(app)
     dash.register_page(
@@ -175,6 +180,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title="管理 · 莆田市",
         layout=admin_page.layout,
         permission="admin",
+        order=900,
     )
     _module_pages(registry, core)
     registry.call("register_callbacks", app=app, core=core)

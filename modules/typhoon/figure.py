@@ -4,6 +4,7 @@ forecast tracks with their cone, and the viewer's division outlines (by URL)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 import shapely
@@ -165,17 +166,43 @@ def figure(
         }
         for url in outline_urls
     ]
-    centre = {"lon": current.lon, "lat": current.lat} if current is not None else PUTIAN
+    centre, zoom = fit_view([(f.lon, f.lat) for f in data.fixes] + [(PUTIAN["lon"], PUTIAN["lat"])])
     return {
         "data": traces,
         "layout": {
-            "map": {"style": style, "center": centre, "zoom": 4.2, "layers": layers},
+            "map": {"style": style, "center": centre, "zoom": zoom, "layers": layers},
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
             "showlegend": True,
-            "legend": {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"},
+            "legend": {
+                "x": 0.99,
+                "xanchor": "right",
+                "y": 0.01,
+                "yanchor": "bottom",
+                "bgcolor": "rgba(255,255,255,0.8)",
+            },
+            # The first view holds the whole track and Putian; after that the viewer's own
+            # zoom and pan stay while the slider moves the storm.
             "uirevision": data.id,
         },
     }
+
+
+def fit_view(points: list[tuple[float, float]], width: int = 800, height: int = 560):
+    """Centre and zoom (Web Mercator, 512 px tiles) showing every point on a map of about
+    the page's size."""
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    lon_span = max(max(lons) - min(lons), 0.5) * 1.15
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    y_span = max(merc(max(lats)) - merc(min(lats)), 0.01) * 1.15
+    zoom = min(
+        math.log2(360 * width / (512 * lon_span)), math.log2(2 * math.pi * height / (512 * y_span))
+    )
+    centre = {"lon": (min(lons) + max(lons)) / 2, "lat": (min(lats) + max(lats)) / 2}
+    return centre, round(max(min(zoom, 9.0), 1.0), 2)
 
 
 def forecast_traces(data: StormData) -> list[dict]:
