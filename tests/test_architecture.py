@@ -54,3 +54,22 @@ def test_the_app_reads_divisions_only_through_the_scoped_layer():
             continue
         bad = {n for n in imports_of(path) if any(n.startswith(u) for u in UNSCOPED)}
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}: use layers.scoped"
+
+
+MODULE_PACKAGES = sorted(p.parent.name for p in (ROOT / "modules").glob("*/__init__.py"))
+
+
+@pytest.mark.parametrize("module", MODULE_PACKAGES)
+def test_a_module_uses_only_the_contract_never_another_module(module):
+    """A module imports its own package, `modules.contract`, layers and store: never another
+    module, nor the core's registry or bus (it gets those through the contract's hooks)."""
+    assert {"flood", "typhoon", "alerts"} <= set(MODULE_PACKAGES)
+    allowed = {f"modules.{module}", "modules.contract"}
+    for path in sorted((ROOT / "modules" / module).rglob("*.py")):
+        for name in imports_of(path):
+            if name.startswith("modules.") and not any(
+                name == a or name.startswith(a + ".") for a in allowed
+            ):
+                raise AssertionError(f"{path.relative_to(ROOT)} imports {name}")
+            if name == "modules":
+                raise AssertionError(f"{path.relative_to(ROOT)} imports the modules package")
