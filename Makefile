@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 
 $(BUNDLE): $(BUNDLE_DIR)/package-lock.json $(BUNDLE_DIR)/build.mjs
 	@if command -v npm >/dev/null 2>&1; then \
-		cd $(BUNDLE_DIR) && npm ci --no-audit --no-fund --loglevel=error && node build.mjs; \
+		(cd $(BUNDLE_DIR) && npm ci --no-audit --no-fund --loglevel=error && node build.mjs) \
+			|| echo "warning: the plotly.js bundle did not build: serving Dash's full plotly.js"; \
 	else \
 		echo "npm not found: serving Dash's full plotly.js (slower first map)"; \
 	fi
