@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import requests
 
+from app import plotly_bundle
 from bench import baselines, browser, ours
 from bench.runner import Context, Result, alternate, compare, log, median
 from bench.serve import serve, settle, take_when
@@ -28,12 +29,28 @@ METHOD = (
 )
 
 
+OURS_PLOTLY = (
+    "the map-only bundle (app/plotly_bundle.py)"
+    if plotly_bundle.BUNDLE.is_file()
+    else "Dash's full plotly.min.js (map-only bundle not built)"
+)
+
+
 def codes(level: str) -> list[str]:
     return [f["properties"]["code"] for f in baselines.raw_features(level)]
 
 
-def page_load(ctx: Context, base: str, path: str, wire, expectation: dict, login: bool) -> dict:
-    """One first visit: a new browser, nothing cached; metrics of the load."""
+def page_load(
+    ctx: Context,
+    base: str,
+    path: str,
+    wire,
+    expectation: dict,
+    login: bool,
+    seen: dict | None = None,
+) -> dict:
+    """One first visit: a new browser, nothing cached; metrics of the load. `seen` gets the
+    plotly.js version the page ran (ours serves a map-only bundle at Dash's plotly path)."""
     with browser.chromium(expectation) as driver:
         if ctx.renderer == "n/a":
             ctx.renderer = browser.renderer(driver)
@@ -43,8 +60,15 @@ def page_load(ctx: Context, base: str, path: str, wire, expectation: dict, login
         wire.clear()
         driver.get(base + path)
         reached = browser.wait_reached(driver, expectation["name"])
+        version = driver.execute_script("return window.Plotly && window.Plotly.version;")
         sent = settle(wire)
+    if seen is not None:
+        seen["plotly"] = version
+    canvas = reached.get("canvas") or [0, 0]
     return {
+        "plotly_js_bytes": sum(s.bytes for s in sent if s.path.endswith("/plotly.min.js")),
+        "map_w": canvas[0],
+        "map_h": canvas[1],
         "time_ms": reached["t"],
         "map_bytes": sum(s.bytes for s in sent if s.is_map_data),
         "total_bytes": sum(s.bytes for s in sent),
@@ -89,6 +113,7 @@ def run(ctx: Context) -> list[Result]:
         },
     }
     our_path = "/?layers=city,county,town,village"
+    seen: dict[str, dict] = {"ours": {}, "baseline": {}}
     log("B1: building the baseline figures (1,042 units, inline GeoJSON)")
     with (
         serve(baselines.first_render_app(compress=False).server) as (plain_url, plain_wire),
@@ -96,8 +121,12 @@ def run(ctx: Context) -> list[Result]:
     ):
         samples = alternate(
             {
-                "ours": lambda: page_load(ctx, our_base, our_path, our_wire, ours_expect, True),
-                "baseline": lambda: page_load(ctx, plain_url, "/", plain_wire, base_expect, False),
+                "ours": lambda: page_load(
+                    ctx, our_base, our_path, our_wire, ours_expect, True, seen["ours"]
+                ),
+                "baseline": lambda: page_load(
+                    ctx, plain_url, "/", plain_wire, base_expect, False, seen["baseline"]
+                ),
             },
             ctx.repetitions,
             ctx.warmup,
@@ -106,6 +135,16 @@ def run(ctx: Context) -> list[Result]:
         log(f"  baseline with compress=True: map bytes {packed:,.0f}")
     o, b = samples["ours"], samples["baseline"]
     requests_note = f"requests: ours {max(o['requests']):.0f}, baseline {max(b['requests']):.0f}"
+    scripts_note = (
+        f"plotly.js: ours {OURS_PLOTLY} at Dash's plotly path "
+        f"(plotly.js {seen['ours'].get('plotly')}, {median(o['plotly_js_bytes']):,.0f} B as "
+        f"sent), the baseline Dash's full plotly.min.js (plotly.js "
+        f"{seen['baseline'].get('plotly')}, {median(b['plotly_js_bytes']):,.0f} B)"
+    )
+    canvas_note = (
+        f"map canvas: ours {median(o['map_w']):.0f}x{median(o['map_h']):.0f} px, baseline "
+        f"{median(b['map_w']):.0f}x{median(b['map_h']):.0f} px"
+    )
     return [
         compare(
             ID,
@@ -117,7 +156,8 @@ def run(ctx: Context) -> list[Result]:
             ctx,
             notes=f"{METHOD}. Medians, ms after navigation: ours: {milestones(o)}; baseline: "
             f"{milestones(b)}. The probe's rendered-features query itself took up to "
-            f"{max(o['query_ms']):.0f} ms (ours) / {max(b['query_ms']):.0f} ms (baseline).",
+            f"{max(o['query_ms']):.0f} ms (ours) / {max(b['query_ms']):.0f} ms (baseline). "
+            f"{canvas_note}; {scripts_note}.",
         ),
         compare(
             ID,
@@ -154,6 +194,6 @@ def run(ctx: Context) -> list[Result]:
             "report",
             ctx,
             notes=f"every response of the page load incl. plotly.js and the Dash bundles; "
-            f"{requests_note}",
+            f"{requests_note}; {scripts_note}",
         ),
     ]

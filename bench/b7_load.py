@@ -1,4 +1,4 @@
-"""B7: 50 simulated users against gunicorn with 2 workers, for 5 minutes (quick: 10 for 20 s).
+"""B7: 50 simulated users against gunicorn with 2 workers, for 5 minutes (quick: 5 for 10 s).
 
 The app runs as in production: `gunicorn -w 2 app.wsgi:server` (sync workers), configured by
 `ONEMAP_*` variables, on a scratch SQLite file with the shipped boundaries and every module's
@@ -353,7 +353,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(ctx: Context) -> list[Result]:
-    count, seconds = (10, 20) if ctx.quick else (50, 300)
+    count, seconds = (5, 10) if ctx.quick else (50, 300)
     users = _users(count)
     log(f"B7: preparing the database and {count} accounts")
     database = prepare_database(ctx, users)

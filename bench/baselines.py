@@ -100,7 +100,13 @@ def naive_figure(features: list[dict], color: str = "area_km2"):
         zoom=zoom,
         opacity=0.6,
     )
-    figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    # The colour bar goes inside the map area: plotly.js 4 reserves a right margin for an
+    # outside one (105 px here), which would shrink the map below ours and clip the units the
+    # fit put at its edges.
+    figure.update_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        coloraxis_colorbar={"x": 0.99, "xanchor": "right", "y": 0.5, "len": 0.6},
+    )
     return figure
 
 

@@ -166,7 +166,8 @@
     const started = performance.now();
     B.queries += 1;
     try {
-      const detail = { t0: since };
+      const canvas = m.getCanvas();
+      const detail = { t0: since, canvas: [canvas.clientWidth, canvas.clientHeight] };
       if (exp.fill) {
         const codes = fillCodes(gd, m);
         detail.fill = codes.size;
