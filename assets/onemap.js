@@ -24,6 +24,29 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       return Object.assign({}, figure, {layout: layout});
     },
+    /* Which unit a click on the map, a breadcrumb or a child button asks for, as
+       [focus, selected]: a unit with children becomes the focus; a village (a leaf, by its
+       code) is selected inside its town. Decided here to save a round trip before the
+       render; the server's render still checks the codes against the viewer's scope. */
+    chooseUnit: function (clickData) {
+      const ctx = window.dash_clientside.callback_context;
+      const trigger = ctx.triggered_id;
+      const nothing = window.dash_clientside.PreventUpdate;
+      let code;
+      if (trigger === 'map') {
+        const points = (clickData && clickData.points) || [];
+        if (!points.length || typeof points[0].location !== 'string') throw nothing;
+        code = points[0].location;
+      } else if (trigger && typeof trigger === 'object' && ctx.triggered[0].value) {
+        code = trigger.code;
+      } else {
+        throw nothing;
+      }
+      if (code === '') return ['', '']; // the virtual root of several jurisdictions
+      if (!/^\d{12}$/.test(code)) throw nothing;
+      if (code.slice(9) !== '000') return [code.slice(0, 9) + '000', code];
+      return [code, code];
+    },
     /* Replace the modules' traces (those with meta.layer) by fresh ones, keeping the
        boundaries and the layout as they are: same uirevision, so the zoom, the pan and the
        selection the viewer made survive the refresh. */

@@ -1,8 +1,8 @@
 """B3: drill down city -> 荔城区 (6 towns) -> 西天尾镇 (17 villages) from the side panel.
 
 Ours: the real app at `/`, clicking the side-panel buttons 荔城区 then 西天尾镇 (the same
-`choose_unit` callback a map click drives); each step ends when MapLibre has rendered exactly
-the children's fills. Geometry comes by URL (`?parent=`), the callbacks carry values.
+clientside `chooseUnit` a map click drives, then the `render` callback); each step ends when
+MapLibre has rendered exactly the children's fills. Geometry comes by URL (`?parent=`), the callbacks carry values.
 Baseline: a Dash app whose button callback rebuilds the whole figure with `px.choropleth_map`
 and the children's shipped GeoJSON inline (bench.baselines.drilldown_app).
 Time per step: from the click event (page clock) to drawn. Bytes per step: every response the

@@ -8,10 +8,10 @@ therefore their answers differ.
 
 Each simulated user logs in through the login form (CSRF token, session cookie) and then acts
 like a person at the map, with a think time of 1-3 s between actions: it opens the map (the
-first `render`), drills down by clicking a child unit (`choose_unit` with the map's clickData,
-then `render` for the new focus), shades the children by another value (`recolour`: zone,
+first `render`), drills down by clicking a child unit (the page decides the new focus in the browser,
+`chooseUnit`, then `render` for it), shades the children by another value (`recolour`: zone,
 area, the flood module's key-point count), opens a village's profile (click a village:
-`choose_unit` + `render` with it selected), polls the live layers (`refresh_live`), and goes
+`render` with it selected), polls the live layers (`refresh_live`), and goes
 back up to its home (the breadcrumb). Every request is the JSON dash-renderer posts to
 `/_dash-update-component`, with the X-CSRFToken header.
 
@@ -174,19 +174,17 @@ class Keys:
     """The callback keys of the running app, from /_dash-dependencies."""
 
     def __init__(self, client: requests.Session, base: str) -> None:
-        self.choose = self.render = self.recolour = self.live = ""
+        self.render = self.recolour = self.live = ""
         for dep in client.get(base + "/_dash-dependencies", timeout=30).json():
             out = dep["output"]
             inputs = [f"{i['id']}.{i['property']}" for i in dep["inputs"]]
-            if out.startswith("..map-focus.data...map-selected.data"):
-                self.choose = out
-            elif out.startswith("..map-figure.data...breadcrumb.children"):
+            if out.startswith("..map-figure.data...breadcrumb.children"):
                 self.render = out
             elif out.startswith("map-figure.data@") and inputs == ["map-shade.value"]:
                 self.recolour = out
             elif out.startswith("map-live.data"):
                 self.live = out
-        if not all((self.choose, self.render, self.recolour, self.live)):
+        if not all((self.render, self.recolour, self.live)):
             raise RuntimeError("the map page's callbacks were not all found")
 
 
@@ -260,19 +258,12 @@ class User:
         return data
 
     def choose(self, code: str) -> bool:
-        click = {"points": [{"location": code}]}
-        data = self.post(
-            "choose_unit",
-            self.keys.choose,
-            [{"id": "map-focus", "property": "data"}, {"id": "map-selected", "property": "data"}],
-            [{"id": "map", "property": "clickData", "value": click}, [], []],
-            [],
-            ["map.clickData"],
-        )
-        if not data:
-            return False
-        self.focus = data["response"]["map-focus"]["data"]
-        self.selected = data["response"]["map-selected"]["data"]
+        """What the page's clientside `chooseUnit` does with a click (no request): a unit with
+        children becomes the focus, a village is selected inside its town."""
+        if code and not code.endswith("000"):
+            self.focus, self.selected = code[:9] + "000", code
+        else:
+            self.focus = self.selected = code
         return True
 
     def render(self) -> None:

@@ -10,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 
 import dash
-from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
 from app.auth import current_viewer
 from app.context import current
@@ -207,32 +207,6 @@ def _focus_and_children(session, viewer: Viewer, code: str | None) -> tuple[dict
     return home, scoped.children(session, viewer, home["code"])
 
 
-def choose_unit(click_data, _crumbs, _children):
-    trigger = ctx.triggered_id
-    if trigger == "map":
-        points = (click_data or {}).get("points") or []
-        if not points or "location" not in points[0]:
-            raise dash.exceptions.PreventUpdate
-        code = points[0]["location"]
-    elif isinstance(trigger, dict) and ctx.triggered[0]["value"]:
-        code = trigger["code"]
-    else:
-        raise dash.exceptions.PreventUpdate
-    viewer = current_viewer()
-    if code == ROOT and not viewer.is_anonymous:
-        return ROOT, ROOT
-    if not isinstance(code, str) or not viewer.covers(code):
-        raise dash.exceptions.PreventUpdate
-    with current().sessions() as session:
-        try:
-            profile = scoped.profile(session, viewer, code)
-        except (Forbidden, NotFound) as exc:
-            raise dash.exceptions.PreventUpdate from exc
-    if profile["children_count"]:
-        return profile["code"], profile["code"]
-    return profile["parent_code"] or profile["code"], profile["code"]
-
-
 def _breadcrumb(viewer: Viewer, profile: dict) -> list:
     trail = [*profile["ancestors"], {"code": profile["code"], "name": profile["name"]}]
     if viewer.home is None and not profile.get("virtual"):
@@ -360,14 +334,15 @@ def register(app: dash.Dash) -> None:
     Not `dash.callback`: Dash moves its global callback list into the first app that serves
     a request and clears it, so a second app from `create_app` would get none.
     """
-    app.callback(
+    app.clientside_callback(
+        ClientsideFunction(namespace="onemap", function_name="chooseUnit"),
         Output("map-focus", "data"),
         Output("map-selected", "data"),
         Input("map", "clickData"),
         Input({"role": "crumb", "code": ALL}, "n_clicks"),
         Input({"role": "child", "code": ALL}, "n_clicks"),
         prevent_initial_call=True,
-    )(choose_unit)
+    )
     app.callback(
         Output("map-figure", "data"),
         Output("breadcrumb", "children"),

@@ -28,19 +28,6 @@ def render(client, focus, selected=None, outlines=("city", "county"), shade="zon
     return response, response_json(response)["response"]
 
 
-def choose(client, location):
-    return call_callback(
-        client,
-        [("map-focus", "data"), ("map-selected", "data")],
-        inputs=[
-            ("map", "clickData", {"points": [{"location": location}]}),
-            ({"role": "crumb", "code": "ALL"}, "n_clicks", []),
-            ({"role": "child", "code": "ALL"}, "n_clicks", []),
-        ],
-        changed=["map.clickData"],
-    )
-
-
 def test_render_sends_values_and_urls_never_geometry(client):
     response, body = render(client, "350304000000")
     figure = body["map-figure"]["data"]
@@ -74,18 +61,12 @@ def test_a_village_in_the_url_opens_its_town_with_the_village_selected(client):
     assert figure["data"][1]["locations"] == ["350304100001"]  # the highlight
 
 
-def test_clicking_units_drills_down_and_villages_are_selected(client):
-    county = response_json(choose(client, "350304000000"))["response"]
-    assert county["map-focus"]["data"] == "350304000000"
-    village = response_json(choose(client, "350304100001"))["response"]
-    assert village["map-focus"]["data"] == "350304100000"
-    assert village["map-selected"]["data"] == "350304100001"
-
-
-def test_unknown_or_forged_codes_change_nothing(client):
-    for location in ("350304199000", "not-a-code", "'; DROP TABLE divisions; --"):
-        response = choose(client, location)
-        assert response.status_code == 204  # PreventUpdate: no output changes
+def test_unknown_or_forged_codes_open_home_and_read_nothing_else(client):
+    _, home = render(client, "350300000000")
+    for code in ("350304199000", "not-a-code", "'; DROP TABLE divisions; --"):
+        response, body = render(client, code, code)
+        assert response.status_code == 200
+        assert body["map-figure"] == home["map-figure"]  # the city again, nothing more
 
 
 def test_recolour_sends_a_patch_of_colours_only(client, onemap_app):
