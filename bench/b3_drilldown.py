@@ -2,7 +2,8 @@
 
 Ours: the real app at `/`, clicking the side-panel buttons 荔城区 then 西天尾镇 (the same
 clientside `chooseUnit` a map click drives, then the `render` callback); each step ends when
-MapLibre has rendered exactly the children's fills. Geometry comes by URL (`?parent=`), the callbacks carry values.
+MapLibre has rendered exactly the children's fills. Geometry comes by URL (`?parent=`), the
+callbacks carry values.
 Baseline: a Dash app whose button callback rebuilds the whole figure with `px.choropleth_map`
 and the children's shipped GeoJSON inline (bench.baselines.drilldown_app).
 Time per step: from the click event (page clock) to drawn. Bytes per step: every response the

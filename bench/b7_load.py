@@ -8,10 +8,10 @@ therefore their answers differ.
 
 Each simulated user logs in through the login form (CSRF token, session cookie) and then acts
 like a person at the map, with a think time of 1-3 s between actions: it opens the map (the
-first `render`), drills down by clicking a child unit (the page decides the new focus in the browser,
-`chooseUnit`, then `render` for it), shades the children by another value (`recolour`: zone,
-area, the flood module's key-point count), opens a village's profile (click a village:
-`render` with it selected), polls the live layers (`refresh_live`), and goes
+first `render`), drills down by clicking a child unit (the page picks the new focus in the
+browser, `chooseUnit`, then `render` for it), shades the children by another value
+(`recolour`: zone, area, the flood module's key-point count), opens a village's profile
+(click a village: `render` with it selected), polls the live layers (`refresh_live`), and goes
 back up to its home (the breadcrumb). Every request is the JSON dash-renderer posts to
 `/_dash-update-component`, with the X-CSRFToken header.
 
