@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     engine = prepare_database(settings, registry)
     server = Flask("onemap")
     server.json.ensure_ascii = False  # zh-CN names stay readable in API responses
-    plotly_bundle.install(server)  # before Dash's own route for the same path
+    has_bundle = plotly_bundle.install(server)  # before Dash's own route for the same path
     sessions = make_session(engine)
     core = build_core(registry, auth.current_viewer, sessions)
     server.extensions["onemap"] = AppContext(settings, engine, sessions, registry, core)
@@ -188,4 +188,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         LOGGER.error("module %s: %s failed: %s", failure.module, failure.stage, failure.error)
     app.layout = _shell
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
+    if has_bundle:
+        # dcc.Graph asks for plotly.js only once the layout has arrived and rendered; fetched
+        # from the head, the bundle downloads and compiles while Dash's own scripts run.
+        preload = app.get_relative_path(plotly_bundle.DASH_PATH)
+        app.index_string = app.index_string.replace(
+            "{%css%}", f'<link rel="preload" href="{preload}" as="script">{{%css%}}'
+        )
     return app

@@ -29,3 +29,13 @@ def test_without_a_built_bundle_dash_serves_the_full_one(tmp_path):
     server = Flask("x")
     assert plotly_bundle.install(server, tmp_path / "missing.js") is False
     assert plotly_bundle.DASH_PATH not in {rule.rule for rule in server.url_map.iter_rules()}
+
+
+def test_the_page_fetches_the_bundle_from_its_head(client):
+    """The map waits on plotly.js: the head asks for it before Dash has rendered the graph
+    that would otherwise ask, at the very path the graph asks for (so it is fetched once)."""
+    if not plotly_bundle.BUNDLE.is_file():
+        require_or_skip("map-only plotly.js bundle not built: `make install` builds it with npm")
+    page = client.get("/").get_data(as_text=True)
+    head = page.split("</head>")[0]
+    assert f'<link rel="preload" href="{plotly_bundle.DASH_PATH}" as="script">' in head
