@@ -189,10 +189,5 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = _shell
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
     if has_bundle:
-        # dcc.Graph asks for plotly.js only once the layout has arrived and rendered; fetched
-        # from the head, the bundle downloads and compiles while Dash's own scripts run.
-        preload = app.get_relative_path(plotly_bundle.DASH_PATH)
-        app.index_string = app.index_string.replace(
-            "{%css%}", f'<link rel="preload" href="{preload}" as="script">{{%css%}}'
-        )
+        plotly_bundle.preload(app)
     return app

@@ -48,3 +48,13 @@ def install(server: Flask, bundle: Path = BUNDLE) -> bool:
 
     server.add_url_rule(DASH_PATH, "plotly_map_bundle", plotly_js)
     return True
+
+
+def preload(app) -> None:
+    """Ask for plotly.js from the page's head. dcc.Graph asks for it only once the layout has
+    arrived and rendered; fetched from the head, it downloads and compiles while Dash's own
+    scripts run, and the graph's request finds it already there (one fetch)."""
+    href = app.get_relative_path(DASH_PATH)
+    app.index_string = app.index_string.replace(
+        "{%css%}", f'<link rel="preload" href="{href}" as="script">{{%css%}}'
+    )

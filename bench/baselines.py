@@ -112,9 +112,7 @@ def naive_figure(features: list[dict], color: str = "area_km2"):
 
 def _dash(name: str, compress: bool, server=True) -> dash.Dash:
     # No assets folder: the project's assets/ (our CSS and JS) must not leak into a baseline.
-    app = dash.Dash(
-        name, server=server, compress=compress, include_assets_files=False, title=name
-    )
+    app = dash.Dash(name, server=server, compress=compress, include_assets_files=False, title=name)
     # The one rule of our stylesheet that sizes the map: no body margin, no scrollbar.
     app.index_string = app.index_string.replace(
         "{%css%}", "{%css%}<style>html, body { margin: 0; height: 100%; }</style>"

@@ -85,7 +85,41 @@ def chromium(expect: dict | None = None) -> Iterator[Any]:
         )
         yield driver
     finally:
+        browser_pids = _descendants(driver.service.process.pid)
         driver.quit()
+        _wait_gone(browser_pids)
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process below `root` (Chromium's browser, GPU, renderer and utility processes)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _wait_gone(pids: set[int], timeout_s: float = 15.0) -> None:
+    """Wait until a quit browser's processes have exited: a heavy page's teardown (a 2 GB
+    renderer freeing its memory) would otherwise take the CPU from the next measured load."""
+    deadline = time.monotonic() + timeout_s
+    while pids and time.monotonic() < deadline:
+        pids = {pid for pid in pids if _running(pid)}
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    try:  # a zombie (state Z) has exited; only its parent has not collected it yet
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def renderer(driver) -> str:

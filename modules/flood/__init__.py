@@ -37,8 +37,13 @@ def register_migrations() -> str:
 @hookimpl
 def register_layers(viewer, moment, session, unit, core) -> list:
     from modules.flood.layer import key_points_layer, stations_layer
+    from modules.flood.layer_cache import LAYERS
 
-    return [key_points_layer(session, viewer, unit, core), stations_layer(session, viewer, unit)]
+    def layers():
+        points = key_points_layer(session, viewer, unit, core)
+        return [points, stations_layer(session, viewer, unit)]
+
+    return LAYERS.get_or_make("map", viewer, unit, session, core, layers)
 
 
 @hookimpl
