@@ -108,9 +108,24 @@ def test_click_down_to_a_village_and_back_to_the_city(leader, live_url):
     assert "莆田市" in breadcrumb(browser)
 
     licheng = api(live_url, "/api/v1/divisions/350304", browser)
+    clicked_at = browser.execute_script("return performance.now();")
     click_lonlat(browser, *licheng["label_point"])
     wait_for(lambda: "荔城区" in breadcrumb(browser), message="breadcrumb shows 荔城区")
     assert wait_for(lambda: rendered(browser, "town") == licheng_towns, message="6 towns drawn")
+    # The towns' GeoJSON was asked for at the click, beside the render callback, not after
+    # its answer; and only once (plotly took the prefetched copy).
+    geo, answers = browser.execute_script(
+        """
+        const all = performance.getEntriesByType('resource');
+        return [
+          all.filter(e => e.name.endsWith('/town.geojson?parent=350304')).map(e => e.startTime),
+          all.filter(e => e.name.includes('_dash-update-component') && e.startTime > arguments[0])
+             .map(e => e.responseEnd),
+        ];
+        """,
+        clicked_at,
+    )
+    assert len(geo) == 1 and answers and geo[0] < min(answers)
 
     xitianwei = api(live_url, "/api/v1/divisions/350304100", browser)
     click_lonlat(browser, *xitianwei["label_point"])
