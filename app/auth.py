@@ -19,6 +19,7 @@ from app import accounts
 from app.context import current
 from layers import audit
 from layers.viewer import ANONYMOUS, Viewer
+from store.engine import retrying_locked, writing
 
 LOGGER = logging.getLogger(__name__)
 
@@ -130,28 +131,38 @@ def _login_post():
     login = request.form.get("login", "").strip()
     password = request.form.get("password", "")
     next_path = _safe_next(request.form.get("next"))
-    with current().sessions() as db, db.begin():
-        result = accounts.authenticate(db, login, password)
-        if result.outcome != "ok":
-            audit.record(
-                db,
-                "login.locked" if result.outcome == "locked" else "login.failure",
-                accounts.viewer_for(db, result.user) if result.user else None,
-                login=login[:64],
-                outcome=result.outcome,
-                address=client_address(),
-            )
+
+    def check():
+        with current().sessions() as db, db.begin():
+            result = accounts.authenticate(db, login, password)
+            if result.outcome != "ok":
+                audit.record(
+                    db,
+                    "login.locked" if result.outcome == "locked" else "login.failure",
+                    accounts.viewer_for(db, result.user) if result.user else None,
+                    login=login[:64],
+                    outcome=result.outcome,
+                    address=client_address(),
+                )
+            return result
+
+    result = retrying_locked(check)
     if result.outcome != "ok":
         message = LOGIN_MESSAGES[result.outcome].format(
             seconds=result.retry_after, minutes=max(1, result.retry_after // 60)
         )
         status = 429 if result.outcome in ("wait", "locked") else 401
         return _login_form(message, login, next_path, status)
-    with current().sessions() as db, db.begin():
-        user = accounts.get_user(db, login)
-        session_id = accounts.start_session(db, user, client_address())
-        viewer = accounts.viewer_for(db, user)
-        audit.record(db, "login.success", viewer, address=client_address())
+
+    def start():
+        with writing(), current().sessions() as db, db.begin():
+            user = accounts.get_user(db, login)
+            session_id = accounts.start_session(db, user, client_address())
+            viewer = accounts.viewer_for(db, user)
+            audit.record(db, "login.success", viewer, address=client_address())
+            return session_id, viewer
+
+    session_id, viewer = retrying_locked(start)
     # A fresh cookie session at login: nothing from before the login carries over.
     session.clear()
     login_user(SessionUser(session_id, viewer))

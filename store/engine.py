@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 LOGGER = logging.getLogger(__name__)
@@ -57,6 +64,39 @@ def make_session(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+T = TypeVar("T")
+_IMMEDIATE = contextvars.ContextVar("sqlite_begin_immediate", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """SQLite transactions begun inside take the write lock at BEGIN (BEGIN IMMEDIATE),
+    waiting for it up to the busy timeout, so they cannot fail later when they write after
+    reading. For short transactions that will write; open no second session inside (it
+    would wait for this one's lock). No effect on PostgreSQL."""
+    token = _IMMEDIATE.set(True)
+    try:
+        yield
+    finally:
+        _IMMEDIATE.reset(token)
+
+
+def retrying_locked(work: Callable[[], T], attempts: int = 5) -> T:
+    """Run `work` (which opens and commits its own transaction) again when SQLite says
+    "database is locked". In WAL mode a transaction that has read and then writes, while
+    another connection committed in between, is refused at once (SQLITE_BUSY_SNAPSHOT:
+    the busy timeout does not apply); the same transaction run again succeeds. Logins are
+    where this bites: a shift starting means everyone writes a session row at once."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as error:
+            if "database is locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1) + random.uniform(0, 0.03))
+    raise AssertionError("unreachable")
+
+
 def dialect_name(bind: Engine | Connection | Session) -> str:
     """'sqlite' or 'postgresql' for an engine, a connection or a session."""
     if isinstance(bind, Session):
@@ -81,4 +121,4 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")

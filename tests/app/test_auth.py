@@ -237,3 +237,34 @@ def test_admins_see_and_export_the_audit_log_in_their_scope(client_as):
     assert refused.status_code == 403
     exports = client_as("city.admin").get("/admin/audit.csv").get_data(as_text=True)
     assert "导出" in exports  # the export itself is audited
+
+
+def test_a_shift_logging_in_at_once_all_get_in(onemap_app):
+    """Everyone opens the map when a shift starts: logins arriving together each read the
+    account and then write a session row; on SQLite one refused upgrade must not become a
+    500 for that person (the transaction is run again)."""
+    import threading
+
+    logins = [f"shift.{i:02d}" for i in range(24)]
+    for login in logins:
+        make_user(onemap_app, login)
+    clients = {login: onemap_app.server.test_client() for login in logins}
+    tokens = {login: csrf_from(client) for login, client in clients.items()}
+    start = threading.Barrier(len(logins))
+    statuses: dict[str, int] = {}
+
+    def log_in_now(login: str) -> None:
+        start.wait()
+        response = clients[login].post(
+            "/login",
+            data={"login": login, "password": PASSWORD, "csrf_token": tokens[login]},
+        )
+        statuses[login] = response.status_code
+
+    threads = [threading.Thread(target=log_in_now, args=(login,)) for login in logins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == dict.fromkeys(logins, 302)
+    assert all(("login.success", "ok") in audit_actions(onemap_app, login) for login in logins)
