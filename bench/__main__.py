@@ -11,7 +11,7 @@ import sys
 import time
 import traceback
 
-from bench.runner import Context, Result, log, table, write_results
+from bench.runner import RESULTS_DIR, Context, Result, log, table, write_results
 
 # id -> module with ID, TITLE and run(ctx) -> list[Result]. B4, B5 and B7 plug in here.
 BENCHMARKS = {
@@ -23,7 +23,7 @@ BENCHMARKS = {
     "B6": "bench.b6_assign",
     "B7": "bench.b7_load",
 }
-REPETITIONS = {False: 5, True: 2}  # after one warm-up per variant (B4 full: at most 3)
+REPETITIONS = {False: 5, True: 1}  # after one warm-up per variant (B4 full: at most 3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    ctx = Context(quick=args.quick, repetitions=args.repetitions or REPETITIONS[args.quick])
+    ctx = Context(
+        quick=args.quick,
+        repetitions=args.repetitions or REPETITIONS[args.quick],
+        warmup=0 if args.quick else 1,  # quick: a smoke run, its figures are not quoted
+    )
     started = time.perf_counter()
     results: list[Result] = []
     failed: list[str] = []
@@ -69,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         f"mode: {'quick' if ctx.quick else 'full'}, {ctx.repetitions} repetitions after "
         f"{ctx.warmup} warm-up, {elapsed:.0f} s"
     )
-    path = write_results(results)
+    # A quick run is a smoke test: its figures never replace a full run's.
+    path = write_results(results, RESULTS_DIR / ("quick.json" if ctx.quick else "latest.json"))
     print(f"written: {path}")
     if failed:
         print(f"FAILED: {', '.join(failed)} (see stderr)")
