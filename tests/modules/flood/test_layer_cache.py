@@ -82,7 +82,9 @@ def test_unchanged_data_is_reused_until_the_time_runs_out(flood_app, sessions):
     assert get() == 2  # 10 s after it was made: computed again
 
 
-def test_an_exposure_signal_changes_the_fingerprint_and_its_withdrawal_restores_it(flood_app, sessions):
+def test_an_exposure_signal_changes_the_fingerprint_and_its_withdrawal_restores_it(
+    flood_app, sessions
+):
     context = flood_app.server.extensions["onemap"]
     with sessions() as session:
         before = fingerprint(session, context.core)
