@@ -43,7 +43,7 @@ def register_layers(viewer, moment, session, unit, core) -> list:
         points = key_points_layer(session, viewer, unit, core)
         return [points, stations_layer(session, viewer, unit)]
 
-    return LAYERS.get_or_make("map", viewer, unit, session, core, layers)
+    return list(LAYERS.get_or_make("map", viewer, unit, session, core, layers))
 
 
 @hookimpl
