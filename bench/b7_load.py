@@ -257,14 +257,13 @@ class User:
         self.record(name, (time.perf_counter() - started) * 1000, ok, "")
         return data
 
-    def choose(self, code: str) -> bool:
+    def choose(self, code: str) -> None:
         """What the page's clientside `chooseUnit` does with a click (no request): a unit with
         children becomes the focus, a village is selected inside its town."""
         if code and not code.endswith("000"):
             self.focus, self.selected = code[:9] + "000", code
         else:
             self.focus = self.selected = code
-        return True
 
     def render(self) -> None:
         self.post(
@@ -310,15 +309,15 @@ class User:
         kids = self.children.get(self.focus, [])
         roll = self.rng.random()
         if roll < 0.45 and kids:  # drill down (or open a village's profile at a town)
-            if self.choose(self.rng.choice(kids)):
-                self.render()
+            self.choose(self.rng.choice(kids))
+            self.render()
         elif roll < 0.7:
             self.recolour()
         elif roll < 0.8:
             self.live()
         elif self.focus != self.home:  # back up to home by the breadcrumb
-            if self.choose(self.home):
-                self.render()
+            self.choose(self.home)
+            self.render()
         else:
             self.recolour()
 

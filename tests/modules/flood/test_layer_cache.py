@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from modules import flood
 from modules.contract import LayerSpec, Signal
 from modules.flood import patrol
 from modules.flood.layer_cache import LayerCache, fingerprint
+from modules.flood.points import points_for
 from tests.modules.flood.conftest import viewer_of
 from tests.modules.flood.test_map import key_point_trace
 from tests.modules.test_contract import render
 
 
 def _layers(flood_app, viewer, unit=None) -> list[LayerSpec]:
+    """The flood module's answer to the core's register_layers call."""
     context = flood_app.server.extensions["onemap"]
     with context.sessions() as session:
-        return context.modules.collect(
-            "register_layers",
-            LayerSpec,
-            viewer=viewer,
-            moment=datetime.now(UTC),
-            session=session,
-            unit=unit,
-            core=context.core,
-        )
+        return flood.register_layers(viewer, datetime.now(UTC), session, unit, context.core)
 
 
 def test_an_inspection_shows_on_the_next_render_not_after_the_cache_expires(
@@ -44,8 +39,6 @@ def test_an_inspection_shows_on_the_next_render_not_after_the_cache_expires(
 
 
 def _pending(session, viewer):
-    from modules.flood.points import points_for
-
     points = points_for(session, viewer)
     states = patrol.statuses(session, points)
     return [(p, states[p.id]) for p in points]
