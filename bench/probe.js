@@ -6,7 +6,9 @@
    has rendered the expected features. Plotly keeps only a centroid `ct` on the features it hands
    to MapLibre; g.calcdata maps each centroid back to the location code. Checked every 25 ms
    (a 25 ms pause after each check ends, so the probe never queues up on a busy page); the
-   expensive queryRenderedFeatures runs only once MapLibre reports everything loaded. */
+   expensive queryRenderedFeatures runs only once MapLibre reports everything loaded. The time
+   recorded is when the successful check began: the query only reads what is already drawn, and
+   over 100,000 features it takes a second that is the probe's, not the page's. */
 (function () {
   if (window.top !== window) return;
   const B = (window.__bench = {
@@ -138,8 +140,9 @@
   }
 
   // Rendered features of every layer of one MapLibre type ('circle': scattermap markers);
-  // with `property`, distinct values of it (a vector tile's unit code: a polygon cut by tile
-  // edges renders as several pieces), only those starting with `prefix` when given.
+  // with `property`, distinct values of it ('$id': the feature id, which in our vector tiles is
+  // the unit code; a polygon cut by tile edges renders as several pieces), only those starting
+  // with `prefix` when given.
   function typeCount(m, exp) {
     const layers = layersOfType(m, exp.type);
     if (!layers.length) return 0;
@@ -147,7 +150,8 @@
     if (!exp.property) return found.length;
     const seen = new Set();
     for (const f of found) {
-      const value = f.properties && f.properties[exp.property];
+      // '$id' names the feature id (our vector tiles carry the unit code there).
+      const value = exp.property === '$id' ? f.id : f.properties && f.properties[exp.property];
       if (value !== undefined && (!exp.prefix || String(value).indexOf(exp.prefix) === 0)) {
         seen.add(value);
       }
@@ -167,7 +171,11 @@
     B.queries += 1;
     try {
       const canvas = m.getCanvas();
-      const detail = { t0: since, canvas: [canvas.clientWidth, canvas.clientHeight] };
+      const detail = {
+        t: started,
+        t0: since,
+        canvas: [canvas.clientWidth, canvas.clientHeight],
+      };
       if (exp.fill) {
         const codes = fillCodes(gd, m);
         detail.fill = codes.size;
@@ -215,7 +223,7 @@
       }
       if (detail && B.expect === exp) {
         B.reached.push(
-          Object.assign({ name: exp.name, t: performance.now(), queries: B.queries }, detail)
+          Object.assign({ name: exp.name, queries: B.queries }, detail)
         );
         B.expect = null;
       }

@@ -56,34 +56,35 @@ def test_a_city_viewer_gets_the_villages_of_several_towns_in_one_tile(
     response = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
     got = features(response)
-    codes = {f["code"] for f in got}
+    codes = {str(f["$id"]) for f in got}
     assert all(f["$type"] == 3 for f in got)  # polygons
     assert {c[:9] for c in codes} > {XTW_PREFIX}  # 西天尾镇 and neighbouring towns
     assert all(len(c) == 12 and c.startswith("3503") for c in codes)
     assert len([c for c in codes if c.startswith(XTW_PREFIX)]) >= 10
     layer_names = tiles.decode(gzip.decompress(response.data))
     assert list(layer_names) == ["village"]
-    assert set(got[0]) == {"code", "$type"}  # names come from the profile API
+    # No properties: the code is the feature id, names come from the profile API.
+    assert set(got[0]) == {"$id", "$type"}
 
 
 def test_a_town_viewer_gets_only_their_own_villages(client, postgis_only, client_as):
     url = xtw_tile_url(client)
-    everyone = {f["code"] for f in features(client.get(url))}
-    mine = {f["code"] for f in features(client_as("xtw.staff").get(url))}
+    everyone = {str(f["$id"]) for f in features(client.get(url))}
+    mine = {str(f["$id"]) for f in features(client_as("xtw.staff").get(url))}
     assert mine and all(c.startswith(XTW_PREFIX) for c in mine)
     assert mine == {c for c in everyone if c.startswith(XTW_PREFIX)}
 
 
 def test_a_viewer_of_another_district_gets_nothing_of_that_town(client, postgis_only, client_as):
     url = xtw_tile_url(client)
-    theirs = {f["code"] for f in features(client_as("xiuyu.staff").get(url))}
+    theirs = {str(f["$id"]) for f in features(client_as("xiuyu.staff").get(url))}
     assert not any(c.startswith(XTW_PREFIX) for c in theirs)
     assert all(c.startswith("350305") for c in theirs)
 
 
 def test_parent_narrows_the_tile_and_is_checked_against_the_scope(client, postgis_only, client_as):
     url = xtw_tile_url(client)
-    inside = {f["code"] for f in features(client.get(f"{url}?parent={XTW}"))}
+    inside = {str(f["$id"]) for f in features(client.get(f"{url}?parent={XTW}"))}
     assert inside and all(c.startswith(XTW_PREFIX) and c != XTW for c in inside)
     outsider = client_as("xiuyu.staff")
     assert outsider.get(f"{url}?parent={XTW}").status_code == 403
