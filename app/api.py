@@ -15,11 +15,14 @@ from app import tiles
 from app.auth import client_address, current_viewer
 from app.context import current
 from layers import audit, codes, scoped
-from layers.display import DETAILS, DISPLAY_CRS, layer_etag
+from layers.display import DETAILS, DISPLAY_CRS, cache_token, layer_etag
 from layers.load import boundaries_version
 from layers.viewer import Forbidden, NotFound
 
 LOGGER = logging.getLogger(__name__)
+
+
+IMMUTABLE_SECONDS = 365 * 24 * 3600
 
 
 def _error(status: int, message: str, message_zh: str) -> tuple[Response, int]:
@@ -73,7 +76,9 @@ def layer(level: str):
     with current().sessions() as session:
         if parent is not None:
             scoped.require_unit(session, viewer, parent)  # 403 / 404 before anything else
-        etag = layer_etag(boundaries_version(session), level, parent, crs, viewer.scopes, detail)
+        version = boundaries_version(session)
+        etag = layer_etag(version, level, parent, crs, viewer.scopes, detail, lines)
+        token = cache_token(version, viewer.scopes)
         if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:
@@ -87,8 +92,13 @@ def layer(level: str):
             response.headers["Content-Length"] = str(len(response.get_data()))
     response.set_etag(etag)
     response.headers["Vary"] = "Accept-Encoding, Cookie, Authorization"
-    # Private: the body depends on who asks. Revalidate every time (a 304 costs a few bytes).
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Private: the body depends on who asks. A URL carrying this viewer's current token (the
+    # map's figures do) names this body for good: kept without asking again, no 304 round
+    # trip on every drill-down. Any other URL is revalidated every time.
+    if request.args.get("v") == token:
+        response.headers["Cache-Control"] = f"private, max-age={IMMUTABLE_SECONDS}, immutable"
+    else:
+        response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

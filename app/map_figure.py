@@ -32,7 +32,9 @@ def layer_url(
     crs: str = "wgs84",
     detail: str = "full",
     lines: bool = False,
+    token: str | None = None,
 ) -> str:
+    """The layer's URL; `token` (layers.display.cache_token) lets the browser keep it."""
     params = {}
     if parent:
         params["parent"] = codes.prefix(parent)
@@ -42,6 +44,8 @@ def layer_url(
         params["detail"] = detail
     if lines:
         params["as"] = "lines"
+    if token:
+        params["v"] = token
     query = f"?{urlencode(params)}" if params else ""
     return f"/api/v1/layers/{level}.geojson{query}"
 
@@ -114,7 +118,7 @@ def shading(children: list[dict], shade: str, values: dict | None = None, title:
     }
 
 
-def _outline_url(level: str, focus: dict, crs: str) -> str:
+def _outline_url(level: str, focus: dict, crs: str, token: str | None) -> str:
     """Where an outline layer's lines come from, downloading as little as possible.
 
     A level at or above the view was the filled level one step up the drill-down: reuse
@@ -127,9 +131,9 @@ def _outline_url(level: str, focus: dict, crs: str) -> str:
         above = codes.LEVELS[depth - 1]
         drilled_from = next((a for a in focus["ancestors"] if a["level"] == above), None)
         if drilled_from is not None:
-            return layer_url(level, drilled_from["code"], crs)
+            return layer_url(level, drilled_from["code"], crs, token=token)
     detail = "overview" if depth - focus_depth >= 2 else "full"
-    return layer_url(level, None, crs, detail, lines=True)
+    return layer_url(level, None, crs, detail, lines=True, token=token)
 
 
 def _child_line(level: str, outlines: list[str]) -> dict:
@@ -148,10 +152,12 @@ def build_figure(
     settings,
     shade: str = "zone",
     measure: tuple[dict, str] | None = None,
+    token: str | None = None,
 ) -> dict:
     """A plotly figure (as a dict) for the focus unit, its children and the selection.
 
-    `measure` is (values by code, title) when the units are shaded by a module's measure.
+    `measure` is (values by code, title) when the units are shaded by a module's measure;
+    `token` goes into every layer URL (see layer_url).
     """
     crs = settings.tiles_crs
     traces: list[dict] = []
@@ -164,7 +170,7 @@ def build_figure(
             {
                 "type": "choroplethmap",
                 "name": codes.LEVEL_LABELS[level],
-                "geojson": layer_url(level, focus["code"] or None, crs),
+                "geojson": layer_url(level, focus["code"] or None, crs, token=token),
                 "featureidkey": "properties.code",
                 "locations": [c["code"] for c in group],
                 **shading(group, shade, *(measure or ())),
@@ -189,7 +195,7 @@ def build_figure(
             {
                 "type": "choroplethmap",
                 "name": "选中",
-                "geojson": layer_url(selected["level"], selected["parent_code"], crs),
+                "geojson": layer_url(selected["level"], selected["parent_code"], crs, token=token),
                 "featureidkey": "properties.code",
                 "locations": [selected["code"]],
                 "z": [1],
@@ -206,7 +212,7 @@ def build_figure(
     layers = [
         {
             "sourcetype": "geojson",
-            "source": _outline_url(level, focus, crs),
+            "source": _outline_url(level, focus, crs, token),
             "type": "line",
             "color": OUTLINE_STYLE[level]["color"],
             "line": {"width": OUTLINE_STYLE[level]["width"]},

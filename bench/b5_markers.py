@@ -20,7 +20,6 @@ import math
 from functools import cache
 
 import dash
-import flask
 import numpy as np
 import pandas as pd
 import plotly.express as px
@@ -29,8 +28,7 @@ from dash import Input, Output, dcc, html
 from selenium.common.exceptions import WebDriverException
 from shapely.geometry import shape
 
-from app import plotly_bundle
-from bench import b1_first_render, baselines, browser
+from bench import b1_first_render, baselines, browser, ours
 from bench.runner import Context, Result, alternate, compare, log, median
 from bench.serve import serve
 from layers.markers import cluster, view_bbox
@@ -106,11 +104,7 @@ def ours_app(n: int) -> dash.Dash:
     """Served as the product serves its map: the map-only plotly.js bundle and compressed
     responses; the first view's markers inline in the layout (no callback round trip before
     the first draw), later views from the callback."""
-    server = flask.Flask(f"ours-b5-{n}")
-    has_bundle = plotly_bundle.install(server)  # before Dash's own route for the same path
-    app = baselines._dash(f"ours-b5-{n}", compress=True, server=server)
-    if has_bundle:
-        plotly_bundle.preload(app)
+    app = ours.served_like_the_product(f"ours-b5-{n}")
     app.layout = html.Div(
         baselines._frame(
             dcc.Graph(

@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import dash
+import flask
 import requests
+from dash import html
 
-from app import accounts
+from app import accounts, plotly_bundle
 from app.factory import create_app
 from app.settings import load_settings
+from bench import baselines
 from bench.runner import Context, log
 from bench.serve import WireLog, serve
 
@@ -68,3 +72,40 @@ def http_session(base: str) -> requests.Session:
         raise RuntimeError(f"bench login failed: {response.status_code}")
     client.headers["X-CSRFToken"] = client.cookies.get("_csrf_token", "")
     return client
+
+
+def served_like_the_product(name: str) -> dash.Dash:
+    """A bare Dash app served as the product serves its map: the map-only plotly.js bundle,
+    preloaded from the head, and compressed responses (in the baselines' page frame)."""
+    server = flask.Flask(name)
+    has_bundle = plotly_bundle.install(server)  # before Dash's own route for the same path
+    app = baselines._dash(name, compress=True, server=server)
+    if has_bundle:
+        plotly_bundle.preload(app)
+    return app
+
+
+def floor_app(centre: dict, zoom: float) -> dash.Dash:
+    """The least any map page served like ours can cost: the same page frame and scripts,
+    a map holding one marker. No product can draw more in less on the same machine."""
+    app = served_like_the_product("floor")
+    figure = {
+        "data": [
+            {
+                "type": "scattermap",
+                "lon": [centre["lon"]],
+                "lat": [centre["lat"]],
+                "marker": {"size": 6, "color": "#d62728"},
+                "hoverinfo": "skip",
+            }
+        ],
+        "layout": {
+            "map": {"style": "white-bg", "center": centre, "zoom": zoom},
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        },
+    }
+    app.layout = html.Div(baselines._frame(baselines._graph(figure), []))
+    return app
+
+
+FLOOR_EXPECT = {"name": "first", "rendered": {"type": "circle", "min": 1}}

@@ -28,15 +28,24 @@ def render(client, focus, selected=None, outlines=("city", "county"), shade="zon
     return response, response_json(response)["response"]
 
 
+def unversioned(url: str) -> str:
+    """The URL without its cache token `v`, which every layer URL of the map carries."""
+    path, _, query = url.partition("?")
+    params = [p for p in query.split("&") if p]
+    assert any(p.startswith("v=") for p in params), f"no cache token in {url}"
+    rest = [p for p in params if not p.startswith("v=")]
+    return path + ("?" + "&".join(rest) if rest else "")
+
+
 def test_render_sends_values_and_urls_never_geometry(client):
     response, body = render(client, "350304000000")
     figure = body["map-figure"]["data"]
     trace = figure["data"][0]
-    assert trace["geojson"] == "/api/v1/layers/town.geojson?parent=350304"
+    assert unversioned(trace["geojson"]) == "/api/v1/layers/town.geojson?parent=350304"
     assert len(trace["locations"]) == 6 and "350304100000" in trace["locations"]
     assert "coordinates" not in response.get_data(as_text=True)
     assert len(response.data) < 15_000  # a few KB of values, whatever the polygons weigh
-    outlines = [layer["source"] for layer in figure["layout"]["map"]["layers"]]
+    outlines = [unversioned(layer["source"]) for layer in figure["layout"]["map"]["layers"]]
     # The county outline reuses the URL the city view filled counties from (cached).
     assert outlines == [
         "/api/v1/layers/city.geojson?as=lines",
@@ -57,7 +66,7 @@ def test_render_marks_generated_levels_and_fills_the_panel(client):
 def test_a_village_in_the_url_opens_its_town_with_the_village_selected(client):
     _, body = render(client, "350304100001", "350304100001")
     figure = body["map-figure"]["data"]
-    assert figure["data"][0]["geojson"].endswith("village.geojson?parent=350304100")
+    assert unversioned(figure["data"][0]["geojson"]).endswith("village.geojson?parent=350304100")
     assert figure["data"][1]["locations"] == ["350304100001"]  # the highlight
 
 
@@ -135,10 +144,60 @@ def test_a_tile_basemap_and_gcj02_tiles_shift_overlays_for_display_only():
 def test_outlines_are_not_downloaded_twice_and_deep_levels_come_lighter(client):
     _, body = render(client, "350300000000", outlines=("city", "county", "town", "village"))
     figure = body["map-figure"]["data"]
-    sources = [layer["source"] for layer in figure["layout"]["map"]["layers"]]
+    sources = [unversioned(layer["source"]) for layer in figure["layout"]["map"]["layers"]]
     # Counties are the filled children: their outline is the fill trace's own edge.
     assert not any("county.geojson" in s for s in sources)
     assert figure["data"][0]["marker"]["line"]["color"] != "#ffffff"
     assert "/api/v1/layers/town.geojson?detail=overview&as=lines" in sources
     assert "/api/v1/layers/village.geojson?detail=overview&as=lines" in sources
     assert "/api/v1/layers/city.geojson?as=lines" in sources
+
+
+def test_the_map_s_layer_urls_are_kept_by_the_browser_for_their_viewer_only(
+    client, client_as, onemap_app
+):
+    """Every drill-down used to revalidate each layer it showed again (a 304 round trip): the
+    figure's URLs now carry a token of the boundaries version and the viewer's scope, and
+    only such a URL, asked by that viewer, may be kept without asking."""
+    from layers.load import bump_boundaries_version
+
+    _, body = render(client, "350304100000", outlines=("city", "county", "town", "village"))
+    figure = body["map-figure"]["data"]
+    urls = [figure["data"][0]["geojson"]] + [
+        layer["source"] for layer in figure["layout"]["map"]["layers"]
+    ]
+    for url in urls:
+        kept = client.get(url)
+        assert kept.status_code == 200
+        assert kept.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+        asked = client.get(unversioned(url))
+        assert asked.headers["Cache-Control"] == "private, no-cache"
+        assert asked.data == kept.data
+
+    # Another town's staff on the same URL: their own scope's body, revalidated every time
+    # (their token differs), so a shared browser never serves them the leader's copy.
+    city_lines = next(u for u in urls if "city.geojson" in u)
+    staff = client_as("xiuyu.staff")
+    theirs = staff.get(city_lines)
+    assert theirs.headers["Cache-Control"] == "private, no-cache"
+    assert theirs.data != client.get(city_lines).data
+    _, own = render(staff, "350305000000")
+    own_url = own["map-figure"]["data"]["data"][0]["geojson"]
+    assert own_url.rsplit("v=", 1)[1] != city_lines.rsplit("v=", 1)[1]
+
+    # New boundaries: a new token, and the old URLs are revalidated again.
+    with onemap_app.server.extensions["onemap"].sessions() as session, session.begin():
+        bump_boundaries_version(session)
+    assert client.get(urls[0]).headers["Cache-Control"] == "private, no-cache"
+    _, after = render(client, "350304100000")
+    assert after["map-figure"]["data"]["data"][0]["geojson"] != urls[0]
+
+
+def test_lines_and_polygons_of_a_level_have_their_own_etags(client):
+    polygons = client.get("/api/v1/layers/town.geojson")
+    lines = client.get("/api/v1/layers/town.geojson?as=lines")
+    assert polygons.headers["ETag"] != lines.headers["ETag"]
+    again = client.get(
+        "/api/v1/layers/town.geojson?as=lines", headers={"If-None-Match": polygons.headers["ETag"]}
+    )
+    assert again.status_code == 200 and again.data == lines.data

@@ -118,7 +118,7 @@ def test_click_down_to_a_village_and_back_to_the_city(leader, live_url):
         """
         const all = performance.getEntriesByType('resource');
         return [
-          all.filter(e => e.name.endsWith('/town.geojson?parent=350304')).map(e => e.startTime),
+          all.filter(e => e.name.includes('/town.geojson?parent=350304&v=')).map(e => e.startTime),
           all.filter(e => e.name.includes('_dash-update-component') && e.startTime > arguments[0])
              .map(e => e.responseEnd),
         ];
