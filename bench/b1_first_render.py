@@ -140,6 +140,7 @@ def run(ctx: Context) -> list[Result]:
         log(f"  baseline with compress=True: map bytes {packed:,.0f}")
     o, b, f = samples["ours"], samples["baseline"], samples["floor"]
     base_ms, floor_ms = median(b["time_ms"]), median(f["time_ms"])
+    ctx.facts["floor_ms"] = floor_ms
     requests_note = f"requests: ours {max(o['requests']):.0f}, baseline {max(b['requests']):.0f}"
     scripts_note = (
         f"plotly.js: ours {OURS_PLOTLY} at Dash's plotly path "

@@ -225,6 +225,12 @@ def run(ctx: Context) -> list[Result]:
             f"Probe query up to {max(o.get('query_ms', [0])):.0f} ms (ours) / "
             f"{max(b.get('query_ms', [0])):.0f} ms (baseline)."
         )
+        if "floor_ms" in ctx.facts and _ok(b):
+            floor_ms = ctx.facts["floor_ms"]
+            notes += (
+                f" B1's floor in this run (a page served like ours, a map with one marker): "
+                f"{floor_ms:,.0f} ms = {floor_ms / median(_ok(b)):.2f} x this baseline."
+            )
         metric = f"{n:,} markers: time to drawn"
         if n == sizes[0]:
             goal = "<= 0.25"

@@ -59,6 +59,8 @@ class Context:
     scratch: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="onemap-bench-")))
     resources: ExitStack = field(default_factory=ExitStack)
     _cache: dict[str, Any] = field(default_factory=dict)
+    # Figures one benchmark leaves for another's notes (B1's floor, quoted by B5).
+    facts: dict[str, float] = field(default_factory=dict)
 
     def shared(self, key: str, make: Callable[[], Any]) -> Any:
         """A resource made once per run (e.g. a served app), kept until the run ends."""
