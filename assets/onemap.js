@@ -8,6 +8,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       if (!figure || !figure.layout || !figure.layout.meta || !figure.layout.meta.fit_bbox) {
         return figure;
       }
+      window.dash_clientside.onemap.prefetchFigure(figure);
       const el = document.getElementById('map');
       const width = Math.max((el && el.clientWidth) || 900, 200);
       const height = Math.max((el && el.clientHeight) || 700, 200);
@@ -53,6 +54,33 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
        fewer on every drill-down. The URL is the one on screen with the level and the parent
        changed, so it keeps the server's other parameters (crs); a wrong guess only costs a
        fetch. */
+    /* Ask for every layer a figure names the moment the figure arrives. On a first visit
+       plotly.js is still compiling then, and MapLibre's worker would only ask for the outline
+       layers once the map exists and the fill sources are done. A fill's GeoJSON goes into
+       plotly's own cache; an outline's into the HTTP cache, where the worker's request finds
+       it (the URLs carry the cache token: kept, not revalidated). */
+    prefetchFigure: function (figure) {
+      const onemap = window.dash_clientside.onemap;
+      for (const trace of figure.data || []) {
+        if (typeof trace.geojson === 'string') onemap.prefetchGeoJSON(trace.geojson);
+      }
+      const map = figure.layout.map || {};
+      for (const layer of map.layers || []) {
+        if (layer.sourcetype === 'geojson' && typeof layer.source === 'string' && window.fetch) {
+          fetch(layer.source, {credentials: 'same-origin'}).catch(() => {});
+        }
+      }
+    },
+    /* Fetch a GeoJSON URL into plotly's cache of fetched GeoJSON (once). */
+    prefetchGeoJSON: function (key) {
+      const assets = (window.PlotlyGeoAssets = window.PlotlyGeoAssets || {});
+      if (assets[key] || !window.fetch) return;
+      assets[key] = 'pending'; // plotly waits for it rather than fetching it again
+      fetch(key, {credentials: 'same-origin'})
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
+        .then((geojson) => { assets[key] = geojson; })
+        .catch(() => { delete assets[key]; });
+    },
     prefetchChildren: function (code) {
       const child = code.slice(4) === '00000000' ? ['county', 4]
         : code.slice(6) === '000000' ? ['town', 6]
@@ -63,14 +91,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const url = new URL(shown, window.location.href);
       url.pathname = url.pathname.replace(/[a-z]+\.geojson$/, child[0] + '.geojson');
       url.searchParams.set('parent', code.slice(0, child[1]));
-      const key = url.pathname + url.search;
-      const assets = (window.PlotlyGeoAssets = window.PlotlyGeoAssets || {});
-      if (assets[key]) return;
-      assets[key] = 'pending'; // plotly waits for it rather than fetching it again
-      fetch(key, {credentials: 'same-origin'})
-        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
-        .then((geojson) => { assets[key] = geojson; })
-        .catch(() => { delete assets[key]; });
+      window.dash_clientside.onemap.prefetchGeoJSON(url.pathname + url.search);
     },
     /* Replace the modules' traces (those with meta.layer) by fresh ones, keeping the
        boundaries and the layout as they are: same uirevision, so the zoom, the pan and the

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import request
 from selenium.webdriver.common.by import By
 
 from tests.accounts_fixture import PASSWORD, create_users
@@ -60,12 +61,26 @@ def browser(chrome):
     yield chrome
 
 
+# Every path the live app answered, oldest first: for tests that count what reached the server
+# (a MapLibre worker's requests do not show in the page's Resource Timing).
+SERVED: list[str] = []
+
+
+def _prepare(app) -> None:
+    create_users(app)
+
+    @app.server.after_request
+    def remember(response):
+        SERVED.append(request.full_path)
+        return response
+
+
 @pytest.fixture(scope="session")
 def live_url(tmp_path_factory) -> Iterator[str]:
     """The app on the embedded default (a SQLite file), loaded with the shipped boundaries,
     with the test accounts of tests.accounts_fixture."""
     database = Path(tmp_path_factory.mktemp("live")) / "onemap.sqlite"
-    with serving(f"sqlite:///{database.as_posix()}", on_app=create_users) as url:
+    with serving(f"sqlite:///{database.as_posix()}", on_app=_prepare) as url:
         yield url
 
 
