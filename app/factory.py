@@ -11,7 +11,7 @@ import dash
 from dash import dcc, html
 from flask import Blueprint, Flask
 
-from app import auth, plotly_bundle
+from app import auth, plotly_bundle, polyfill
 from app.api import build_api
 from app.context import AppContext, current
 from app.core import build_core
@@ -190,4 +190,5 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
     if has_bundle:
         plotly_bundle.preload(app)
+    polyfill.install(app)
     return app

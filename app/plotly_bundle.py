@@ -9,13 +9,12 @@ time) Dash's full plotly.js is served as before.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import logging
 from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask
 
+from app import built_assets
 from layers.sources import PROJECT_ROOT
 
 LOGGER = logging.getLogger(__name__)
@@ -26,27 +25,9 @@ DASH_PATH = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 
 def install(server: Flask, bundle: Path = BUNDLE) -> bool:
     """Route Dash's plotly.js path to the map-only bundle; False when it is not built."""
-    if not bundle.is_file():
+    if not built_assets.serve(server, DASH_PATH, "plotly_map_bundle", bundle):
         LOGGER.warning("map-only plotly.js bundle not built (%s): serving the full one", bundle)
         return False
-    body = bundle.read_bytes()
-    packed = gzip.compress(body, compresslevel=9, mtime=0)
-    etag = hashlib.sha256(body).hexdigest()[:20]
-
-    def plotly_js() -> Response:
-        if request.if_none_match.contains(etag):
-            response = Response(status=304)
-        elif "gzip" in request.headers.get("Accept-Encoding", ""):
-            response = Response(packed, mimetype="application/javascript")
-            response.headers["Content-Encoding"] = "gzip"
-        else:
-            response = Response(body, mimetype="application/javascript")
-        response.set_etag(etag)
-        response.headers["Vary"] = "Accept-Encoding"
-        response.headers["Cache-Control"] = "public, max-age=3600"
-        return response
-
-    server.add_url_rule(DASH_PATH, "plotly_map_bundle", plotly_js)
     return True
 
 

@@ -197,3 +197,23 @@ const raw = statSync(outfile).size;
 const gz = gzipSync(readFileSync(outfile), { level: 9 }).length;
 const mb = (n) => (n / 1e6).toFixed(2) + ' MB';
 console.log(`${relative(here, outfile)}: ${mb(raw)} raw, ${mb(gz)} gzip -9 (plotly.js ${plotlyPkg.version}, ${secs}s)`);
+
+// --- regenerator-runtime ----------------------------------------------------
+// Dash's scripts call the global `regeneratorRuntime` (babel's helper for async functions),
+// which Dash provides by loading babel-polyfill 7 (99 KB of core-js) on every page. The
+// browsers that can draw the map have everything else it adds; app/polyfill.py serves this
+// file in its place.
+const runtimePkg = JSON.parse(
+    readFileSync(join(here, 'node_modules/regenerator-runtime/package.json'), 'utf8')
+);
+const runtime = await transform(
+    readFileSync(join(here, 'node_modules/regenerator-runtime/runtime.js'), 'utf8'),
+    { minify: true, target: 'es2016' }
+);
+const runtimeFile = join(here, 'dist', 'regenerator-runtime.min.js');
+writeFileSync(
+    runtimeFile,
+    `/*! regenerator-runtime ${runtimePkg.version} | ${runtimePkg.license} | (c) 2014-present, Facebook, Inc. */\n` +
+        runtime.code
+);
+console.log(`${relative(here, runtimeFile)}: ${statSync(runtimeFile).size} B`);

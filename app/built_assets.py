@@ -1,0 +1,35 @@
+"""Serve a file built at install time (tools/plotly-bundle/dist): gzip when accepted, an ETag
+of its content, cached for an hour then revalidated."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from pathlib import Path
+
+from flask import Flask, Response, request
+
+
+def serve(server: Flask, rule: str, endpoint: str, path: Path) -> bool:
+    """Route `rule` to the file's content, read once; False (and no route) when not built."""
+    if not path.is_file():
+        return False
+    body = path.read_bytes()
+    packed = gzip.compress(body, compresslevel=9, mtime=0)
+    etag = hashlib.sha256(body).hexdigest()[:20]
+
+    def built_file() -> Response:
+        if request.if_none_match.contains(etag):
+            response = Response(status=304)
+        elif "gzip" in request.headers.get("Accept-Encoding", ""):
+            response = Response(packed, mimetype="application/javascript")
+            response.headers["Content-Encoding"] = "gzip"
+        else:
+            response = Response(body, mimetype="application/javascript")
+        response.set_etag(etag)
+        response.headers["Vary"] = "Accept-Encoding"
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+    server.add_url_rule(rule, endpoint, built_file)
+    return True
