@@ -49,11 +49,6 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.dash_clientside.onemap.prefetchChildren(code);
       return [code, code];
     },
-    /* Start fetching the new focus's children (the GeoJSON its fill trace will name) while
-       the render callback runs, into plotly's own cache of fetched GeoJSON: one round trip
-       fewer on every drill-down. The URL is the one on screen with the level and the parent
-       changed, so it keeps the server's other parameters (crs); a wrong guess only costs a
-       fetch. */
     /* Ask for every layer a figure names the moment the figure arrives. On a first visit
        plotly.js is still compiling then, and MapLibre's worker would only ask for the outline
        layers once the map exists and the fill sources are done. A fill's GeoJSON goes into
@@ -81,6 +76,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         .then((geojson) => { assets[key] = geojson; })
         .catch(() => { delete assets[key]; });
     },
+    /* Start fetching the new focus's children (the GeoJSON its fill trace will name) while
+       the render callback runs, into plotly's own cache of fetched GeoJSON: one round trip
+       fewer on every drill-down. The URL is the one on screen with the level and the parent
+       changed, so it keeps the server's other parameters (crs); a wrong guess only costs a
+       fetch. */
     prefetchChildren: function (code) {
       const child = code.slice(4) === '00000000' ? ['county', 4]
         : code.slice(6) === '000000' ? ['town', 6]

@@ -95,7 +95,12 @@ def _query(level: str, parent: str | None, viewer: Viewer, z: int, x: int, y: in
     rows = (
         select(
             func.ST_AsMVTGeom(
-                func.ST_Transform(Division.geom, 3857), envelope, EXTENT, BUFFER, True
+                # Kept in EPSG:3857 by the database (migration 0004): no transform per tile.
+                literal_column("divisions.geom_3857"),
+                envelope,
+                EXTENT,
+                BUFFER,
+                True,
             ).label("geom"),
             cast(Division.code, BigInteger).label("id"),
         )

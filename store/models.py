@@ -43,6 +43,8 @@ BOUNDARIES_VERSION = "boundaries_version"
 # The GiST index exists on PostgreSQL only; a BLOB column on SQLite has nothing to index.
 GEOM_INDEX = "ix_divisions_geom"
 POSTGRESQL_ONLY_INDEXES = frozenset({GEOM_INDEX})
+# Columns the database keeps by itself, outside the models (migration 0004): (table, column).
+DATABASE_KEPT_COLUMNS = frozenset({("divisions", "geom_3857")})
 
 
 class Base(DeclarativeBase):

@@ -17,7 +17,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from store.engine import DATABASE_URL_ENV, build_engine, default_database_url
-from store.models import POSTGRESQL_ONLY_INDEXES, Base
+from store.models import DATABASE_KEPT_COLUMNS, POSTGRESQL_ONLY_INDEXES, Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -49,6 +49,11 @@ def _include_object(dialect: str) -> Callable[..., bool]:
         # PostGIS owns tables such as spatial_ref_sys; autogenerate must not drop them.
         if type_ == "table" and reflected and compare_to is None:
             return False
+        # A generated column the database keeps (web mercator geometry for tiles).
+        if type_ == "column" and reflected and compare_to is None:
+            table_name = getattr(getattr(obj, "table", None), "name", None)
+            if (table_name, name) in DATABASE_KEPT_COLUMNS:
+                return False
         # A module's table (Table.info["module"]) is compared only when the module's own
         # migrations take part in this run.
         table = obj if type_ == "table" else getattr(obj, "table", None)

@@ -114,3 +114,29 @@ def test_sqlite_answers_501_with_a_clear_message(client, sqlite_only):
     response = client.get(xtw_tile_url(client))
     assert response.status_code == 501
     assert "PostGIS" in response.get_json()["message"]
+
+
+def test_tiles_draw_the_geometry_as_it_is_now(client, postgis_only, onemap_app):
+    """Tiles read a web mercator copy that PostgreSQL keeps (migration 0004): a unit moved by
+    whatever writes it is moved in its tile too."""
+    from sqlalchemy import text
+
+    sessions = onemap_app.server.extensions["onemap"].sessions
+    with sessions() as session:
+        moved = session.execute(
+            text(
+                "UPDATE divisions SET geom = ST_Translate(geom, 0.01, 0) "
+                "WHERE code = '350304100001' RETURNING ST_XMin(ST_Transform(geom, 3857))"
+            )
+        ).scalar_one()
+        kept = session.execute(
+            text("SELECT ST_XMin(geom_3857) FROM divisions WHERE code = '350304100001'")
+        ).scalar_one()
+        stale = session.execute(
+            text(
+                "SELECT count(*) FROM divisions "
+                "WHERE NOT ST_Equals(geom_3857, ST_Transform(geom, 3857))"
+            )
+        ).scalar_one()
+        session.rollback()
+    assert abs(kept - moved) < 1e-6 and stale == 0
