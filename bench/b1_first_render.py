@@ -48,6 +48,7 @@ def page_load(
     expectation: dict,
     login: bool,
     seen: dict | None = None,
+    timeout_s: float = 60.0,
 ) -> dict:
     """One first visit: a new browser, nothing cached; metrics of the load. `seen` gets the
     plotly.js version the page ran (ours serves a map-only bundle at Dash's plotly path)."""
@@ -59,7 +60,7 @@ def page_load(
         browser.cold_start(driver)
         wire.clear()
         driver.get(base + path)
-        reached = browser.wait_reached(driver, expectation["name"])
+        reached = browser.wait_reached(driver, expectation["name"], timeout_s)
         version = driver.execute_script("return window.Plotly && window.Plotly.version;")
         sent = settle(wire)
     if seen is not None:

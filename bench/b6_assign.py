@@ -30,9 +30,9 @@ ID = "B6"
 TITLE = "assign points to villages"
 SEED = 20251128
 POINTS = {False: 1_000_000, True: 100_000}
-# The loop's rate holds within a few % from 10,000 points (it ran 20,000 until the floors of
+# The loop's rate holds within a few % from 5,000 points (it ran 20,000 until the floors of
 # B1 and B3 needed the time inside make bench's 15 minutes).
-SAMPLE = {False: 10_000, True: 2_000}
+SAMPLE = {False: 5_000, True: 2_000}
 POSTGRES_URL = "postgresql+psycopg2://postgres@localhost:5432/postgres"
 NO_BROWSER = "n/a (no browser)"
 
