@@ -16,7 +16,7 @@ from app.auth import client_address, current_viewer
 from app.context import current
 from layers import audit, codes, scoped
 from layers.display import DETAILS, DISPLAY_CRS, cache_token, layer_etag
-from layers.load import boundaries_version
+from layers.load import boundaries_stamp, boundaries_version
 from layers.viewer import Forbidden, NotFound
 
 LOGGER = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def layer(level: str):
             scoped.require_unit(session, viewer, parent)  # 403 / 404 before anything else
         version = boundaries_version(session)
         etag = layer_etag(version, level, parent, crs, viewer.scopes, detail, lines)
-        token = cache_token(version, viewer.scopes)
+        token = cache_token(boundaries_stamp(session), viewer.scopes)
         if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:

@@ -96,13 +96,14 @@ def _simplified_level(
     return features, geometries
 
 
-def cache_token(version: int, within: tuple[str, ...] | None) -> str:
-    """What a layer URL's `v` carries: the boundaries version and the viewer's scope. A URL
-    with the current token names one body for good (a new import or a new scope makes a new
-    token), so the browser may keep it without asking again; another viewer's token is only
-    a URL that gets revalidated, never their body."""
+def cache_token(stamp: str, within: tuple[str, ...] | None) -> str:
+    """What a layer URL's `v` carries: the boundaries stamp (layers.load.boundaries_stamp) and
+    the viewer's scope. A URL with the current token names one body for good (an import, a
+    rebuilt database or a new scope makes a new token), so the browser may keep it without
+    asking again; another viewer's token is only a URL that gets revalidated, never their
+    body."""
     scope = " ".join(within) if within is not None else "*"
-    return hashlib.sha256(f"{version}|{scope}".encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{stamp}|{scope}".encode()).hexdigest()[:12]
 
 
 def layer_etag(

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import math
+import secrets
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +25,14 @@ from sqlalchemy.orm import Session
 
 from layers import codes
 from store.engine import make_session
-from store.models import BOUNDARIES_FINGERPRINT, BOUNDARIES_VERSION, Division, Meta, bbox_columns
+from store.models import (
+    BOUNDARIES_FINGERPRINT,
+    BOUNDARIES_STAMP,
+    BOUNDARIES_VERSION,
+    Division,
+    Meta,
+    bbox_columns,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -110,7 +118,16 @@ def bump_boundaries_version(session: Session) -> int:
     _lock_boundaries(session)
     version = boundaries_version(session) + 1
     _set_meta(session, BOUNDARIES_VERSION, str(version))
+    _set_meta(session, BOUNDARIES_STAMP, f"{version}.{secrets.token_hex(8)}")
     return version
+
+
+def boundaries_stamp(session: Session) -> str:
+    """The version with a random tag drawn at each bump: unlike the counter, never the same
+    for two contents, even across a rebuilt or restored database. What browsers may keep
+    layers under (layers.display.cache_token)."""
+    value = _get_meta(session, BOUNDARIES_STAMP)
+    return value if value is not None else str(boundaries_version(session))
 
 
 def _read_files(directory: Path) -> dict[str, bytes]:

@@ -40,6 +40,7 @@ GEOMETRY_SOURCES: tuple[str, ...] = ("real", "generated", "imported")
 # Meta keys.
 BOUNDARIES_FINGERPRINT = "boundaries_fingerprint"
 BOUNDARIES_VERSION = "boundaries_version"
+BOUNDARIES_STAMP = "boundaries_stamp"  # the version and a random tag: unique across databases
 # The GiST index exists on PostgreSQL only; a BLOB column on SQLite has nothing to index.
 GEOM_INDEX = "ix_divisions_geom"
 POSTGRESQL_ONLY_INDEXES = frozenset({GEOM_INDEX})

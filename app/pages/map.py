@@ -17,7 +17,7 @@ from app.context import current
 from app.map_figure import SHADES, build_figure, shading
 from layers import codes, scoped
 from layers.display import cache_token
-from layers.load import boundaries_version
+from layers.load import boundaries_stamp
 from layers.viewer import Forbidden, NotFound, Viewer
 from modules.contract import LayerSpec, MeasureSpec, PanelSpec
 
@@ -289,7 +289,7 @@ def render(focus_code, selected_code, outlines, shade):
                 selected = focus
         measure = _measure_shading(session, viewer, shade, children)
         module_traces = _module_traces(session, viewer, focus["code"] or None)
-        token = cache_token(boundaries_version(session), viewer.scopes)
+        token = cache_token(boundaries_stamp(session), viewer.scopes)
     allowed = [level for level in (outlines or []) if level in _levels_for(viewer)]
     figure = build_figure(
         focus, children, selected, allowed, app_context.settings, shade or "zone", measure, token

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, event, select
 from layers import codes
 from layers.load import (
     BoundaryFileError,
+    boundaries_stamp,
     boundaries_version,
     load_shipped,
     shipped_fingerprint,
@@ -162,6 +163,24 @@ def test_second_load_of_the_same_files_writes_nothing(engine: Engine, shipped: P
 
     assert writes == []
     assert snapshot(engine) == before
+
+
+def test_the_same_version_in_two_databases_has_two_stamps(tmp_path: Path, shipped: Path) -> None:
+    """Browsers keep layers under the stamp (a year, immutable): a database rebuilt or
+    restored to the same version number must not name its content like the old one did."""
+    from store.engine import build_engine
+    from store.migrate import upgrade
+
+    stamps = []
+    for name in ("first", "rebuilt"):
+        engine = build_engine(f"sqlite:///{(tmp_path / name).as_posix()}.sqlite")
+        upgrade(engine)
+        load_shipped(engine, shipped)
+        with make_session(engine)() as session:
+            stamps.append((boundaries_version(session), boundaries_stamp(session)))
+        engine.dispose()
+    assert stamps[0][0] == stamps[1][0] == 1
+    assert stamps[0][1] != stamps[1][1] and all(s.startswith("1.") for _, s in stamps)
 
 
 def test_changed_files_reload_and_bump_the_version(engine: Engine, shipped: Path) -> None:

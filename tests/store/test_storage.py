@@ -290,3 +290,24 @@ def test_ancestors_read_city_first(putian: Session) -> None:
 def test_models_and_migrations_agree(engine: Engine) -> None:
     # Autogenerate finds nothing to do: a model change without a migration fails here.
     check(engine)
+
+
+def test_a_database_loaded_before_stamps_gets_one(tmp_path) -> None:
+    """Migration 0005: browsers keep layers under the boundaries stamp, so a database that
+    already holds boundaries gets one (its counter alone could repeat in a rebuilt one)."""
+    from sqlalchemy import text
+
+    from layers.load import boundaries_stamp
+    from store.engine import build_engine, make_session
+    from store.migrate import upgrade
+
+    engine = build_engine(f"sqlite:///{(tmp_path / 'old.sqlite').as_posix()}")
+    upgrade(engine, "0004_divisions_web_mercator")
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM meta WHERE key = 'boundaries_version'"))
+        connection.execute(text("INSERT INTO meta (key, value) VALUES ('boundaries_version', '7')"))
+    upgrade(engine)
+    with make_session(engine)() as session:
+        stamp = boundaries_stamp(session)
+    engine.dispose()
+    assert stamp.startswith("7.") and len(stamp) == len("7.") + 16
