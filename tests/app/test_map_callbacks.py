@@ -157,8 +157,8 @@ def test_the_map_s_layer_urls_are_kept_by_the_browser_for_their_viewer_only(
     client, client_as, onemap_app
 ):
     """Every drill-down used to revalidate each layer it showed again (a 304 round trip): the
-    figure's URLs now carry a token of the boundaries version and the viewer's scope, and
-    only such a URL, asked by that viewer, may be kept without asking."""
+    figure's URLs now carry a token of the boundaries stamp and the viewer's scope, and only
+    such a URL, asked by that viewer, may be kept without asking."""
     from layers.load import bump_boundaries_version
 
     _, body = render(client, "350304100000", outlines=("city", "county", "town", "village"))
