@@ -222,7 +222,7 @@ def tile_codes(response) -> list[str]:
     body = response.data
     if response.headers.get("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
-    return [f["code"] for layer in tiles.decode(body).values() for f in layer]
+    return [str(f["$id"]) for layer in tiles.decode(body).values() for f in layer]  # id = code
 
 
 @pytest.mark.parametrize("login", VIEWERS)
