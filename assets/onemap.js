@@ -59,11 +59,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       for (const trace of figure.data || []) {
         if (typeof trace.geojson === 'string') onemap.prefetchGeoJSON(trace.geojson);
       }
+      // Once per URL: a recolour or a selection hands the same outlines again.
+      const asked = (onemap.prefetched = onemap.prefetched || new Set());
       const map = figure.layout.map || {};
       for (const layer of map.layers || []) {
-        if (layer.sourcetype === 'geojson' && typeof layer.source === 'string' && window.fetch) {
-          fetch(layer.source, {credentials: 'same-origin'}).catch(() => {});
-        }
+        const url = layer.source;
+        if (layer.sourcetype !== 'geojson' || typeof url !== 'string' || asked.has(url)) continue;
+        if (!window.fetch) return;
+        asked.add(url);
+        fetch(url, {credentials: 'same-origin'}).catch(() => asked.delete(url));
       }
     },
     /* Fetch a GeoJSON URL into plotly's cache of fetched GeoJSON (once). */
