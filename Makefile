@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 # full plotly.js that Dash ships, so a missing npm is a warning, not a failure.
 BUNDLE_DIR := tools/plotly-bundle
 BUNDLE := $(BUNDLE_DIR)/dist/plotly-map.min.js
+# The suite mostly waits (databases, a browser): three processes keep two cores busy. Each
+# process runs whole test files (loadscope), so a file's app is built once, in one process.
+TEST_WORKERS ?= 3
 
 .PHONY: install run test bench boundaries lint
 
@@ -31,7 +34,7 @@ run: install
 	$(VENV)/bin/onemap run
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m bench $(if $(QUICK),--quick,)

@@ -1,11 +1,13 @@
 """Accounts: users, passwords with lockout, login sessions and API tokens (no Flask here).
 
-Passwords are hashed with scrypt (werkzeug). Tokens and session ids are random; tokens are
-stored as SHA-256 digests and shown once.
+Passwords are hashed with scrypt (werkzeug); the test suite swaps in a one-round hash with
+`use_password_method` (a login there must not cost 50 ms of deliberate work). Tokens and
+session ids are random; tokens are stored as SHA-256 digests and shown once.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -16,8 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from access.permissions import Grants
+from access.viewer import Viewer, make_viewer
 from layers import codes, repository
-from layers.viewer import Viewer, make_viewer
 from store.models import ROLES, ApiToken, LoginSession, User, UserJurisdiction
 
 LOGGER = logging.getLogger(__name__)
@@ -40,8 +43,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+PRODUCTION_PASSWORD_METHOD = "scrypt"
+_password_method = PRODUCTION_PASSWORD_METHOD
+
+
+def use_password_method(method: str) -> str:
+    """Hash new passwords with werkzeug's `method` from now on; returns the previous one.
+    Only the test suite calls this: stored hashes name their method, so both still verify."""
+    global _password_method
+    previous, _password_method = _password_method, method
+    return previous
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=_password_method)
 
 
 def check_password_rules(password: str) -> None:
@@ -78,8 +93,9 @@ def scopes_of(session: Session, user: User) -> list[str]:
     )
 
 
-def viewer_for(session: Session, user: User) -> Viewer:
-    return make_viewer(user.id, user.login, user.name, user.role, scopes_of(session, user))
+def viewer_for(session: Session, user: User, grants: Grants) -> Viewer:
+    """The viewer a user is, holding what `grants` (the app's role → permissions) gives."""
+    return make_viewer(user.id, user.login, user.name, user.role, scopes_of(session, user), grants)
 
 
 def add_user(
@@ -159,7 +175,7 @@ def authenticate(session: Session, login: str, password: str) -> LoginResult:
     user = get_user(session, login)
     if user is None or user.password_hash is None:
         # Spend the same time as a real check so timing does not reveal which logins exist.
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_password_method), password)
         return LoginResult(None, "bad-credentials")
     if not user.active:
         return LoginResult(user, "disabled")
@@ -184,7 +200,9 @@ def authenticate(session: Session, login: str, password: str) -> LoginResult:
     return LoginResult(user, "bad-credentials")
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def start_session(session: Session, user: User, address: str | None) -> str:

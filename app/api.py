@@ -11,13 +11,14 @@ import logging
 
 from flask import Blueprint, Response, jsonify, request
 
+from access import audit, scoped
+from access.viewer import Forbidden, NotFound
 from app import tiles
 from app.auth import client_address, current_viewer
 from app.context import current
-from layers import audit, codes, scoped
+from layers import codes
 from layers.display import DETAILS, DISPLAY_CRS, cache_token, layer_etag
 from layers.load import boundaries_stamp, boundaries_version
-from layers.viewer import Forbidden, NotFound
 
 LOGGER = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from urllib.parse import urlparse
 from flask import Flask, Response, current_app, g, jsonify, redirect, request, session
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 
+from access import audit
+from access.viewer import ANONYMOUS, Viewer
 from app import accounts
 from app.context import current
-from layers import audit
-from layers.viewer import ANONYMOUS, Viewer
 from store.engine import retrying_locked, writing
 
 LOGGER = logging.getLogger(__name__)
@@ -58,12 +58,17 @@ def current_viewer() -> Viewer:
     return g.viewer
 
 
+def _viewer_of(db, user) -> Viewer:
+    """The viewer a user is in this app: the permissions its modules declared."""
+    return accounts.viewer_for(db, user, current().modules.grants)
+
+
 def _resolve_viewer() -> Viewer:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         with current().sessions() as db, db.begin():
             user = accounts.user_for_token(db, header[len("Bearer ") :].strip())
-            return accounts.viewer_for(db, user) if user else ANONYMOUS
+            return _viewer_of(db, user) if user else ANONYMOUS
     from flask_login import current_user
 
     if current_user.is_authenticated:
@@ -139,7 +144,7 @@ def _login_post():
                 audit.record(
                     db,
                     "login.locked" if result.outcome == "locked" else "login.failure",
-                    accounts.viewer_for(db, result.user) if result.user else None,
+                    _viewer_of(db, result.user) if result.user else None,
                     login=login[:64],
                     outcome=result.outcome,
                     address=client_address(),
@@ -158,7 +163,7 @@ def _login_post():
         with writing(), current().sessions() as db, db.begin():
             user = accounts.get_user(db, login)
             session_id = accounts.start_session(db, user, client_address())
-            viewer = accounts.viewer_for(db, user)
+            viewer = _viewer_of(db, user)
             audit.record(db, "login.success", viewer, address=client_address())
             return session_id, viewer
 
@@ -227,7 +232,7 @@ def _gate():
     path = request.path
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "onemap_public", False):
-        # modules.contract.public: a device route checking its own token. No cookie grants
+        # modules.sdk.public: a device route checking its own token. No cookie grants
         # anything there, so CSRF has nothing to protect; the route answers 401 itself.
         return None
     if request.method in UNSAFE_METHODS and not request.headers.get("Authorization", "").startswith(
@@ -280,7 +285,7 @@ def install(server: Flask) -> None:
     def load(session_id: str) -> SessionUser | None:
         with current().sessions() as db:
             user = accounts.user_for_session(db, session_id)
-            return SessionUser(session_id, accounts.viewer_for(db, user)) if user else None
+            return SessionUser(session_id, _viewer_of(db, user)) if user else None
 
     server.before_request(_gate)
     server.after_request(_after)

@@ -54,7 +54,7 @@ def _print_demo_accounts(sessions, modules) -> None:
     with sessions() as session, session.begin():
         created = create_demo_accounts(session)
         if created:  # an empty database: the modules fill their demo data too
-            modules.call("seed_demo", session=session)
+            modules.seed_demo(session)
     if created:
         print("Demo accounts (shown once; set ONEMAP_DEMO=0 in production):")
         for login, password, role, scope, name in created:
@@ -87,8 +87,8 @@ def _password(args: argparse.Namespace) -> tuple[str, bool]:
 
 
 def _cmd_users_add(args: argparse.Namespace) -> int:
+    from access import audit
     from app import accounts
-    from layers import audit
 
     password, generated = _password(args)
     with _sessions()() as session, session.begin():
@@ -117,8 +117,8 @@ def _cmd_users_list(_args: argparse.Namespace) -> int:
 
 
 def _cmd_users_disable(args: argparse.Namespace) -> int:
+    from access import audit
     from app import accounts
-    from layers import audit
 
     with _sessions()() as session, session.begin():
         accounts.disable(session, _user_or_fail(session, args.login))
@@ -130,8 +130,8 @@ def _cmd_users_disable(args: argparse.Namespace) -> int:
 
 
 def _cmd_users_set_password(args: argparse.Namespace) -> int:
+    from access import audit
     from app import accounts
-    from layers import audit
 
     password, generated = _password(args)
     with _sessions()() as session, session.begin():
@@ -146,8 +146,8 @@ def _cmd_users_set_password(args: argparse.Namespace) -> int:
 
 
 def _cmd_users_grant(args: argparse.Namespace) -> int:
+    from access import audit
     from app import accounts
-    from layers import audit
 
     with _sessions()() as session, session.begin():
         user = _user_or_fail(session, args.login)
@@ -164,8 +164,8 @@ def _cmd_users_grant(args: argparse.Namespace) -> int:
 
 
 def _cmd_tokens_create(args: argparse.Namespace) -> int:
+    from access import audit
     from app import accounts
-    from layers import audit
 
     with _sessions()() as session, session.begin():
         user = _user_or_fail(session, args.login)
@@ -185,8 +185,8 @@ def _cmd_tokens_create(args: argparse.Namespace) -> int:
 
 
 def _cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from access import audit
     from app import accounts
-    from layers import audit
 
     with _sessions()() as session, session.begin():
         count = accounts.revoke_token(session, args.token)
@@ -221,7 +221,7 @@ def _cli_core(registry, sessions):
 
     def viewer():
         with sessions() as session:
-            return system_viewer(session)
+            return system_viewer(session, registry)
 
     return build_core(registry, viewer, sessions)
 
@@ -231,8 +231,8 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     import threading
 
     from app.factory import prepare_database
+    from app.registry import ModuleRegistry
     from app.workers import start_workers
-    from modules.registry import ModuleRegistry
     from store.engine import make_session
 
     settings = load_settings()
@@ -256,7 +256,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 def _module_commands(commands) -> None:
     """Sub-commands the modules add (register_commands); they run as the system viewer."""
-    from modules.registry import ModuleRegistry
+    from app.registry import ModuleRegistry
     from store.engine import make_session
 
     try:
@@ -314,7 +314,7 @@ def _cmd_boundaries_import(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
     )
     if report.ok and not report.dry_run:
-        from layers import audit
+        from access import audit
         from store.engine import make_session
 
         with make_session(engine)() as session, session.begin():

@@ -8,9 +8,9 @@ from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.registry import ModuleRegistry
 from app.settings import Settings
-from modules.contract import CoreServices
-from modules.registry import ModuleRegistry
+from modules.sdk import CoreServices
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
-
-from layers.viewer import Viewer, make_viewer
-from modules import signals
-from modules.contract import CoreServices, Site
-from modules.registry import ModuleRegistry
-from store.models import Division
+from access import scoped
+from access.viewer import Viewer
+from app import signals
+from app.registry import ModuleRegistry
+from modules.sdk import CoreServices, Site
 
 
 def build_core(
@@ -33,7 +31,6 @@ def build_core(
     )
 
 
-def system_viewer(session) -> Viewer:
+def system_viewer(session, registry: ModuleRegistry) -> Viewer:
     """The viewer of command-line work: an administrator of every city in the database."""
-    cities = session.scalars(select(Division.code).where(Division.level == "city")).all()
-    return make_viewer(0, "system", "系统（命令行）", "admin", list(cities) or ["350300"])
+    return scoped.system_viewer(session, registry.grants)

@@ -11,17 +11,17 @@ import dash
 from dash import dcc, html
 from flask import Blueprint, Flask
 
+from access import scoped
+from access.permissions import ROLE_LABELS
 from app import auth, plotly_bundle, polyfill
 from app.api import build_api
 from app.context import AppContext, current
 from app.core import build_core
+from app.registry import ModuleRegistry
 from app.settings import Settings, load_settings
-from layers import scoped
 from layers.load import load_shipped
 from layers.sources import PROJECT_ROOT
-from layers.viewer import ROLE_LABELS
-from modules.contract import CoreServices, PageSpec
-from modules.registry import ModuleRegistry
+from modules.sdk import CoreServices, PageSpec
 from store import migrate
 from store.engine import get_engine, make_session
 

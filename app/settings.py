@@ -7,25 +7,18 @@ working directory is read when present. Values are validated on load with a clea
 from __future__ import annotations
 
 import os
-import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from layers.sources import PROJECT_ROOT
-
-
-class SettingsError(ValueError):
-    """A setting has a value that cannot be used; the message names it and says why."""
-
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: Any
-    help: str
-    parse: Callable[[str], Any] = str
+from modules.sdk.settings import (  # noqa: F401 - SettingsError: raised by load_settings
+    Setting,
+    SettingsError,
+    config_file,
+    parse_settings,
+)
 
 
 def _bool(text: str) -> bool:
@@ -147,36 +140,11 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     config_path: Path | None | str = "auto",
 ) -> Settings:
-    """Defaults < config file < environment (`ONEMAP_<NAME>`) < explicit overrides."""
+    """Defaults < config file < environment (`ONEMAP_<NAME>`) < explicit overrides.
+
+    Tables in the config file (`[alerts]`) belong to the modules of those ids
+    (modules.sdk.module_settings); every other key must be one of SETTINGS."""
     environ = os.environ if environ is None else environ
-    raw: dict[str, Any] = {}
-    if config_path == "auto":
-        named = environ.get("ONEMAP_CONFIG")
-        config_path = Path(named) if named else Path("onemap.toml")
-        if not named and not config_path.exists():
-            config_path = None
-    if config_path is not None:
-        path = Path(config_path)
-        try:
-            raw.update(tomllib.loads(path.read_text(encoding="utf-8")))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"cannot read config file {path}: {exc}") from exc
-    known = {s.name for s in SETTINGS}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise SettingsError(f"unknown setting(s) in config file: {', '.join(unknown)}")
-    for setting in SETTINGS:
-        env_name = f"ONEMAP_{setting.name.upper()}"
-        if env_name in environ:
-            raw[setting.name] = environ[env_name]
-    raw.update(overrides or {})
-    values: dict[str, Any] = {}
-    for setting in SETTINGS:
-        value = raw.get(setting.name, setting.default)
-        try:
-            values[setting.name] = setting.parse(value) if value is not None else None
-        except (TypeError, ValueError) as exc:
-            raise SettingsError(
-                f"setting {setting.name} (ONEMAP_{setting.name.upper()}): {exc}"
-            ) from exc
-    return Settings(values)
+    from_file = config_file(environ, config_path)
+    core_keys = {k: v for k, v in from_file.items() if not isinstance(v, Mapping)}
+    return Settings(parse_settings(SETTINGS, core_keys, environ, "ONEMAP_", "", overrides))

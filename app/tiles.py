@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
+from access import scoped
 from app.auth import current_viewer
 from app.context import current
-from layers import codes, scoped, tiles
+from layers import codes, tiles
 from layers.load import boundaries_version
 
 
@@ -43,7 +44,7 @@ def vector_tile(level: str, z: int, x: int, y: int):
         if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:
-            made = tiles.tile(session, viewer, level, z, x, y, parent)
+            made = tiles.tile(session, viewer.scopes, level, z, x, y, parent)
             gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
             response = Response(made.gzipped if gzip_ok else made.raw, mimetype=tiles.MEDIA_TYPE)
             if gzip_ok:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from modules.contract import WorkerSpec
-from modules.registry import ModuleRegistry
+from app.registry import ModuleRegistry
+from modules.sdk import WorkerSpec
 
 LOGGER = logging.getLogger(__name__)
 

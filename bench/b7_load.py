@@ -91,7 +91,7 @@ def prepare_database(ctx: Context, users: list[tuple[str, str, str]]) -> Path:
     # One scrypt for all: they share the password, and 50 hashes took 9 s of the 15 minutes.
     shared_hash = accounts.hash_password(PASSWORD)
     with context.sessions() as session, session.begin():
-        context.modules.call("seed_demo", session=session)
+        context.modules.seed_demo(session)
         for login, role, scope in users:
             if accounts.get_user(session, login) is None:
                 user = accounts.add_user(session, login, role, [scope], name=login)

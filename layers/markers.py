@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from layers import codes
-from layers.viewer import Viewer
 
 TILE_PX = 512  # MapLibre's world is 512 px wide at zoom 0
 MAX_LAT = 85.05112878
@@ -92,11 +91,11 @@ def cluster(
     return Markers(index[alone], mean_lon, mean_lat, counts[grouped], len(index))
 
 
-def scope_mask(unit_codes: np.ndarray, viewer: Viewer) -> np.ndarray:
-    """True where a point's unit code (12 digits) lies inside the viewer's scope."""
+def scope_mask(unit_codes: np.ndarray, scopes: tuple[str, ...]) -> np.ndarray:
+    """True where a point's unit code (12 digits) lies inside `scopes` (a viewer's)."""
     values = np.asarray(unit_codes, dtype="U12")
     keep = np.zeros(values.shape, dtype=bool)
-    for scope in viewer.scopes:
+    for scope in scopes:
         keep |= np.char.startswith(values, codes.prefix(scope))
     return keep
 

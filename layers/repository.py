@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from layers import codes
-from layers.viewer import prefix_range
 from store.engine import dialect_name
 from store.geometry import BBox, intersects_bbox, intersects_bbox_clause
 from store.models import Division
@@ -29,7 +28,7 @@ def get_division(session: Session, code: str) -> Division | None:
 
 def by_level(session: Session, level: str, within: str | None = None) -> list[Division]:
     """All divisions of a level, optionally only those inside the jurisdiction `within`."""
-    statement = _level_query(level, within)
+    statement = level_query(level, within)
     return list(session.scalars(statement))
 
 
@@ -64,7 +63,7 @@ def by_bbox(session: Session, level: str, bbox: BBox, within: str | None = None)
     box = (min_lon, min_lat, max_lon, max_lat)
 
     # Portable prefilter on the indexed bounding-box columns: cheap and never misses a match.
-    statement = _level_query(level, within).where(
+    statement = level_query(level, within).where(
         Division.min_lon <= max_lon,
         Division.max_lon >= min_lon,
         Division.min_lat <= max_lat,
@@ -97,7 +96,8 @@ def ancestors(session: Session, code: str, include_self: bool = False) -> list[D
     return list(session.scalars(statement))
 
 
-def _level_query(level: str, within: str | None) -> Select[tuple[Division]]:
+def level_query(level: str, within: str | None) -> Select[tuple[Division]]:
+    """SELECT the divisions of `level` (inside `within`, when given), by code."""
     if level not in codes.LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(codes.LEVELS)}")
     statement = select(Division).where(Division.level == level).order_by(Division.code)
@@ -112,4 +112,4 @@ def _inside(column: Any, jurisdiction: str) -> ColumnElement[bool]:
     Codes are fixed-width digit strings, so "starts with 350303" is exactly
     "350303" <= code < "350304" (see the note on Division.code).
     """
-    return prefix_range(column, jurisdiction)
+    return codes.prefix_range(column, jurisdiction)

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from layers import codes
 from layers.load import boundaries_version
-from layers.viewer import Viewer, prefix_range
 from store.geometry import POSTGRESQL, SRID
 from store.models import Division
 
@@ -79,18 +78,18 @@ def tile_etag(
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
-def _query(level: str, parent: str | None, viewer: Viewer, z: int, x: int, y: int):
+def _query(level: str, parent: str | None, scopes: tuple[str, ...], z: int, x: int, y: int):
     envelope = func.ST_TileEnvelope(z, x, y)
     # The search box: the tile plus its buffer, in the stored CRS (uses the GiST index).
     bounds = func.ST_MakeEnvelope(-WORLD, -WORLD, WORLD, WORLD, 3857)
     search = func.ST_Transform(func.ST_TileEnvelope(z, x, y, bounds, BUFFER / EXTENT), SRID)
     conditions = [
         Division.level == level,
-        viewer.code_filter(Division.code),
+        codes.within_any(Division.code, scopes),
         Division.geom.op("&&")(search),
     ]
     if parent is not None:
-        conditions.append(prefix_range(Division.code, parent))
+        conditions.append(codes.prefix_range(Division.code, parent))
         conditions.append(Division.code != parent)
     rows = (
         select(
@@ -113,17 +112,17 @@ def _query(level: str, parent: str | None, viewer: Viewer, z: int, x: int, y: in
 
 def tile(
     session: Session,
-    viewer: Viewer,
+    scopes: tuple[str, ...],
     level: str,
     z: int,
     x: int,
     y: int,
     parent: str | None = None,
 ) -> Tile:
-    """One tile of `level` with only the units inside the viewer's scope (and `parent`).
+    """One tile of `level` with only the units inside `scopes` (a viewer's) and `parent`.
 
-    `parent` must already be checked against the scope (layers.scoped.require_unit). A
-    viewer with no scope gets an empty tile, never an error that tells what lies there.
+    `parent` must already be checked against the scope (access.scoped.require_unit). No
+    scopes give an empty tile, never an error that tells what lies there.
     """
     if level not in codes.LEVELS:
         raise ValueError(f"unknown level {level!r}")
@@ -132,16 +131,16 @@ def tile(
         raise TilesUnsupported("vector tiles need PostGIS (ST_AsMVT)")
     parent = codes.normalize(parent) if parent else None
     version = boundaries_version(session)
-    key = (version, level, parent, viewer.scopes, z, x, y)
+    key = (version, level, parent, scopes, z, x, y)
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
             _cache.move_to_end(key)
             return cached
-    raw = session.execute(_query(level, parent, viewer, z, x, y)).scalar_one() or b""
+    raw = session.execute(_query(level, parent, scopes, z, x, y)).scalar_one() or b""
     raw = bytes(raw)
     made = Tile(
-        etag=tile_etag(version, level, parent, viewer.scopes, z, x, y),
+        etag=tile_etag(version, level, parent, scopes, z, x, y),
         raw=raw,
         gzipped=gzip.compress(raw, compresslevel=6, mtime=0),
     )

@@ -1,1 +1,2 @@
-"""Modules: the plugin contract (see DESIGN.md) and the built-in modules."""
+"""Modules: the module SDK (`modules.sdk`, documented in docs/modules.md) and the built-in
+modules, each written on the SDK alone."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
+from access.viewer import Viewer, make_viewer
 from app import accounts
 
 PASSWORD = "correct-horse-battery"
@@ -50,3 +52,27 @@ def csrf_header(client) -> dict:
     """The header dash-renderer sends: the value of the _csrf_token cookie."""
     cookie = client.get_cookie("_csrf_token")
     return {"X-CSRFToken": cookie.value} if cookie else {}
+
+
+@functools.cache
+def installed_grants() -> dict[str, frozenset[str]]:
+    """Role → permissions as an app with every installed module grants them."""
+    from app.registry import ModuleRegistry
+
+    return ModuleRegistry().grants
+
+
+def viewer_as(user_id: int, login: str, name: str, role: str, scopes: list[str]) -> Viewer:
+    """A viewer made as the app makes them (with the installed modules' permissions)."""
+    return make_viewer(user_id, login, name, role, scopes, installed_grants())
+
+
+def viewer_of(login: str) -> Viewer:
+    """The viewer of one of USERS."""
+    role, scopes = USERS[login]
+    return viewer_as(1, login, login, role, scopes)
+
+
+def system_viewer() -> Viewer:
+    """The viewer of the system's own work (workers, commands) over the whole city."""
+    return viewer_as(0, "system", "系统", "admin", ["350300"])

@@ -2,50 +2,97 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from sqlalchemy import text
 
 from app.factory import create_app
 from app.settings import load_settings
 from store.engine import get_engine
 from tests.accounts_fixture import create_users, log_in
+from tests.databases import migrate_only
+
+
+def settings_for(url: str, **overrides):
+    """Settings for a test app on `url`: no config file, no environment, no demo."""
+    return load_settings(
+        overrides={"database_url": url, "secret_key": "test-secret", "demo": False, **overrides},
+        environ={},
+        config_path=None,
+    )
+
+
+def build_app_database(prepare: Callable | None = None) -> Callable[[str], None]:
+    """A template recipe: what create_app leaves in a database (the schema of the core and
+    every module, the shipped boundaries), the test accounts, then `prepare(app)`."""
+
+    def build(url: str) -> None:
+        app = create_app(settings_for(url))
+        try:
+            create_users(app)
+            if prepare is not None:
+                prepare(app)
+        finally:
+            release(url)
+
+    return build
+
+
+def recipe_of(prepare: Callable | None) -> str:
+    """The template a `prepare` function makes: one per function, wherever it is used."""
+    if prepare is None:
+        return "app"
+    return f"app+{prepare.__module__}.{prepare.__qualname__}"
+
+
+def release(url: str) -> None:
+    """Close every connection the process holds to `url` (get_engine caches one engine)."""
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+
+
+@contextmanager
+def database_for(
+    request, prefix: str, prepare: Callable | None = None, kind: str = "sqlite"
+) -> Iterator[str]:
+    """The URL of a database of its own holding what an app on it would after
+    `prepare(app)` (a template copy, as app_on_engine's), for apps the test builds itself."""
+    templates = request.getfixturevalue("database_templates")
+    postgres = request.getfixturevalue("postgres_template") if kind == "postgis" else None
+    url = templates.clone(kind, recipe_of(prepare), build_app_database(prepare), postgres, prefix)
+    try:
+        yield url
+    finally:
+        release(url)
+        templates.drop(url)
 
 
 @contextmanager
 def app_on_engine(
-    request, tmp_path_factory, prefix: str, prepare: Callable | None = None
+    request,
+    prefix: str,
+    prepare: Callable | None = None,
+    kind: str | None = None,
+    fresh: bool = False,
 ) -> Iterator:
-    """An app with the test accounts on a fresh SQLite file or PostGIS database
-    (`request.param` is "sqlite" or "postgis"); `prepare(app)` runs once before use."""
-    name = admin = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{(tmp_path_factory.mktemp(prefix) / 'onemap.sqlite').as_posix()}"
+    """An app with the test accounts on a SQLite file or PostGIS database of its own
+    (`kind`, by default `request.param`: "sqlite" or "postgis"), after `prepare(app)`. The
+    database is a copy of a template built once per `prepare` function (tests/databases.py);
+    `fresh` builds it from a migrated empty one instead, for tests about building it."""
+    kind = kind or request.param
+    templates = request.getfixturevalue("database_templates")
+    postgres = request.getfixturevalue("postgres_template") if kind == "postgis" else None
+    if fresh:
+        url = templates.clone(kind, "migrated", migrate_only, postgres, prefix)
+        build_app_database(prepare)(url)
     else:
-        admin, template = request.getfixturevalue("postgres_template")
-        name = f"onemap_{prefix}_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-    settings = load_settings(
-        overrides={"database_url": url, "secret_key": "test-secret", "demo": False},
-        environ={},
-        config_path=None,
-    )
-    app = create_app(settings)
-    create_users(app)
-    if prepare is not None:
-        prepare(app)
+        build = build_app_database(prepare)
+        url = templates.clone(kind, recipe_of(prepare), build, postgres, prefix)
+    app = create_app(settings_for(url))
     try:
         yield app
     finally:
-        get_engine(url).dispose()
-        get_engine.cache_clear()
-        if name:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        release(url)
+        templates.drop(url)
 
 
 def client_factory(app) -> Callable:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -17,9 +16,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from app import accounts
 from store.engine import build_engine, make_session
 from store.migrate import upgrade
+from tests.databases import Templates, drop_database, migrate_only
 from tests.support import postgres_admin_url, require_or_skip, safe_url
+
+# One round of PBKDF2 instead of scrypt for every password the suite makes: a login here
+# checks that the form, the session and the lockout work, not the cost of the hash. The
+# product's own method is checked by tests/app/test_auth.py.
+accounts.use_password_method("pbkdf2:sha256:1")
 
 HINT = "set ONEMAP_TEST_POSTGRES_URL or PG* variables"
 
@@ -69,34 +75,32 @@ def postgres_template() -> Iterator[tuple[Engine, str]]:
             template_engine.dispose()
         yield admin, template
     finally:
-        _drop_database(admin, template)
+        drop_database(admin, template)
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A freshly migrated, empty database; its own file or database for every test."""
-    if request.param == "sqlite":
-        # build_engine, not the cached get_engine: each test owns and disposes its engine.
-        sqlite_engine = build_engine(f"sqlite:///{(tmp_path / 'onemap.sqlite').as_posix()}")
-        upgrade(sqlite_engine)
-        yield sqlite_engine
-        sqlite_engine.dispose()
-        return
-
-    admin, template = request.getfixturevalue("postgres_template")
-    name = f"onemap_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    postgis_engine = build_engine(
-        admin.url.set(database=name).render_as_string(hide_password=False)
-    )
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory) -> Iterator[Templates]:
+    """Template databases of this test process (see tests/databases.py)."""
+    made = Templates(tmp_path_factory.mktemp("databases"))
     try:
-        upgrade(postgis_engine)
-        yield postgis_engine
+        yield made
     finally:
-        postgis_engine.dispose()
-        _drop_database(admin, name)
+        made.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def engine(request: pytest.FixtureRequest, database_templates: Templates) -> Iterator[Engine]:
+    """A freshly migrated, empty database; its own file or database for every test."""
+    postgres = request.getfixturevalue("postgres_template") if request.param == "postgis" else None
+    url = database_templates.clone(request.param, "migrated", migrate_only, postgres, "test")
+    # build_engine, not the cached get_engine: each test owns and disposes its engine.
+    test_engine = build_engine(url)
+    try:
+        yield test_engine
+    finally:
+        test_engine.dispose()
+        database_templates.drop(url)
 
 
 @pytest.fixture
@@ -110,9 +114,3 @@ def _describe(error: Exception) -> str:
     # The driver's own message, on one line, without SQLAlchemy's link to its docs.
     original = getattr(error, "orig", None) or error
     return " ".join(str(original).split())
-
-
-def _drop_database(admin: Engine, name: str) -> None:
-    with admin.connect() as connection:
-        # FORCE: a connection a failing test leaked must not keep the database alive.
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -1,5 +1,5 @@
-"""Dependencies point one way, app → modules → layers → store, and pages read divisions only
-through the scoped data layer."""
+"""Dependencies point one way, app → modules → access → layers → store, and pages read
+divisions only through the scoped data layer."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "modules", "layers", "store")
+PACKAGES = ("app", "modules", "access", "layers", "store")
 # What each package may import from the project.
 ALLOWED = {
     "store": {"store"},
     "layers": {"layers", "store"},
-    "modules": {"modules", "layers", "store"},
-    "app": {"app", "modules", "layers", "store"},
+    "access": {"access", "layers", "store"},
+    "modules": {"modules", "access", "layers", "store"},
+    "app": {"app", "modules", "access", "layers", "store"},
 }
 # Unscoped division readers: only the data layer itself may use them.
 UNSCOPED = {"layers.repository", "layers.profile"}
@@ -53,23 +54,53 @@ def test_the_app_reads_divisions_only_through_the_scoped_layer():
         if path.name in OPERATOR_TOOLS:
             continue
         bad = {n for n in imports_of(path) if any(n.startswith(u) for u in UNSCOPED)}
-        assert not bad, f"{path.relative_to(ROOT)} imports {bad}: use layers.scoped"
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}: use access.scoped"
 
 
-MODULE_PACKAGES = sorted(p.parent.name for p in (ROOT / "modules").glob("*/__init__.py"))
+SDK = "modules.sdk"
+# Every project package a module could reach for instead of the SDK.
+CORE = ("app", "access", "layers", "store", "modules", "bench")
+TOY_SITE = ROOT / "tests" / "plugins" / "site"
+MODULE_PACKAGES = sorted(
+    p.parent.name for p in (ROOT / "modules").glob("*/__init__.py") if p.parent.name != "sdk"
+)
+TOY_PACKAGES = sorted(p.parent.name for p in TOY_SITE.glob("*/__init__.py"))
+
+
+def outside_imports(package_dir: Path, own: str) -> list[str]:
+    """Project imports of a module's files that are neither the SDK nor its own package."""
+    found = []
+    for path in sorted(package_dir.rglob("*.py")):
+        for name in imports_of(path):
+            top = name.split(".")[0]
+            inside = name == own or name.startswith(own + ".")
+            sdk = name == SDK or name.startswith(SDK + ".")
+            if top in CORE and not inside and not sdk:
+                found.append(f"{path.relative_to(package_dir.parent)} imports {name}")
+    return found
 
 
 @pytest.mark.parametrize("module", MODULE_PACKAGES)
-def test_a_module_uses_only_the_contract_never_another_module(module):
-    """A module imports its own package, `modules.contract`, layers and store: never another
-    module, nor the core's registry or bus (it gets those through the contract's hooks)."""
+def test_a_built_in_module_imports_only_the_sdk_and_its_own_package(module):
+    """Not the core's files (layers, access, store, app), not another module, not the
+    registry: what a module may use is the SDK, documented in docs/modules.md."""
     assert {"flood", "typhoon", "alerts"} <= set(MODULE_PACKAGES)
-    allowed = {f"modules.{module}", "modules.contract"}
-    for path in sorted((ROOT / "modules" / module).rglob("*.py")):
-        for name in imports_of(path):
-            if name.startswith("modules.") and not any(
-                name == a or name.startswith(a + ".") for a in allowed
-            ):
-                raise AssertionError(f"{path.relative_to(ROOT)} imports {name}")
-            if name == "modules":
-                raise AssertionError(f"{path.relative_to(ROOT)} imports the modules package")
+    assert outside_imports(ROOT / "modules" / module, f"modules.{module}") == []
+
+
+@pytest.mark.parametrize("module", TOY_PACKAGES)
+def test_the_toy_modules_import_only_the_sdk(module):
+    assert "onemap_toy" in TOY_PACKAGES
+    assert outside_imports(TOY_SITE / module, module) == []
+
+
+def test_the_check_catches_a_module_reaching_into_the_core(tmp_path):
+    # The rule must be able to fail: a file importing the core's geography is reported.
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "__init__.py").write_text(
+        "from layers import repository\nfrom modules.sdk import Viewer\n"
+        "from modules.flood import points\n",
+        encoding="utf-8",
+    )
+    found = sorted(line.split(" imports ")[1] for line in outside_imports(tmp_path / "bad", "bad"))
+    assert found == ["layers", "layers.repository", "modules.flood", "modules.flood.points"]

@@ -9,11 +9,11 @@ import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from flask import Response, jsonify
 
+from access import audit
+from access.permissions import ROLE_LABELS
 from app import accounts
 from app.auth import client_address, current_viewer
 from app.context import current
-from layers import audit
-from layers.viewer import ROLE_LABELS
 
 COLUMNS = ("时间 (UTC)", "账号", "操作", "对象", "结果", "地址")
 

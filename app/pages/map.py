@@ -1,7 +1,7 @@
 """一张图: the drill-down map 市 → 区县 → 镇街 → 村居 with a breadcrumb and a side panel.
 
 Every callback takes its scope from the logged-in viewer (app.auth.current_viewer) and reads
-divisions through layers.scoped: codes in the stores or in a forged request are only wishes.
+divisions through access.scoped: codes in the stores or in a forged request are only wishes.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from datetime import UTC, datetime
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
+from access import scoped
+from access.viewer import Forbidden, NotFound, Viewer
 from app.auth import current_viewer
 from app.context import current
 from app.map_figure import SHADES, build_figure, shading
-from layers import codes, scoped
+from layers import codes
 from layers.display import cache_token
 from layers.load import boundaries_stamp
-from layers.viewer import Forbidden, NotFound, Viewer
-from modules.contract import LayerSpec, MeasureSpec, PanelSpec
+from modules.sdk import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED, LayerSpec, MeasureSpec, PanelSpec
 
 LOGGER = logging.getLogger(__name__)
 
@@ -123,8 +124,8 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
     return html.Div(
         className="map-page",
         children=[
-            dcc.Store(id="map-focus", data=start),
-            dcc.Store(id="map-selected", data=start),
+            dcc.Store(id=MAP_FOCUS, data=start),
+            dcc.Store(id=MAP_SELECTED, data=start),
             dcc.Store(id="map-figure"),
             dcc.Store(id="map-live"),
             dcc.Interval(
@@ -135,7 +136,7 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
             html.Div(
                 className="map-area",
                 children=dcc.Graph(
-                    id="map",
+                    id=MAP_GRAPH,
                     config={"displaylogo": False, "scrollZoom": True, "locale": "zh-CN"},
                     responsive=True,
                     style={"height": "100%"},
@@ -339,9 +340,9 @@ def register(app: dash.Dash) -> None:
     """
     app.clientside_callback(
         ClientsideFunction(namespace="onemap", function_name="chooseUnit"),
-        Output("map-focus", "data"),
-        Output("map-selected", "data"),
-        Input("map", "clickData"),
+        Output(MAP_FOCUS, "data"),
+        Output(MAP_SELECTED, "data"),
+        Input(MAP_GRAPH, "clickData"),
         Input({"role": "crumb", "code": ALL}, "n_clicks"),
         Input({"role": "child", "code": ALL}, "n_clicks"),
         prevent_initial_call=True,
@@ -351,32 +352,32 @@ def register(app: dash.Dash) -> None:
         Output("breadcrumb", "children"),
         Output("unit-profile", "children"),
         Output("unit-children", "children"),
-        Input("map-focus", "data"),
-        Input("map-selected", "data"),
+        Input(MAP_FOCUS, "data"),
+        Input(MAP_SELECTED, "data"),
         Input("layer-toggles", "value"),
         State("map-shade", "value"),
     )(render)
     app.callback(
         Output("map-figure", "data", allow_duplicate=True),
         Input("map-shade", "value"),
-        State("map-focus", "data"),
+        State(MAP_FOCUS, "data"),
         prevent_initial_call=True,
     )(recolour)
     app.clientside_callback(
         ClientsideFunction(namespace="onemap", function_name="fitFigure"),
-        Output("map", "figure"),
+        Output(MAP_GRAPH, "figure"),
         Input("map-figure", "data"),
     )
     app.callback(
         Output("map-live", "data"),
         Input("map-live-tick", "n_intervals"),
-        State("map-focus", "data"),
+        State(MAP_FOCUS, "data"),
         prevent_initial_call=True,
     )(refresh_live)
     app.clientside_callback(
         ClientsideFunction(namespace="onemap", function_name="swapLiveTraces"),
-        Output("map", "figure", allow_duplicate=True),
+        Output(MAP_GRAPH, "figure", allow_duplicate=True),
         Input("map-live", "data"),
-        State("map", "figure"),
+        State(MAP_GRAPH, "figure"),
         prevent_initial_call=True,
     )

@@ -1,6 +1,6 @@
 """The alerts module (短信提醒): one-click SMS to key groups through an outbox and a worker.
 
-It registers on the module contract like any outside package: contacts and groups, templates,
+It registers on the module SDK like any outside package: contacts and groups, templates,
 audiences resolved inside the sender's scope, a transactional outbox drained by the worker
 `alerts-outbox` through a provider (file or HTTP gateway), acknowledgement links and
 escalation to the next level up. See docs/alerts.md.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from modules.contract import ModuleInfo, WorkerSpec, hookimpl
+from modules.sdk import ModuleInfo, Permission, WorkerSpec, add_tables, hookimpl
 
 MODULE_ID = "alerts"
 
@@ -22,12 +22,15 @@ def module_info() -> ModuleInfo:
 
 
 @hookimpl
+def register_permissions() -> list[Permission]:
+    return [Permission("alert", "向重点人群发送短信", ("staff", "coordinator"))]
+
+
+@hookimpl
 def register_tables(metadata) -> None:
     from modules.alerts.models import TABLES
 
-    for model in TABLES:
-        if model.__tablename__ not in metadata.tables:
-            model.__table__.to_metadata(metadata)
+    add_tables(metadata, TABLES)
 
 
 @hookimpl
@@ -95,7 +98,7 @@ def register_commands(commands, core) -> None:
 
 
 @hookimpl
-def seed_demo(session) -> None:
+def seed_demo(session, viewer) -> None:
     from modules.alerts.demo import seed
 
-    seed(session)
+    seed(session, viewer)

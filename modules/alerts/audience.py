@@ -10,14 +10,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import codes, scoped
-from layers.viewer import Viewer
 from modules.alerts.contacts import contacts_in, normalize_phone, split_groups
-from modules.contract import EXPOSURE, CoreServices
-from store.models import Division
+from modules.sdk import (
+    EXPOSURE,
+    CoreServices,
+    DivisionCode,
+    Viewer,
+    require_unit,
+    unit_names,
+)
 
 FIELDS: tuple[str, ...] = ("单位", "时间", "风圈等级", "重点部位")
 MAX_TEXT = 500
@@ -85,25 +88,19 @@ class Resolved:
     duplicates: int = 0
     ignored_sites: int = 0
     site_names: dict[str, str] = field(default_factory=dict)
+    viewer: Viewer | None = None  # whose audience it is: names are read in their scope
 
     def per_unit(self, session: Session) -> list[dict]:
         """Recipients counted by the unit one level below the audience unit (or itself)."""
-        depth = {"city": 6, "county": 9, "town": 12, "village": 12}[codes.level_of(self.unit)]
+        depth = {"city": 6, "county": 9, "town": 12, "village": 12}[
+            DivisionCode.parse(self.unit).level
+        ]
         counts = Counter(r.village_code[:depth].ljust(12, "0") for r in self.recipients)
-        names = unit_names(session, set(counts))
+        names = unit_names(session, self.viewer, set(counts))
         return [
             {"code": code, "name": names.get(code, code), "count": n}
             for code, n in sorted(counts.items())
         ]
-
-
-def unit_names(session: Session, wanted: set[str]) -> dict[str, str]:
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(Division.code, Division.name).where(Division.code.in_(sorted(wanted)))
-    )
-    return {code: name for code, name in rows}
 
 
 def exposed_sites(
@@ -142,8 +139,8 @@ def resolve(session: Session, viewer: Viewer, core: CoreServices, audience: Audi
     unit_code = audience.unit or viewer.home
     if not unit_code:
         raise AudienceRefused("请选择一个单位")
-    unit = scoped.require_unit(session, viewer, unit_code)
-    unit_name = unit_names(session, {unit}).get(unit, unit)
+    unit = require_unit(session, viewer, unit_code)
+    unit_name = unit_names(session, viewer, {unit}).get(unit, unit)
     contacts = contacts_in(session, viewer, unit)
     chosen: list[Recipient] = []
     anything = audience.groups or audience.sites or audience.exposure
@@ -188,7 +185,7 @@ def resolve(session: Session, viewer: Viewer, core: CoreServices, audience: Audi
     for recipient in chosen:
         # Defence in depth: nothing outside the scope or the unit, whatever produced it.
         if not viewer.covers(recipient.village_code) or not recipient.village_code.startswith(
-            codes.prefix(unit)
+            DivisionCode.parse(unit).prefix
         ):
             continue
         kept = unique.get(recipient.phone)
@@ -205,6 +202,7 @@ def resolve(session: Session, viewer: Viewer, core: CoreServices, audience: Audi
         duplicates=len(inside) - len(unique),
         ignored_sites=ignored,
         site_names=site_names,
+        viewer=viewer,
     )
 
 
@@ -240,7 +238,7 @@ def render_all(
     """Each recipient's message with the real values: {单位} the recipient's unit, {时间}
     now in Beijing time, {风圈等级} the wind-circle level of their point (if exposed),
     {重点部位} their point, else the selected points."""
-    names = unit_names(session, {r.village_code for r in resolved.recipients})
+    names = unit_names(session, resolved.viewer, {r.village_code for r in resolved.recipients})
     when = beijing_time(moment)
     chosen_sites = "、".join(list(resolved.site_names.values())[:3])
     bodies = []

@@ -8,10 +8,9 @@ from collections import Counter, defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from layers import codes
-from layers.viewer import Forbidden, NotFound, Viewer
-from modules.alerts.audience import beijing_time, unit_names
+from modules.alerts.audience import beijing_time
 from modules.alerts.models import STATE_LABELS, STATES, Delivery, Message
+from modules.sdk import DivisionCode, Forbidden, NotFound, Viewer, unit_names
 
 
 def message_for(session: Session, viewer: Viewer, message_id: object) -> Message:
@@ -30,7 +29,9 @@ def message_for(session: Session, viewer: Viewer, message_id: object) -> Message
 
 def summary(session: Session, viewer: Viewer, message_id: object) -> dict:
     message = message_for(session, viewer, message_id)
-    depth = {"city": 6, "county": 9, "town": 12, "village": 12}[codes.level_of(message.scope_code)]
+    depth = {"city": 6, "county": 9, "town": 12, "village": 12}[
+        DivisionCode.parse(message.scope_code).level
+    ]
     unit_of = func.substr(Delivery.village_code, 1, depth)
     rows = session.execute(
         select(
@@ -54,7 +55,7 @@ def summary(session: Session, viewer: Viewer, message_id: object) -> dict:
         acked += acks
         acked_in[code] += acks
         escalated += escalations
-    names = unit_names(session, set(per_unit) | {message.scope_code})
+    names = unit_names(session, viewer, set(per_unit) | {message.scope_code})
     escalations = session.scalars(
         select(Message).where(Message.escalated_from == message.id).order_by(Message.id)
     ).all()
@@ -76,7 +77,9 @@ def summary(session: Session, viewer: Viewer, message_id: object) -> dict:
         "escalations": [
             {
                 "recipients": e.recipients,
-                "unit_name": unit_names(session, {e.scope_code}).get(e.scope_code, ""),
+                "unit_name": unit_names(session, viewer, {e.scope_code}, above=True).get(
+                    e.scope_code, ""
+                ),
             }
             for e in escalations
         ],

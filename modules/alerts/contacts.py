@@ -13,14 +13,21 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import audit, codes, repository
-from layers.viewer import Forbidden, Viewer, prefix_range
 from modules.alerts.models import Contact
+from modules.sdk import (
+    DivisionCode,
+    Forbidden,
+    InvalidCode,
+    NotFound,
+    Viewer,
+    phone_as_seen,
+    prefix_range,
+    record_audit,
+    require_unit,
+)
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 GROUPS: tuple[str, ...] = ("村居干部", "包保责任人", "网格员", "重点人群", "在建工地负责人")
-# Roles that work with these people directly: they see whole numbers inside their scope.
-PHONE_ROLES = frozenset({"staff", "coordinator"})
 IMPORT_PERMISSIONS = ("alert", "import")
 # Accepted column headers (zh-CN first) for each field.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -43,23 +50,6 @@ def normalize_phone(text: object) -> str | None:
             value = value[len(lead) :]
             break
     return value if PHONE.match(value) else None
-
-
-def mask_phone(phone: str | None) -> str:
-    """138****5678."""
-    text = (phone or "").strip()
-    if len(text) < 8:
-        return "****" + text[-2:] if text else ""
-    return f"{text[:3]}****{text[-4:]}"
-
-
-def sees_phone(viewer: Viewer, code: str) -> bool:
-    """Staff and coordinators whose scope holds the contact see the whole number."""
-    return viewer.role in PHONE_ROLES and viewer.covers(code)
-
-
-def phone_for(viewer: Viewer, code: str, phone: str) -> str:
-    return phone if sees_phone(viewer, code) else mask_phone(phone)
 
 
 def split_groups(text: object) -> list[str]:
@@ -161,7 +151,7 @@ def import_contacts(session: Session, viewer: Viewer, data: bytes, filename: str
         return row[index] if index is not None and index < len(row) else None
 
     parsed: dict[tuple[str, str], tuple[int, str, list[str], str]] = {}
-    known_units: dict[str, bool] = {}
+    unit_problem: dict[str, str] = {}  # code -> "" when the viewer may keep contacts there
     for number, row in enumerate(table[1:], start=2):
         report.rows += 1
         problems = []
@@ -173,17 +163,21 @@ def import_contacts(session: Session, viewer: Viewer, data: bytes, filename: str
             problems.append(f"手机号无效：{cell(row, 'phone') or '（空）'}（需 11 位大陆手机号）")
         code_text = str(cell(row, "village_code") or "").strip().removesuffix(".0")
         try:
-            code = codes.normalize(code_text)
-        except codes.InvalidCode:
+            code = DivisionCode.parse(code_text)
+        except InvalidCode:
             code = None
             problems.append(f"区划代码无效：{code_text or '（空）'}")
         if code is not None:
-            if code not in known_units:
-                known_units[code] = repository.get_division(session, code) is not None
-            if not known_units[code]:
-                problems.append(f"区划代码不存在：{code}")
-            elif not viewer.covers(code):
-                problems.append("该区划不在您的辖区内")
+            if code not in unit_problem:
+                try:
+                    require_unit(session, viewer, code)
+                    unit_problem[code] = ""
+                except NotFound:
+                    unit_problem[code] = f"区划代码不存在：{code}"
+                except Forbidden:
+                    unit_problem[code] = "该区划不在您的辖区内"
+            if unit_problem[code]:
+                problems.append(unit_problem[code])
         groups = split_groups(cell(row, "groups"))
         if len("、".join(groups)) > 200:
             problems.append("分组过长")
@@ -226,7 +220,7 @@ def import_contacts(session: Session, viewer: Viewer, data: bytes, filename: str
 
 
 def record_import(session: Session, viewer: Viewer, report: ImportReport, filename: str) -> None:
-    audit.record(
+    record_audit(
         session,
         "data.change",
         viewer,
@@ -253,7 +247,7 @@ def contacts_csv(viewer: Viewer, contacts: list[Contact]) -> bytes:
         writer.writerow(
             [
                 c.name,
-                phone_for(viewer, c.village_code, c.phone),
+                phone_as_seen(viewer, c.village_code, c.phone),
                 c.village_code,
                 c.groups,
                 c.site_id,

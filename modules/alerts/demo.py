@@ -9,10 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import codes
 from modules.alerts.models import Contact
 from modules.alerts.templates import seed_templates
-from store.models import Division
+from modules.sdk import DivisionCode, Forbidden, NotFound, Viewer, require_unit, units
 
 TOWNS = ("350304100", "350304101", "350305101", "350302100")  # 西天尾镇 first
 SURNAMES = "林陈黄吴郑李王张刘蔡许方翁朱"
@@ -41,7 +40,7 @@ def _people():
         number += 1
 
 
-def seed(session: Session) -> None:
+def seed(session: Session, viewer: Viewer) -> None:
     seed_templates(session)
     if session.scalars(select(Contact).limit(1)).first() is not None:
         return
@@ -54,17 +53,15 @@ def seed(session: Session) -> None:
 
     counties = set()
     for town in TOWNS:
-        full = codes.normalize(town)
-        if session.get(Division, full) is None:
+        full = DivisionCode.parse(town)
+        try:
+            require_unit(session, viewer, full)
+        except (NotFound, Forbidden):  # another city's database
             continue
-        counties.add(codes.parent_of(full))
+        counties.add(full.parent)
         add(full, "包保责任人")  # the town's officers: escalations from its villages reach them
         add(full, "村居干部")
-        villages = session.scalars(
-            select(Division.code)
-            .where(Division.level == "village", Division.code.like(town + "%"))
-            .order_by(Division.code)
-        ).all()
+        villages = [village.code for village in units(session, viewer, "village", within=full)]
         for index, village in enumerate(villages):
             for group, count in PER_VILLAGE:
                 for _ in range(count):

@@ -17,13 +17,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import audit, codes
-from modules.alerts.audience import beijing_time, unit_names
-from modules.alerts.contacts import mask_phone
+from modules.alerts.audience import beijing_time
 from modules.alerts.models import DELIVERED, SENT, Contact, Delivery, Message
 from modules.alerts.outbox import _add_deliveries
 from modules.alerts.settings import AlertsSettings
-from store.engine import dialect_name
+from modules.sdk import DivisionCode, Viewer, dialect_name, mask_phone, record_audit, unit_names
 
 LOGGER = logging.getLogger(__name__)
 SYSTEM_SENDER = "system:escalation"
@@ -45,8 +43,11 @@ def escalation_contacts(session: Session, unit: str, groups: tuple[str, ...]) ->
     return [c for c in found if wanted & set(c.group_list)]
 
 
-def escalate_due(session: Session, settings: AlertsSettings, now: datetime | None = None) -> int:
-    """Escalate every overdue unacknowledged delivery (commits). Returns how many."""
+def escalate_due(
+    session: Session, settings: AlertsSettings, viewer: Viewer, now: datetime | None = None
+) -> int:
+    """Escalate every overdue unacknowledged delivery (commits), as the system `viewer`.
+    Returns how many."""
     now = now or datetime.now(UTC)
     statement = (
         select(Delivery, Message)
@@ -75,21 +76,22 @@ def escalate_due(session: Session, settings: AlertsSettings, now: datetime | Non
         for message_id, late in overdue.items():
             message = messages[message_id]
             handled += len(late)
-            _escalate(session, settings, message, late, now)
+            _escalate(session, settings, viewer, message, late, now)
     return handled
 
 
 def _escalate(
     session: Session,
     settings: AlertsSettings,
+    viewer: Viewer,
     message: Message,
     late: list[Delivery],
     now: datetime,
 ) -> None:
-    parent = codes.parent_of(message.scope_code)
+    parent = DivisionCode.parse(message.scope_code).parent
     for delivery in late:
         delivery.escalated_at = now
-    names = unit_names(session, {message.scope_code} | ({parent} if parent else set()))
+    names = unit_names(session, viewer, {message.scope_code})
     recipients = escalation_contacts(session, parent, settings.escalate_groups) if parent else []
     escalation_id = None
     if recipients:
@@ -121,7 +123,7 @@ def _escalate(
             [text] * len(recipients),
             settings.ack_base_url,
         )
-    audit.record(
+    record_audit(
         session,
         "data.change",
         login="alerts-worker",

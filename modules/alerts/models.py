@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import Base, UTCDateTime
+from modules.sdk import Base, UTCDateTime
 
 MODULE = {"info": {"module": "alerts"}}
 

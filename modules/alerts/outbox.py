@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from layers import audit
-from layers.viewer import Forbidden, Viewer
 from modules.alerts.audience import Audience, AudienceRefused, check_text, render_all, resolve
 from modules.alerts.models import (
     DELIVERED,
@@ -31,8 +29,7 @@ from modules.alerts.models import (
     Delivery,
     Message,
 )
-from modules.contract import CoreServices
-from store.engine import dialect_name
+from modules.sdk import CoreServices, Forbidden, Viewer, dialect_name, record_audit
 
 ACK_PATH = "/api/v1/alerts/ack/"
 MAX_ESCALATE_MINUTES = 24 * 60
@@ -101,7 +98,7 @@ def send(
         bodies,
         ack_base_url,
     )
-    audit.record(
+    record_audit(
         session,
         "data.change",
         viewer,

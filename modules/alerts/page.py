@@ -15,8 +15,6 @@ import flask
 from dash import Input, Output, State, dcc, html, no_update
 from sqlalchemy.orm import Session
 
-from layers import codes, repository
-from layers.viewer import Forbidden, NotFound, Viewer
 from modules.alerts import board
 from modules.alerts.audience import (
     FIELDS,
@@ -25,11 +23,22 @@ from modules.alerts.audience import (
     render_all,
     resolve,
 )
-from modules.alerts.contacts import GROUPS, import_contacts, mask_phone, record_import
+from modules.alerts.contacts import GROUPS, import_contacts, record_import
 from modules.alerts.outbox import send
 from modules.alerts.settings import ack_base_url
 from modules.alerts.templates import save_template, template_text, templates_for
-from modules.contract import CoreServices, PageSpec
+from modules.sdk import (
+    CoreServices,
+    DivisionCode,
+    Forbidden,
+    InvalidCode,
+    NotFound,
+    PageSpec,
+    Viewer,
+    mask_phone,
+    unit_children,
+    unit_profile,
+)
 
 LOGGER = logging.getLogger(__name__)
 PATH = "/alerts"
@@ -67,18 +76,19 @@ def unit_options(session: Session, viewer: Viewer) -> list[dict]:
     under a county or city: a village list of a whole city is too long to pick from)."""
     options = []
     for scope in viewer.scopes:
-        top = repository.get_division(session, scope)
-        if top is None:
+        try:
+            top = unit_profile(session, viewer, scope)
+        except (Forbidden, NotFound):
             continue
-        options.append({"label": top.name, "value": top.code})
-        levels = {"city": 2, "county": 1, "town": 1, "village": 0}[top.level]
-        frontier = [(top, "")]
+        options.append({"label": top["name"], "value": top["code"]})
+        levels = {"city": 2, "county": 1, "town": 1, "village": 0}[top["level"]]
+        frontier = [(top["code"], "")]
         for _ in range(levels):
             below = []
-            for unit, indent in frontier:
-                for child in repository.children(session, unit.code):
-                    options.append({"label": f"{indent}　{child.name}", "value": child.code})
-                    below.append((child, indent + "　"))
+            for code, indent in frontier:
+                for child in unit_children(session, viewer, code):
+                    options.append({"label": f"{indent}　{child['name']}", "value": child["code"]})
+                    below.append((child["code"], indent + "　"))
             frontier = below
     return options
 
@@ -106,8 +116,8 @@ def layout(core: CoreServices, unit=None, sites=None, exposure=None, **_query) -
         templates = templates_for(session, viewer)
         values = [o["value"] for o in units]
         try:
-            chosen = codes.normalize(unit) if unit else None
-        except codes.InvalidCode:
+            chosen = DivisionCode.parse(unit) if unit else None
+        except InvalidCode:
             chosen = None
         chosen = chosen if chosen in values else (values[0] if values else None)
         site_choices = site_options(session, viewer, core, chosen)
@@ -469,8 +479,8 @@ def register(app, core: CoreServices) -> None:
         if not viewer.can("alert"):
             return []
         try:
-            unit = codes.normalize(unit)
-        except (codes.InvalidCode, TypeError):
+            unit = DivisionCode.parse(unit)
+        except (InvalidCode, TypeError):
             return []
         with core.sessions() as session:
             return site_options(session, viewer, core, unit)

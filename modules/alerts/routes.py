@@ -9,8 +9,6 @@ import html
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
-from layers import audit, scoped
-from layers.viewer import Forbidden, NotFound
 from modules.alerts import board
 from modules.alerts.audience import Audience, AudienceRefused
 from modules.alerts.contacts import contacts_csv, contacts_in
@@ -19,7 +17,7 @@ from modules.alerts.models import DELIVERED, FAILED, Delivery
 from modules.alerts.outbox import report, send
 from modules.alerts.settings import AlertsSettingsError, ack_base_url, load
 from modules.alerts.templates import template_text
-from modules.contract import CoreServices, public
+from modules.sdk import CoreServices, Forbidden, NotFound, public, record_audit, require_unit
 
 
 def _error(status: int, message: str, message_zh: str):
@@ -92,10 +90,10 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         with core.sessions() as session, session.begin():
             unit = request.args.get("unit") or None
             if unit is not None:
-                unit = scoped.require_unit(session, viewer, unit)
+                unit = require_unit(session, viewer, unit)
             contacts = contacts_in(session, viewer, unit)
             body = contacts_csv(viewer, contacts)
-            audit.record(
+            record_audit(
                 session,
                 "export",
                 viewer,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from layers import scoped
-from layers.viewer import Forbidden, Viewer
 from modules.alerts.audience import AudienceRefused, check_text
 from modules.alerts.models import Template
+from modules.sdk import Forbidden, Viewer, require_unit
 
 DEFAULT_TEMPLATES: tuple[tuple[str, str], ...] = (
     (
@@ -56,7 +55,7 @@ def save_template(session: Session, viewer: Viewer, unit: object, name: object, 
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
         raise AudienceRefused("请填写模板名称（不超过 100 字）")
     body = check_text(text)
-    code = scoped.require_unit(session, viewer, str(unit or viewer.home or ""))
+    code = require_unit(session, viewer, str(unit or viewer.home or ""))
     template = Template(name=name.strip(), body=body, scope_code=code)
     session.add(template)
     session.flush()

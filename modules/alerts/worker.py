@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.exc import OperationalError
@@ -16,7 +17,7 @@ from modules.alerts.escalation import escalate_due
 from modules.alerts.outbox import Outcome, Outgoing, claim, record
 from modules.alerts.providers import Provider, RateLimiter, make_provider
 from modules.alerts.settings import AlertsSettings, load
-from modules.contract import CoreServices
+from modules.sdk import CoreServices, Viewer
 
 LOGGER = logging.getLogger(__name__)
 
@@ -26,8 +27,15 @@ def worker_name() -> str:
 
 
 class OutboxWorker:
-    def __init__(self, sessions, settings: AlertsSettings, provider: Provider | None = None):
+    def __init__(
+        self,
+        sessions,
+        settings: AlertsSettings,
+        system: Callable[[], Viewer],
+        provider: Provider | None = None,
+    ):
         self.sessions = sessions
+        self.system = system  # the viewer escalations act as
         self.settings = settings
         self.provider = provider or make_provider(settings)
         self.limiter = RateLimiter(settings.rate)
@@ -62,7 +70,7 @@ class OutboxWorker:
 
     def escalate(self) -> int:
         with self.sessions() as session:
-            return escalate_due(session, self.settings)
+            return escalate_due(session, self.settings, self.system())
 
     def run(self, stop: threading.Event) -> None:
         LOGGER.info("alerts outbox worker %s: provider %s", self.name, self.provider.name)
@@ -80,6 +88,6 @@ class OutboxWorker:
 
 def worker_run(core: CoreServices):
     def run(stop: threading.Event) -> None:
-        OutboxWorker(core.sessions, load()).run(stop)
+        OutboxWorker(core.sessions, load(), core.viewer).run(stop)
 
     return run

@@ -1,6 +1,6 @@
 """The flood module (防汛): key inspection points, risk markers, patrols, rain and water sensors.
 
-It registers on the module contract like any outside package (entry point `flood` in the
+It registers on the module SDK like any outside package (entry point `flood` in the
 group `onemap.modules`): key points (重点部位) with live risk, patrol campaigns and
 inspections (pages 我的巡查, 巡查任务), rain and water-level stations with a token-checked ingest
 route, imports and exports, demo data and CLI commands. See docs/flood.md.
@@ -8,7 +8,7 @@ route, imports and exports, demo data and CLI commands. See docs/flood.md.
 
 from pathlib import Path
 
-from modules.contract import ModuleInfo, hookimpl
+from modules.sdk import ModuleInfo, Permission, add_tables, hookimpl
 
 MODULE_ID = "flood"
 
@@ -19,14 +19,18 @@ def module_info() -> ModuleInfo:
 
 
 @hookimpl
-def register_tables(metadata) -> None:
-    # The model is declared on the shared Base, so importing it adds the table.
-    from modules.flood.models import TABLES
-    from store.models import Base
+def register_permissions() -> list[Permission]:
+    return [
+        Permission("record", "登记巡查与重点部位", ("staff",)),
+        Permission("campaign", "发起巡查任务", ("coordinator", "admin")),
+    ]
 
-    for name in TABLES:
-        if name not in metadata.tables:
-            Base.metadata.tables[name].to_metadata(metadata)
+
+@hookimpl
+def register_tables(metadata) -> None:
+    from modules.flood.models import TABLES
+
+    add_tables(metadata, TABLES)
 
 
 @hookimpl
@@ -96,7 +100,7 @@ def register_commands(commands, core) -> None:
 
 
 @hookimpl
-def seed_demo(session) -> None:
+def seed_demo(session, viewer) -> None:
     from modules.flood.demo import seed
 
-    seed(session)
+    seed(session, viewer)

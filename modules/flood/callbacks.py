@@ -15,13 +15,12 @@ import dash
 from dash import Input, Output, State, html
 from flask import request
 
-from layers import audit
-from layers.viewer import Forbidden, NotFound
 from modules.flood import patrol, stations
 from modules.flood.importer_page import report, run_import
 from modules.flood.layer import STATION_PREFIX
 from modules.flood.pages import campaign_list, my_points, point_list, point_options, progress_line
 from modules.flood.panel import PROGRESS_ID, STATION_ID, progress_block, station_chart
+from modules.sdk import Forbidden, NotFound, record_audit
 
 LOGGER = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ def register(app: dash.Dash, core) -> None:
                     measures=measures if isinstance(measures, str) else "",
                     photo=data,
                 )
-                audit.record(
+                record_audit(
                     session,
                     "data.change",
                     viewer,
@@ -167,7 +166,7 @@ def register(app: dash.Dash, core) -> None:
                     unit=unit,
                     due=due if isinstance(due, str) else "",
                 )
-                audit.record(
+                record_audit(
                     session,
                     "data.change",
                     viewer,

@@ -20,10 +20,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from layers import codes, repository
-from layers.assign import assign_villages
 from modules.flood import ingest, storm
 from modules.flood.models import RISK_LEVELS, FloodCampaign, FloodInspection, FloodKeyPoint
+from modules.sdk import DivisionCode, Viewer, assign_villages, town_kind, units
 
 LOGGER = logging.getLogger(__name__)
 
@@ -96,15 +95,15 @@ GIVEN = "志国建明文华金春荣秀丽美玉清海伟强军平东兴福德�
 def coastline(counties: dict[str, BaseGeometry], county: str) -> BaseGeometry:
     """The part of a county's boundary not shared with another county of the city: for the
     coastal counties, the coast."""
-    own = codes.normalize(county)
+    own = DivisionCode.parse(county)
     others = shapely.union_all([g for code, g in counties.items() if code != own])
     return counties[own].boundary.difference(others.buffer(0.003))
 
 
-def city_coast(session: Session) -> BaseGeometry:
+def city_coast(session: Session, viewer: Viewer) -> BaseGeometry:
     """The coast of the coastal counties (秀屿区, 荔城区), as lines."""
-    counties = {c.code: c.geom for c in repository.by_level(session, "county")}
-    present = [c for c in COASTAL_COUNTIES if codes.normalize(c) in counties]
+    counties = {c.code: c.geom for c in units(session, viewer, "county")}
+    present = [c for c in COASTAL_COUNTIES if DivisionCode.parse(c) in counties]
     return shapely.union_all([coastline(counties, c) for c in present])
 
 
@@ -145,7 +144,7 @@ def _kind(town: str, coastal: bool) -> str:
         return "coast"
     if town in HILL_TOWNS:
         return "hill"
-    return "urban" if codes.town_kind(town) == "街道" else "plain"
+    return "urban" if town_kind(town) == "街道" else "plain"
 
 
 def _person(rng: np.random.Generator) -> tuple[str, str]:
@@ -156,12 +155,12 @@ def _person(rng: np.random.Generator) -> tuple[str, str]:
     return str(name), phone
 
 
-def demo_rows(session: Session) -> list[dict]:
+def demo_rows(session: Session, viewer: Viewer) -> list[dict]:
     """The demo key points as row dicts (no database writes), the same on every run."""
     rng = np.random.default_rng(SEED)
-    villages = repository.by_level(session, "village")
-    towns = {t.code[:9]: t.name for t in repository.by_level(session, "town")}
-    coast = city_coast(session)
+    villages = units(session, viewer, "village")
+    towns = {t.code[:9]: t.name for t in units(session, viewer, "town")}
+    coast = city_coast(session, viewer)
     near_coast = coast.buffer(COAST_BAND)
     reach = coast.buffer(COASTAL_REACH)
     shapely.prepare(reach)
@@ -210,12 +209,12 @@ def demo_rows(session: Session) -> list[dict]:
     return kept
 
 
-def seed(session: Session) -> int:
+def seed(session: Session, viewer: Viewer) -> int:
     """All of the module's demo data, each part only into its empty table; returns the
     number of key points added."""
-    added = seed_points(session)
-    seed_campaign(session)
-    if storm.seed_stations(session):
+    added = seed_points(session, viewer)
+    seed_campaign(session, viewer)
+    if storm.seed_stations(session, viewer):
         end = storm.storm_end()
         items = [item for station in storm.STATIONS for item in storm.series(station, end)]
         ingest.ingest(session, items, allowed=None)
@@ -233,12 +232,12 @@ HAZARDS = ("排水沟堵塞", "挡墙出现裂缝", "边坡有落石", "警示�
 MEASURES = ("已清理疏通", "已设置警示标志", "已安排专人值守", "已加固修复")
 
 
-def seed_campaign(session: Session) -> int:
+def seed_campaign(session: Session, viewer: Viewer) -> int:
     """The open campaign 2027年汛前巡查 over the city, with inspections: 38 of the 46 points
     of 西天尾镇, and a share between a fifth and all of each other town's. Returns how many."""
     if session.scalar(select(func.count()).select_from(FloodCampaign)):
         return 0
-    city = next(iter(repository.by_level(session, "city")), None)
+    city = next(iter(units(session, viewer, "city")), None)
     if city is None:
         return 0
     campaign = FloodCampaign(
@@ -280,11 +279,11 @@ def seed_campaign(session: Session) -> int:
     return len(rows)
 
 
-def seed_points(session: Session) -> int:
+def seed_points(session: Session, viewer: Viewer) -> int:
     """Insert the demo key points into an empty table; returns how many (0 if not empty)."""
     if session.scalar(select(func.count()).select_from(FloodKeyPoint)):
         return 0
-    rows = demo_rows(session)
+    rows = demo_rows(session, viewer)
     now = datetime.now(UTC)
     if rows:
         session.execute(

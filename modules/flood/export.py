@@ -12,10 +12,10 @@ import io
 
 from openpyxl import Workbook
 
-from layers.viewer import Viewer
 from modules.flood.features import properties
 from modules.flood.live import PointNow
 from modules.flood.models import FloodKeyPoint
+from modules.sdk import Viewer
 
 COLUMNS = (
     ("id", "编号"),

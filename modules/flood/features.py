@@ -3,10 +3,10 @@ the live risk and patrol status computed by modules.flood.live."""
 
 from __future__ import annotations
 
-from layers.viewer import Viewer
 from modules.flood.live import PointNow
 from modules.flood.models import FloodKeyPoint
 from modules.flood.points import RISK_LABELS, phone_for
+from modules.sdk import Viewer
 
 
 def properties(viewer: Viewer, point: FloodKeyPoint, now: PointNow) -> dict:

@@ -24,11 +24,18 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers.assign import VillageIndex, assign_villages
-from layers.crs import CRS_NAMES, UnknownCRS, parse_crs, to_wgs84_arrays
-from layers.viewer import Forbidden, Viewer
 from modules.flood.models import FloodKeyPoint
 from modules.flood.points import CATEGORIES, EDIT_PERMISSIONS, RISK_LABELS
+from modules.sdk import (
+    CRS_NAMES,
+    Forbidden,
+    UnknownCRS,
+    Viewer,
+    VillageIndex,
+    assign_villages,
+    parse_crs,
+    to_wgs84_arrays,
+)
 
 LOGGER = logging.getLogger(__name__)
 

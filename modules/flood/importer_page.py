@@ -6,10 +6,9 @@ from __future__ import annotations
 from dash import dcc, html
 from sqlalchemy.orm import Session
 
-from layers import audit
-from layers.viewer import Viewer
 from modules.flood.importer import MAX_BYTES, ImportResult, import_points
 from modules.flood.pages import FIELD_STYLE, PAGE_STYLE
+from modules.sdk import Viewer, record_audit
 
 CRS_OPTIONS = [
     {"label": "WGS84（GPS 原始坐标）", "value": "wgs84"},
@@ -32,7 +31,7 @@ def run_import(
     """Import (or check) and audit a real import; the caller commits."""
     result = import_points(session, viewer, data, filename, crs, dry_run)
     if result.ok and not dry_run:
-        audit.record(
+        record_audit(
             session,
             "data.change",
             viewer,

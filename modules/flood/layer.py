@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from layers.viewer import Viewer
-from modules.contract import LayerSpec
 from modules.flood import live, stations
 from modules.flood.points import RISK_COLOURS, RISK_LABELS, phone_for, points_for
+from modules.sdk import LayerSpec, Viewer
 
 LAYER_ID = "flood-key-points"
 TITLE = "重点部位"

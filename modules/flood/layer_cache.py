@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from layers.viewer import Viewer
 from modules.flood import live
 from modules.flood.models import (
     FloodCampaign,
@@ -30,6 +29,7 @@ from modules.flood.models import (
     FloodReading,
     FloodStation,
 )
+from modules.sdk import Viewer
 
 TTL_S = 10.0
 MAX_ENTRIES = 128

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from modules.contract import EXPOSURE
 from modules.flood import patrol, risk, stations
 from modules.flood.models import FloodKeyPoint
+from modules.sdk import EXPOSURE
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from layers.viewer import Viewer
-from modules.contract import MeasureSpec
 from modules.flood.patrol import progress_in
 from modules.flood.points import counts_in
+from modules.sdk import MeasureSpec, Viewer
 
 
 def _values(session: Session, viewer: Viewer, codes: list[str]) -> dict[str, int]:

@@ -18,18 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import Base, UTCDateTime
+from modules.sdk import Base, UTCDateTime
 
 TABLE = "flood_key_points"
-TABLES = (
-    TABLE,
-    "flood_campaigns",
-    "flood_inspections",
-    "flood_stations",
-    "flood_readings",
-    "flood_sources",
-    "flood_source_stations",
-)
 # Base risk levels as stored (English keys), in the order of the four warning colours.
 RISK_LEVELS: tuple[str, ...] = ("red", "orange", "yellow", "blue")
 # Inspection results as stored: 正常 / 发现隐患 / 已整改.
@@ -182,3 +173,15 @@ class FloodSourceStation(Base):
     station_id: Mapped[int] = mapped_column(ForeignKey("flood_stations.id"), primary_key=True)
 
     __table_args__ = ({"info": {"module": "flood"}},)
+
+
+# Every table of the module, for register_tables.
+TABLES = (
+    FloodKeyPoint,
+    FloodCampaign,
+    FloodInspection,
+    FloodStation,
+    FloodReading,
+    FloodSource,
+    FloodSourceStation,
+)

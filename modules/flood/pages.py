@@ -7,12 +7,10 @@ from __future__ import annotations
 from dash import dcc, html
 from sqlalchemy.orm import Session
 
-from layers import scoped
-from layers.viewer import Forbidden, NotFound, Viewer
-from modules.contract import PageSpec
 from modules.flood import patrol
 from modules.flood.points import points_for
 from modules.flood.risk import BEIJING
+from modules.sdk import Forbidden, NotFound, PageSpec, Viewer, unit_children, unit_profile
 
 # Inline styles: the page must fit 360 px without scrolling sideways.
 PAGE_STYLE = {
@@ -156,10 +154,10 @@ def unit_options(session: Session, viewer: Viewer) -> list[dict]:
     """The viewer's jurisdictions and the towns (or counties) under them."""
     options = []
     for scope in viewer.scopes:
-        profile = scoped.profile(session, viewer, scope)
+        profile = unit_profile(session, viewer, scope)
         options.append({"label": profile["name"], "value": profile["code"]})
         if profile["level"] in ("city", "county"):
-            for child in scoped.children(session, viewer, profile["code"]):
+            for child in unit_children(session, viewer, profile["code"]):
                 options.append({"label": f"　{child['name']}", "value": child["code"]})
     return options
 
@@ -170,7 +168,7 @@ def campaign_list(session: Session, viewer: Viewer) -> list:
         unit = campaign.jurisdiction_code if viewer.covers(campaign.jurisdiction_code) else None
         figures = patrol.progress(session, viewer, unit)
         try:
-            where = scoped.profile(session, viewer, campaign.jurisdiction_code)["name"]
+            where = unit_profile(session, viewer, campaign.jurisdiction_code)["name"]
         except (Forbidden, NotFound):
             where = "上级单位"  # a campaign over a larger area than the viewer's
         text = f"{campaign.name} · {where} · 截止 {campaign.due_date:%Y-%m-%d}"

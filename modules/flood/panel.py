@@ -8,12 +8,18 @@ from collections import Counter
 from dash import dcc, html
 from sqlalchemy.orm import Session
 
-from layers import codes, scoped
-from layers.viewer import Forbidden, NotFound, Viewer
-from modules.contract import PanelSpec
 from modules.flood import live, patrol
 from modules.flood.models import RISK_LEVELS
 from modules.flood.points import RISK_COLOURS, RISK_LABELS, points_for, summary
+from modules.sdk import (
+    DivisionCode,
+    Forbidden,
+    InvalidCode,
+    NotFound,
+    PanelSpec,
+    Viewer,
+    unit_profile,
+)
 
 PANEL_ID = "flood-key-points"
 TITLE = "防汛重点部位"
@@ -26,17 +32,17 @@ def _unit_for(session: Session, viewer: Viewer, focus) -> tuple[str | None, str]
     """(unit code or None for the whole scope, its name) for the map's focus, if in scope."""
     if isinstance(focus, str) and focus:
         try:
-            full = codes.normalize(focus)
-        except codes.InvalidCode:
+            full = DivisionCode.parse(focus)
+        except InvalidCode:
             full = None
         if full and viewer.covers(full):
             try:
-                return full, scoped.profile(session, viewer, full)["name"]
+                return full, unit_profile(session, viewer, full)["name"]
             except (Forbidden, NotFound):
                 pass
     home = viewer.home
     if home:
-        return home, scoped.profile(session, viewer, home)["name"]
+        return home, unit_profile(session, viewer, home)["name"]
     return None, "辖区"
 
 

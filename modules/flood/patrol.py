@@ -15,10 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import codes, scoped
-from layers.viewer import Forbidden, NotFound, Viewer
 from modules.flood.models import RESULTS, FloodCampaign, FloodInspection, FloodKeyPoint
 from modules.flood.points import points_for, scope_condition
+from modules.sdk import DivisionCode, Forbidden, InvalidCode, NotFound, Viewer, require_unit
 
 LOGGER = logging.getLogger(__name__)
 
@@ -76,12 +75,14 @@ def campaigns_for(session: Session, viewer: Viewer) -> list[FloodCampaign]:
         c
         for c in open_campaigns(session)
         if viewer.covers(c.jurisdiction_code)
-        or any(codes.covers(c.jurisdiction_code, scope) for scope in viewer.scopes)
+        or any(DivisionCode.parse(c.jurisdiction_code).covers(scope) for scope in viewer.scopes)
     ]
 
 
 def campaign_for(campaigns: list[FloodCampaign], village_code: str) -> FloodCampaign | None:
-    return next((c for c in campaigns if codes.covers(c.jurisdiction_code, village_code)), None)
+    return next(
+        (c for c in campaigns if DivisionCode.parse(c.jurisdiction_code).covers(village_code)), None
+    )
 
 
 def deadline_of(campaign: FloodCampaign, point: FloodKeyPoint) -> datetime:
@@ -160,10 +161,10 @@ def progress_in(session: Session, viewer: Viewer, units: list[str]) -> dict[str,
     result = {}
     for unit in units:
         try:
-            full = codes.normalize(unit)
-        except codes.InvalidCode:
+            full = DivisionCode.parse(unit)
+        except InvalidCode:
             continue
-        inside = [states[p.id] for p in points if codes.covers(full, p.village_code)]
+        inside = [states[p.id] for p in points if DivisionCode.parse(full).covers(p.village_code)]
         finished, total = tally(inside)
         if total:
             result[unit] = round(100 * finished / total, 1)
@@ -183,8 +184,8 @@ def open_campaign(
         due_date = due if isinstance(due, date) else date.fromisoformat(str(due))
     except ValueError as exc:
         raise PatrolRefused("截止日期格式应为 YYYY-MM-DD。") from exc
-    full = scoped.require_unit(session, viewer, unit)
-    if codes.level_of(full) == "village":
+    full = require_unit(session, viewer, unit)
+    if DivisionCode.parse(full).level == "village":
         raise PatrolRefused("巡查任务应面向镇街及以上单位。")
     today = datetime.now(BEIJING).date()
     if due_date < today:
@@ -275,18 +276,18 @@ def campaigns_in(session: Session, viewer: Viewer, unit: str | None = None) -> l
     """Open campaigns over (part of) the viewer's scope, or of `unit` (checked), with the
     progress of the viewer's points inside the unit. A campaign's own unit is named only when
     the viewer's scope holds it (a city-wide campaign seen by a town: "上级单位")."""
-    full = scoped.require_unit(session, viewer, unit) if unit else None
+    full = require_unit(session, viewer, unit) if unit else None
     found = []
     for campaign in campaigns_for(session, viewer):
         if full and not (
-            codes.covers(campaign.jurisdiction_code, full)
-            or codes.covers(full, campaign.jurisdiction_code)
+            DivisionCode.parse(campaign.jurisdiction_code).covers(full)
+            or DivisionCode.parse(full).covers(campaign.jurisdiction_code)
         ):
             continue
         points = [
             p
             for p in points_for(session, viewer, full)
-            if codes.covers(campaign.jurisdiction_code, p.village_code)
+            if DivisionCode.parse(campaign.jurisdiction_code).covers(p.village_code)
         ]
         states = statuses(session, points)
         mine = [s for s in states.values() if s.campaign_id == campaign.id]

@@ -1,5 +1,5 @@
 """Key points as a viewer may see them, and adding one. Every function takes the viewer: the
-scope comes only from `viewer.code_filter` / `viewer.covers` (and `layers.scoped` for a unit).
+scope comes only from `viewer.code_filter` / `viewer.covers` (and `access.scoped` for a unit).
 """
 
 from __future__ import annotations
@@ -12,10 +12,18 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from layers import codes, scoped
-from layers.assign import VillageIndex, assign_villages
-from layers.viewer import Forbidden, Viewer, prefix_range
 from modules.flood.models import RISK_LEVELS, FloodKeyPoint
+from modules.sdk import (
+    DivisionCode,
+    Forbidden,
+    InvalidCode,
+    Viewer,
+    VillageIndex,
+    assign_villages,
+    phone_as_seen,
+    prefix_range,
+    require_unit,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -38,8 +46,6 @@ CATEGORIES: tuple[str, ...] = (
     "避灾安置点",
     "其他",
 )
-# Roles that work with the responsible people directly: they see whole phone numbers.
-PHONE_ROLES = frozenset({"staff", "coordinator"})
 # Who may register a key point (inside their scope).
 EDIT_PERMISSIONS = ("record", "admin")
 
@@ -48,26 +54,9 @@ class PointRefused(ValueError):
     """A key point that cannot be saved (bad value, or outside the city)."""
 
 
-def mask_phone(phone: str | None) -> str:
-    """138****5678: the first three and last four digits; short numbers keep only the end."""
-    text = (phone or "").strip()
-    if not text:
-        return ""
-    if len(text) >= 8:
-        return f"{text[:3]}****{text[-4:]}"
-    return "****" + text[-2:]
-
-
-def sees_phone(viewer: Viewer, village_code: str) -> bool:
-    """Staff and coordinators whose scope holds the point see the whole number."""
-    return viewer.role in PHONE_ROLES and viewer.covers(village_code)
-
-
 def phone_for(viewer: Viewer, point: FloodKeyPoint) -> str:
-    """The responsible person's phone as this viewer may see it."""
-    if sees_phone(viewer, point.village_code):
-        return point.responsible_phone
-    return mask_phone(point.responsible_phone)
+    """The responsible person's phone as this viewer may see it (the SDK's policy)."""
+    return phone_as_seen(viewer, point.village_code, point.responsible_phone)
 
 
 def _risk_key(risk_level: str) -> str:
@@ -138,11 +127,11 @@ def add_point(
 
 
 def scope_condition(viewer: Viewer, session: Session, unit: str | None):
-    """The SQL condition for the viewer's scope, narrowed to `unit` (checked by layers.scoped:
+    """The SQL condition for the viewer's scope, narrowed to `unit` (checked by access.scoped:
     Forbidden outside the scope, NotFound for an unknown code)."""
     condition = viewer.code_filter(FloodKeyPoint.village_code)
     if unit:
-        full = scoped.require_unit(session, viewer, unit)
+        full = require_unit(session, viewer, unit)
         condition = condition & prefix_range(FloodKeyPoint.village_code, full)
     return condition
 
@@ -173,10 +162,12 @@ def counts_in(session: Session, viewer: Viewer, units: Iterable[str]) -> dict[st
     result = {}
     for unit in units:
         try:
-            full = codes.normalize(unit)
-        except codes.InvalidCode:
+            full = DivisionCode.parse(unit)
+        except InvalidCode:
             continue
-        result[unit] = sum(n for code, n in by_village.items() if codes.covers(full, code))
+        result[unit] = sum(
+            n for code, n in by_village.items() if DivisionCode.parse(full).covers(code)
+        )
     return result
 
 

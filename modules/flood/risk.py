@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 
-from layers import codes
 from modules.flood.models import FloodKeyPoint, FloodStation
 from modules.flood.stations import StationState
+from modules.sdk import DivisionCode, InvalidCode
 
 RANK = {"blue": 0, "yellow": 1, "orange": 2, "red": 3}
 SENSOR_RADIUS_KM = 3.0
@@ -96,8 +96,8 @@ def exposure_causes(signals: Iterable, at: datetime) -> tuple[dict[str, list[Cau
                 by_site.setdefault(str(entry.get("site")), []).append(cause)
             else:
                 try:
-                    by_unit.append((codes.normalize(entry.get("code")), cause))
-                except codes.InvalidCode:
+                    by_unit.append((DivisionCode.parse(entry.get("code")), cause))
+                except InvalidCode:
                     continue
     return by_site, by_unit
 
@@ -154,6 +154,6 @@ def live_levels(
         code: str | None = point.village_code
         while code and by_unit:
             causes += by_unit.get(code, [])
-            code = codes.parent_of(code)
+            code = DivisionCode.parse(code).parent
         result[point.id] = combine(point.risk_level, causes)
     return result

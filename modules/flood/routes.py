@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from layers import audit
-from modules.contract import CoreServices, public
 from modules.flood import ingest, live, patrol, stations
 from modules.flood.export import to_csv, to_xlsx
 from modules.flood.features import feature_collection
 from modules.flood.points import points_for
 from modules.flood.stations import stations_for_token
+from modules.sdk import CoreServices, public, record_audit
 
 
 def _geojson(viewer, points, now) -> bytes:
@@ -85,7 +84,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         with core.sessions() as session, session.begin():
             points = points_for(session, viewer, unit)
             body = render(viewer, points, live.annotate(session, core, points))
-            audit.record(
+            record_audit(
                 session,
                 "export",
                 viewer,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from layers.viewer import Viewer
-from modules.contract import Site
 from modules.flood.points import phone_for, points_for
+from modules.sdk import Site, Viewer
 
 MODULE_ID = "flood"
 

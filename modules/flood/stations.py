@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import scoped
-from layers.viewer import NotFound, Viewer, prefix_range
 from modules.flood.models import FloodReading, FloodSource, FloodSourceStation, FloodStation
+from modules.sdk import NotFound, Viewer, prefix_range, require_unit
 
 KIND_LABELS = {"rain": "雨量站", "level": "水位站"}
 # States, mildest first, with their labels per kind and their map colours.
@@ -81,7 +80,7 @@ def stations_for(session: Session, viewer: Viewer, unit: str | None = None) -> l
     """The stations inside the viewer's scope (and inside `unit`: 403 outside, 404 unknown)."""
     condition = viewer.code_filter(FloodStation.village_code)
     if unit:
-        full = scoped.require_unit(session, viewer, unit)
+        full = require_unit(session, viewer, unit)
         condition = condition & prefix_range(FloodStation.village_code, full)
     statement = select(FloodStation).where(condition).order_by(FloodStation.code)
     return list(session.scalars(statement))

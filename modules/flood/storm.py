@@ -16,11 +16,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from layers import repository
-from layers.assign import assign_villages
 from modules.flood import ingest
 from modules.flood.models import FloodSource, FloodSourceStation, FloodStation
 from modules.flood.stations import new_token, token_digest
+from modules.sdk import Viewer, assign_villages, units
 
 LOGGER = logging.getLogger(__name__)
 
@@ -90,11 +89,11 @@ def series(station: DemoStation, end: datetime) -> list[dict]:
     return items
 
 
-def seed_stations(session: Session) -> dict[str, str]:
+def seed_stations(session: Session, viewer: Viewer) -> dict[str, str]:
     """Create the demo stations (once, on an empty table); returns {code: ingest token}."""
     if session.scalar(select(func.count()).select_from(FloodStation)):
         return {}
-    villages = {v.code[:9]: v for v in reversed(repository.by_level(session, "village"))}
+    villages = {v.code[:9]: v for v in reversed(units(session, viewer, "village"))}
     tokens = {}
     for demo in STATIONS:
         village = villages.get(demo.town)

@@ -1,12 +1,12 @@
 """The typhoon module (台风): tracks, wind circles, forecasts, and who is exposed and when.
 
-Built on the module contract only: division polygons through layers.scoped (the viewer's
+Built on the module SDK only: division polygons through access.scoped (the viewer's
 units), key points through core.sites, exposure published as `exposure` signals.
 """
 
 from pathlib import Path
 
-from modules.contract import ModuleInfo, hookimpl
+from modules.sdk import ModuleInfo, Permission, add_tables, hookimpl
 
 MODULE_ID = "typhoon"
 
@@ -17,12 +17,15 @@ def module_info() -> ModuleInfo:
 
 
 @hookimpl
+def register_permissions() -> list[Permission]:
+    return [Permission("consult", "台风会商与发布影响信号", ("coordinator",))]
+
+
+@hookimpl
 def register_tables(metadata) -> None:
     from modules.typhoon.models import TyphoonPoint, TyphoonStorm
 
-    for model in (TyphoonStorm, TyphoonPoint):
-        if model.__tablename__ not in metadata.tables:
-            model.__table__.to_metadata(metadata)
+    add_tables(metadata, (TyphoonStorm, TyphoonPoint))
 
 
 @hookimpl

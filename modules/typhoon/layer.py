@@ -3,7 +3,7 @@ consultation is under way), with the track and, while the storm is live, its cir
 
 from __future__ import annotations
 
-from modules.contract import EXPOSURE, LayerSpec
+from modules.sdk import EXPOSURE, LayerSpec
 from modules.typhoon import storage
 from modules.typhoon.circles import interpolate
 from modules.typhoon.figure import CIRCLE_STYLE, hover

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import CheckConstraint, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import Base, UTCDateTime
+from modules.sdk import Base, UTCDateTime
 
 STORMS = "typhoon_storms"
 POINTS = "typhoon_points"

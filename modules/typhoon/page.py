@@ -15,9 +15,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 from flask import request
 
-from layers import audit
-from layers.viewer import Forbidden, NotFound
-from modules.contract import PageSpec
+from modules.sdk import Forbidden, NotFound, PageSpec, record_audit
 from modules.typhoon import service, storage
 from modules.typhoon.figure import CIRCLE_STYLE, figure
 from modules.typhoon.parsers import FORMAT_LABELS
@@ -449,7 +447,7 @@ def register(app, core) -> None:
         try:
             with core.sessions() as session, session.begin():
                 ids = import_text(session, text, fmt, storm_id)
-                audit.record(
+                record_audit(
                     session,
                     "data.change",
                     viewer,

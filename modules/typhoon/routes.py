@@ -1,7 +1,7 @@
 """HTTP routes under /api/v1/typhoon/, scoped by the core's viewer.
 
 Storm tracks are public meteorology; exposure lists only units and sites inside the viewer's
-scope (narrowed by `?unit=CODE`: 403 outside, 404 unknown, through layers.scoped).
+scope (narrowed by `?unit=CODE`: 403 outside, 404 unknown, through access.scoped).
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, jsonify, request
 
-from layers import audit, scoped
-from modules.contract import EXPOSURE, CoreServices, Signal
+from modules.sdk import EXPOSURE, CoreServices, Signal, record_audit, require_unit
 from modules.typhoon import export, service, storage
 from modules.typhoon.parsers import parse
 from modules.typhoon.track import ParseError
@@ -28,7 +27,7 @@ def _error(status: int, message: str, message_zh: str):
 
 def _unit(session, viewer) -> str | None:
     unit = request.args.get("unit") or None
-    return scoped.require_unit(session, viewer, unit) if unit else None
+    return require_unit(session, viewer, unit) if unit else None
 
 
 def publish_exposure(
@@ -81,7 +80,7 @@ def publish_exposure(
             valid_until=now + timedelta(hours=24),
         ),
     )
-    audit.record(
+    record_audit(
         session,
         "data.change",
         viewer,
@@ -150,7 +149,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             targets = service.targets_for(session, viewer, core, unit)
             timeline = service.storm_timeline(storm, data, targets)
             body = render(storm, timeline)
-            audit.record(
+            record_audit(
                 session,
                 "export",
                 viewer,
@@ -209,7 +208,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         try:
             with core.sessions() as session, session.begin():
                 ids = import_text(session, text, fmt, request.form.get("storm") or None)
-                audit.record(
+                record_audit(
                     session, "data.change", viewer, target="typhoon.import", detail={"storms": ids}
                 )
         except ParseError as error:

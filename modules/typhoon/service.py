@@ -1,6 +1,6 @@
 """The typhoon module's answers for one viewer: storms, tracks, and exposure in their scope.
 
-Division polygons come only from `layers.scoped.layer` (the viewer's own units) and sites
+Division polygons come only from `access.scoped.layer` (the viewer's own units) and sites
 only from `core.sites` (every module's sites in the viewer's scope), so nothing here can
 reach a unit outside the scope. Whole-storm timelines are cached per storm version and scope.
 """
@@ -15,8 +15,7 @@ from pathlib import Path
 import shapely
 from sqlalchemy.orm import Session
 
-from layers import codes, scoped
-from layers.viewer import NotFound, Viewer
+from modules.sdk import DivisionCode, NotFound, Viewer, boundary_layer, require_unit
 from modules.typhoon import storage
 from modules.typhoon.circles import interpolate, ring
 from modules.typhoon.exposure import Exposure, Target, Targets, timeline
@@ -86,15 +85,15 @@ def label(storm) -> str:
 def targets_for(session: Session, viewer: Viewer, core, unit: str | None = None) -> Targets:
     """The viewer's units (counties, towns, villages; inside `unit` when given) and sites."""
     if unit:
-        unit = scoped.require_unit(session, viewer, unit)
-    bodies = [scoped.layer(session, viewer, level, None, "wgs84") for level in UNIT_LEVELS]
+        unit = require_unit(session, viewer, unit)
+    bodies = [boundary_layer(session, viewer, level, None, "wgs84") for level in UNIT_LEVELS]
     sites = core.sites(session, viewer, unit) if core is not None else []
     site_key = tuple((s.id, s.lon, s.lat) for s in sites)
     key = (viewer.scopes, unit, tuple(b.etag for b in bodies), site_key)
     with _lock:
         if key in _targets:
             return _targets[key]
-    prefix = codes.prefix(unit) if unit else ""
+    prefix = DivisionCode.parse(unit).prefix if unit else ""
     items: list[Target] = []
     for body in bodies:
         for feature in json.loads(body.raw)["features"]:
@@ -205,7 +204,7 @@ def summary_rows(found: dict[str, Exposure]) -> list[dict]:
         (e for e in found.values() if e.kind in ("county", "town")), key=lambda e: e.key
     )
     for parent in parents:
-        prefix = codes.prefix(parent.key)
+        prefix = DivisionCode.parse(parent.key).prefix
         for level in LEVELS:
             inside = [v for v in villages if v.key.startswith(prefix) and v.intervals.get(level)]
             points = [s for s in sites if s.parent.startswith(prefix) and s.intervals.get(level)]

@@ -14,7 +14,7 @@ from tests.app_fixtures import app_on_engine, client_factory
 )
 def onemap_app(request, tmp_path_factory) -> Iterator:
     """One app per module and engine: loading the boundaries takes about a second."""
-    with app_on_engine(request, tmp_path_factory, "app") as app:
+    with app_on_engine(request, "app") as app:
         yield app
 
 

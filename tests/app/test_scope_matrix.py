@@ -16,8 +16,7 @@ import zipfile
 import pytest
 
 from app import accounts
-from layers.viewer import make_viewer
-from tests.accounts_fixture import USERS, csrf_header, log_in
+from tests.accounts_fixture import csrf_header, log_in, viewer_of
 from tests.app_fixtures import app_on_engine
 from tests.dash_client import response_json
 
@@ -31,9 +30,9 @@ def onemap_app(request, tmp_path_factory):
     def seed_modules(app):
         context = app.server.extensions["onemap"]
         with context.sessions() as session, session.begin():
-            context.modules.call("seed_demo", session=session)
+            context.modules.seed_demo(session)
 
-    with app_on_engine(request, tmp_path_factory, "matrix", prepare=seed_modules) as app:
+    with app_on_engine(request, "matrix", prepare=seed_modules) as app:
         yield app
 
 
@@ -51,11 +50,6 @@ VIEWERS = [
 OUTSIDE_CANDIDATES = ["350305101000", "350304101000", "350303100000", "350322100000"]
 UNKNOWN = "350304199000"
 CASES: list[str] = []  # every case run, for the closing note's count
-
-
-def viewer_of(login):
-    role, scopes = USERS[login]
-    return make_viewer(1, login, login, role, scopes)
 
 
 def units_for(login) -> dict[str, str]:
@@ -96,7 +90,7 @@ SEPARATE = ("/api/v1/tiles/", "/api/v1/alerts/messages/<message_id>")
 
 
 def is_public(app, rule) -> bool:
-    """A route a device calls with its own token (modules.contract.public), not a person."""
+    """A route a device calls with its own token (modules.sdk.public), not a person."""
     return getattr(app.server.view_functions[rule.endpoint], "onemap_public", False)
 
 

@@ -6,13 +6,13 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import request
+from flask import request as served_request
 from selenium.webdriver.common.by import By
 
-from tests.accounts_fixture import PASSWORD, create_users
+from tests.accounts_fixture import PASSWORD
+from tests.app_fixtures import database_for
 from tests.app_server import serving
 from tests.support import require_or_skip
 
@@ -66,22 +66,20 @@ def browser(chrome):
 SERVED: list[str] = []
 
 
-def _prepare(app) -> None:
-    create_users(app)
-
+def _remember_requests(app) -> None:
     @app.server.after_request
     def remember(response):
-        SERVED.append(request.full_path)
+        SERVED.append(served_request.full_path)
         return response
 
 
 @pytest.fixture(scope="session")
-def live_url(tmp_path_factory) -> Iterator[str]:
+def live_url(request) -> Iterator[str]:
     """The app on the embedded default (a SQLite file), loaded with the shipped boundaries,
     with the test accounts of tests.accounts_fixture."""
-    database = Path(tmp_path_factory.mktemp("live")) / "onemap.sqlite"
-    with serving(f"sqlite:///{database.as_posix()}", on_app=_prepare) as url:
-        yield url
+    with database_for(request, "live") as database:
+        with serving(database, on_app=_remember_requests) as url:
+            yield url
 
 
 def log_in(browser, base: str, login: str, password: str = PASSWORD) -> None:

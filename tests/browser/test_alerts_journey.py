@@ -12,31 +12,31 @@ from selenium.webdriver.common.by import By
 
 from modules.alerts.settings import load
 from modules.alerts.worker import OutboxWorker
-from tests.accounts_fixture import create_users
+from tests.accounts_fixture import system_viewer
+from tests.app_fixtures import database_for
 from tests.app_server import serving
 from tests.browser.conftest import log_in
 from tests.browser.test_drilldown import wait_for
+from tests.modules.alerts.conftest import seed
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def alerts_url(tmp_path_factory):
+def alerts_url(request, tmp_path_factory):
     folder = Path(tmp_path_factory.mktemp("alerts-live"))
     holder = {}
 
-    def seeded(app) -> None:
-        create_users(app)
-        context = app.server.extensions["onemap"]
-        with context.sessions() as session, session.begin():
-            context.modules.call("seed_demo", only="flood", session=session)
-            context.modules.call("seed_demo", only="alerts", session=session)
-        holder["sessions"] = context.sessions
+    def keep_sessions(app) -> None:
+        holder["sessions"] = app.server.extensions["onemap"].sessions
 
     stop = threading.Event()
-    with serving(f"sqlite:///{(folder / 'onemap.sqlite').as_posix()}", on_app=seeded) as url:
+    with (
+        database_for(request, "alerts-live", seed) as database,
+        serving(database, on_app=keep_sessions) as url,
+    ):
         settings = load(environ={}, provider="file", file=str(folder / "sms.jsonl"), poll=0.2)
-        worker = OutboxWorker(holder["sessions"], settings)
+        worker = OutboxWorker(holder["sessions"], settings, system_viewer)
         thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
         thread.start()
         yield url, folder / "sms.jsonl"

@@ -3,32 +3,23 @@ sees the campaign's progress move (38/46 → 39/46)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.accounts_fixture import create_users
+from tests.app_fixtures import database_for
 from tests.app_server import serving
 from tests.browser.conftest import log_in
 from tests.browser.test_drilldown import wait_for
+from tests.modules.flood.conftest import seed
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
 
 
-def _seeded(app) -> None:
-    create_users(app)
-    context = app.server.extensions["onemap"]
-    with context.sessions() as session, session.begin():
-        context.modules.call("seed_demo", only="flood", session=session)
-
-
 @pytest.fixture(scope="module")
-def flood_url(tmp_path_factory):
-    database = Path(tmp_path_factory.mktemp("flood-live")) / "onemap.sqlite"
-    with serving(f"sqlite:///{database.as_posix()}", on_app=_seeded) as url:
+def flood_url(request):
+    with database_for(request, "flood-live", seed) as database, serving(database) as url:
         yield url
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.accounts_fixture import create_users
+from tests.app_fixtures import database_for
 from tests.app_server import serving
 from tests.browser.conftest import log_in
 
@@ -31,18 +30,17 @@ def wait_for(condition, timeout: float = 30, message: str = ""):
     raise AssertionError(f"timed out waiting for {message}")
 
 
+def seed_typhoon(app) -> None:
+    context = app.server.extensions["onemap"]
+    with context.sessions() as session, session.begin():
+        context.modules.seed_demo(session, only="typhoon")
+
+
 @pytest.fixture(scope="module")
-def typhoon_url(tmp_path_factory) -> Iterator[str]:
-    database = Path(tmp_path_factory.mktemp("typhoon-live")) / "onemap.sqlite"
-
-    def prepare(app) -> None:
-        create_users(app)
-        context = app.server.extensions["onemap"]
-        with context.sessions() as session, session.begin():
-            context.modules.call("seed_demo", only="typhoon", session=session)
-
-    with serving(f"sqlite:///{database.as_posix()}", on_app=prepare) as url:
-        yield url
+def typhoon_url(request) -> Iterator[str]:
+    with database_for(request, "typhoon-live", seed_typhoon) as database:
+        with serving(database) as url:
+            yield url
 
 
 def trace_names(browser) -> list[str]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from layers.markers import cluster, scope_mask, view_bbox
-from layers.viewer import make_viewer
+from tests.accounts_fixture import viewer_as
 
 PUTIAN = (118.6, 24.9, 119.5, 25.8)
 
@@ -62,16 +62,16 @@ def test_clusters_are_the_means_of_their_points():
 def test_points_outside_the_scope_are_neither_drawn_nor_counted():
     lon, lat = random_points(10_000)
     unit = np.where(np.arange(10_000) % 2 == 0, "350304100001", "350305107002")
-    xtw = make_viewer(1, "xtw.staff", "x", "staff", ["350304100"])
-    mask = scope_mask(unit, xtw)
+    xtw = viewer_as(1, "xtw.staff", "x", "staff", ["350304100"])
+    mask = scope_mask(unit, xtw.scopes)
     assert mask.sum() == 5_000
     got = cluster(lon, lat, PUTIAN, zoom=9, max_points=100, mask=mask)
     assert got.in_view == 5_000
     assert got.cluster_count.sum() + len(got.points) == 5_000
     few = cluster(lon, lat, PUTIAN, zoom=9, max_points=10_000, mask=mask)
     assert all(unit[i].startswith("350304100") for i in few.points)
-    nobody = make_viewer(2, "n", "n", "staff", [])
-    assert not scope_mask(unit, nobody).any()
+    nobody = viewer_as(2, "n", "n", "staff", [])
+    assert not scope_mask(unit, nobody.scopes).any()
 
 
 def test_bad_input_is_refused():

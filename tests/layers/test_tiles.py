@@ -7,7 +7,7 @@ import math
 import pytest
 
 from layers import tiles
-from layers.viewer import make_viewer
+from tests.accounts_fixture import viewer_as
 
 
 def _varint(value: int) -> bytes:
@@ -78,8 +78,8 @@ def test_tiles_are_refused_without_postgis():
 
             return Bind()
 
-    viewer = make_viewer(1, "x", "x", "staff", ["350304100"])
+    viewer = viewer_as(1, "x", "x", "staff", ["350304100"])
     with pytest.raises(tiles.TilesUnsupported):
-        tiles.tile(FakeSession(), viewer, "village", 11, 1700, 872)
+        tiles.tile(FakeSession(), viewer.scopes, "village", 11, 1700, 872)
     with pytest.raises(ValueError):
-        tiles.tile(FakeSession(), viewer, "province", 11, 1700, 872)
+        tiles.tile(FakeSession(), viewer.scopes, "province", 11, 1700, 872)

@@ -1,4 +1,4 @@
-"""The module contract: a toy module installed in the test run appears on the map, in the
+"""The module SDK: a toy module installed in the test run appears on the map, in the
 panel list, in the API and the schema with no line of core changed; broken modules are
 reported by name and the app keeps working. Each hook is named in a test below."""
 
@@ -8,17 +8,19 @@ import importlib
 import inspect
 import json
 import sys
+import types
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
 
+from access.permissions import CORE_PERMISSIONS
 from app.factory import create_app
+from app.registry import ModuleRegistry
 from app.settings import load_settings
-from modules import contract
-from modules.contract import Signal
+from modules.sdk import EXPOSURE, ModuleInfo, Permission, Signal, hookimpl, hooks
 from store.models import Base
-from tests.accounts_fixture import create_users, log_in
+from tests.accounts_fixture import create_users, log_in, viewer_as
 from tests.dash_client import call_callback, duplicate_output_key, response_json
 
 SITE = Path(__file__).resolve().parent.parent / "plugins" / "site"
@@ -209,15 +211,14 @@ def test_register_pages_adds_a_page_to_the_header_and_serves_it(installed, tmp_p
 
 
 def test_register_sites_gives_every_module_the_viewer_s_sites_only(installed, tmp_path):
-    from layers.viewer import make_viewer
     from tests.modules.flood.conftest import seed
 
     app = make_app(tmp_path)
     seed(app)
     context = app.server.extensions["onemap"]
 
-    xtw = make_viewer(1, "x", "x", "staff", ["350304100"])
-    xiuyu = make_viewer(2, "y", "y", "staff", ["350305"])
+    xtw = viewer_as(1, "x", "x", "staff", ["350304100"])
+    xiuyu = viewer_as(2, "y", "y", "staff", ["350305"])
     with context.sessions() as session:
         mine = context.core.sites(session, xtw)
         theirs = context.core.sites(session, xiuyu)
@@ -229,7 +230,7 @@ def test_register_sites_gives_every_module_the_viewer_s_sites_only(installed, tm
     assert {s.id for s in mine}.isdisjoint({s.id for s in theirs})
     assert narrowed and all(s.village_code.startswith("350305101") for s in narrowed)
     # Phones: staff of the scope see them whole; a leader sees them masked.
-    leader = make_viewer(3, "l", "l", "leader", ["350304"])
+    leader = viewer_as(3, "l", "l", "leader", ["350304"])
     with context.sessions() as session:
         masked = [s for s in context.core.sites(session, leader) if s.module == "flood"]
     assert all("****" in s.contact_phone for s in masked if s.contact_phone)
@@ -243,7 +244,7 @@ def test_stored_signals_reach_other_processes_while_in_force(installed, tmp_path
     context = app.server.extensions["onemap"]
     now = datetime.now(UTC)
     signal = Signal(
-        contract.EXPOSURE,
+        EXPOSURE,
         "toy",
         {"sites": ["toy:350304100001"]},
         key="storm-1",
@@ -254,19 +255,15 @@ def test_stored_signals_reach_other_processes_while_in_force(installed, tmp_path
     # A second app on the same database (another worker process) sees it while in force.
     other = make_app(tmp_path).server.extensions["onemap"]
     with other.sessions() as session:
-        found = other.core.signals(session, contract.EXPOSURE)
-        later = other.core.signals(session, contract.EXPOSURE, now + timedelta(hours=2))
+        found = other.core.signals(session, EXPOSURE)
+        later = other.core.signals(session, EXPOSURE, now + timedelta(hours=2))
     assert [s.payload for s in found] == [{"sites": ["toy:350304100001"]}] and later == []
     # The same key replaces; an empty payload withdraws.
     with context.sessions() as session, session.begin():
-        context.core.publish(
-            session, Signal(contract.EXPOSURE, "toy", {"sites": []}, key="storm-1")
-        )
-        assert [s.payload for s in context.core.signals(session, contract.EXPOSURE)] == [
-            {"sites": []}
-        ]
-        context.core.publish(session, Signal(contract.EXPOSURE, "toy", {}, key="storm-1"))
-        assert context.core.signals(session, contract.EXPOSURE) == []
+        context.core.publish(session, Signal(EXPOSURE, "toy", {"sites": []}, key="storm-1"))
+        assert [s.payload for s in context.core.signals(session, EXPOSURE)] == [{"sites": []}]
+        context.core.publish(session, Signal(EXPOSURE, "toy", {}, key="storm-1"))
+        assert context.core.signals(session, EXPOSURE) == []
 
 
 def test_register_workers_run_under_onemap_worker_and_stop(installed, tmp_path):
@@ -298,19 +295,60 @@ def test_register_commands_add_cli_commands_run_as_the_system(
     assert "toy says hello to 莆田: 2 sites" in capsys.readouterr().out
 
 
+def test_register_permissions_gives_roles_what_the_modules_declare(installed, tmp_path):
+    app = make_app(tmp_path)
+    grants = app.server.extensions["onemap"].modules.grants
+    assert "toy.poke" in grants["staff"] and "toy.poke" not in grants["leader"]
+    # The built-in modules' permissions come the same way as the toy's.
+    assert {"record", "alert"} <= grants["staff"] and "consult" in grants["coordinator"]
+    assert client_for(app, "xtw.staff").get("/api/v1/toy/poke").status_code == 200
+    assert client_for(app, "xtw.leader").get("/api/v1/toy/poke").status_code == 403
+
+
+def test_a_permission_for_an_unknown_role_is_reported_and_the_core_keeps_its_own(installed):
+    registry = ModuleRegistry()
+    odd = types.ModuleType("odd")
+    odd.register_permissions = hookimpl(lambda: [Permission("odd.x", "怪", ("mayor",))])
+    registry.add("odd", odd)
+    assert registry._permissions() == CORE_PERMISSIONS
+    assert any(f.stage == "register_permissions" and "mayor" in f.error for f in registry.failures)
+
+
+def test_hooks_are_dispatched_by_pluggy_with_its_ordering_and_firstresult(installed):
+    registry = ModuleRegistry()
+    early, late = types.ModuleType("early"), types.ModuleType("late")
+    early.module_info = hookimpl(tryfirst=True)(lambda: ModuleInfo("early", "先"))
+    early.register_measures = hookimpl(tryfirst=True)(lambda viewer: [])
+    late.register_measures = hookimpl(trylast=True)(lambda viewer: [])
+    registry.add("late", late)
+    registry.add("early", early)
+    # firstresult: one answer, the tryfirst one, though every module has module_info.
+    assert registry.call("module_info") == [("early", ModuleInfo("early", "先"))]
+    order = [name for name, _ in registry.call("register_measures", viewer=None)]
+    assert order[0] == "early" and order[-1] == "late" and "toy" in order
+    # A module that raises is left out and recorded; the others still answer.
+    boom = types.ModuleType("boom")
+    boom.register_measures = hookimpl(lambda viewer: 1 / 0)
+    registry.add("boom", boom)
+    assert "boom" not in [n for n, _ in registry.call("register_measures", viewer=None)]
+    assert any(f.module == "boom" and f.stage == "register_measures" for f in registry.failures)
+
+
 def test_every_hook_has_a_test_and_documentation():
-    hooks = [
-        name
-        for name, fn in inspect.getmembers(contract, inspect.isfunction)
+    specs = [
+        (name, fn)
+        for name, fn in inspect.getmembers(hooks, inspect.isfunction)
         if hasattr(fn, "onemap_spec")
     ]
-    assert len(hooks) >= 10
+    assert len(specs) >= 10
     tests = Path(__file__).read_text(encoding="utf-8")
     docs = (Path(__file__).resolve().parents[2] / "docs" / "modules.md").read_text("utf-8")
-    for hook in hooks:
+    for hook, fn in specs:
         assert (
             f"def test_{hook}" in tests
             or f"_{hook}_" in tests
             or f" {hook}" in tests.split("def test_every_hook")[0]
         ), f"hook {hook} has no test"
-        assert f"`{hook}`" in docs, f"hook {hook} is not documented in docs/modules.md"
+        # The whole signature, as datasette's docs test checks: a renamed argument fails.
+        signature = f"{hook}({', '.join(inspect.signature(fn).parameters)})"
+        assert f"`{signature}`" in docs, f"{signature} is not documented in docs/modules.md"

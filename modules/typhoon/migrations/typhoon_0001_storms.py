@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from store.models import UTCDateTime
+from modules.sdk import UTCDateTime
 
 revision: str = "typhoon_0001"
 down_revision: str | Sequence[str] | None = None

@@ -7,23 +7,21 @@ from collections.abc import Iterator
 
 import pytest
 
-from layers.viewer import make_viewer
-from tests.accounts_fixture import USERS
 from tests.app_fixtures import app_on_engine, client_factory
 
 
 def seed(app) -> None:
     context = app.server.extensions["onemap"]
     with context.sessions() as session, session.begin():
-        context.modules.call("seed_demo", only="flood", session=session)
-        context.modules.call("seed_demo", only="alerts", session=session)
+        context.modules.seed_demo(session, only="flood")
+        context.modules.seed_demo(session, only="alerts")
 
 
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
 )
 def alerts_app(request, tmp_path_factory) -> Iterator:
-    with app_on_engine(request, tmp_path_factory, "alerts", prepare=seed) as app:
+    with app_on_engine(request, "alerts", prepare=seed) as app:
         yield app
 
 
@@ -41,8 +39,3 @@ def sessions(context):
 def client_as(alerts_app):
     """A factory: a test client logged in as one of tests.accounts_fixture.USERS."""
     return client_factory(alerts_app)
-
-
-def viewer_of(login: str):
-    role, scopes = USERS[login]
-    return make_viewer(1, login, login, role, scopes)

@@ -8,8 +8,8 @@ from modules.alerts.audience import Audience
 from modules.alerts.models import Delivery
 from modules.alerts.outbox import send
 from modules.alerts.settings import load
-from modules.contract import CoreServices
-from tests.modules.alerts.conftest import viewer_of
+from modules.sdk import CoreServices
+from tests.accounts_fixture import viewer_of
 
 
 def core_of(context, login: str = "xtw.staff") -> CoreServices:

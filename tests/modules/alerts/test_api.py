@@ -14,9 +14,8 @@ from modules.alerts.settings import load
 from modules.alerts.templates import templates_for
 from modules.alerts.worker import OutboxWorker
 from store.models import AuditEntry
-from tests.accounts_fixture import csrf_header
+from tests.accounts_fixture import csrf_header, system_viewer, viewer_of
 from tests.dash_client import call_callback, response_json
-from tests.modules.alerts.conftest import viewer_of
 from tests.modules.alerts.helpers import deliveries, send_as
 
 AUDIENCE = {"unit": "350304100", "groups": ["包保责任人"], "text": "{单位}：请立即巡查。"}
@@ -32,7 +31,7 @@ def post(client, body, headers=None):
 
 def drain_to_file(context, tmp_path):
     settings = load(environ={}, provider="file", file=str(tmp_path / "sms.jsonl"))
-    worker = OutboxWorker(context.sessions, settings)
+    worker = OutboxWorker(context.sessions, settings, system_viewer)
     with ThreadPoolExecutor(2) as pool:
         while worker.once(pool):
             pass
@@ -134,12 +133,17 @@ def test_acknowledge_by_link_and_escalate_the_rest_to_the_county(alerts_app, con
 
     settings = load(environ={})
     with context.sessions() as session:
-        assert escalate_due(session, settings, datetime.now(UTC) + timedelta(minutes=10)) == 0
+        assert (
+            escalate_due(
+                session, settings, system_viewer(), datetime.now(UTC) + timedelta(minutes=10)
+            )
+            == 0
+        )
     with context.sessions() as session:
         later = datetime.now(UTC) + timedelta(minutes=31)
-        assert escalate_due(session, settings, later) == len(rows) - 1
+        assert escalate_due(session, settings, system_viewer(), later) == len(rows) - 1
     with context.sessions() as session:
-        assert escalate_due(session, settings, later) == 0  # once only
+        assert escalate_due(session, settings, system_viewer(), later) == 0  # once only
         escalation = session.scalars(
             select(Message).where(Message.escalated_from == message.id)
         ).one()
@@ -172,7 +176,9 @@ def test_the_board_shows_acknowledgements_and_escalations(client_as, context, tm
     )
     assert acked.status_code == 200
     with context.sessions() as session:
-        escalate_due(session, load(environ={}), datetime.now(UTC) + timedelta(minutes=2))
+        escalate_due(
+            session, load(environ={}), system_viewer(), datetime.now(UTC) + timedelta(minutes=2)
+        )
     board = client.get(f"/api/v1/alerts/messages/{message.id}").json
     assert board["acknowledged"] == 1 and sum(u["已确认"] for u in board["units"]) == 1
     assert board["escalated"] == 17 and board["escalations"][0]["unit_name"] == "荔城区"

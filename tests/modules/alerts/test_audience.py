@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from layers.viewer import Forbidden, NotFound
+from access.viewer import Forbidden, NotFound
 from modules.alerts.audience import (
     Audience,
     AudienceRefused,
@@ -15,7 +15,7 @@ from modules.alerts.audience import (
     render_all,
     resolve,
 )
-from modules.contract import Signal
+from modules.sdk import Signal
 from tests.dash_client import call_callback, response_json
 from tests.modules.alerts.helpers import core_of
 

@@ -14,12 +14,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from modules.alerts.contacts import import_contacts, mask_phone, normalize_phone, sees_phone
+from modules.alerts.contacts import import_contacts, normalize_phone
 from modules.alerts.models import Contact
+from modules.sdk import mask_phone, sees_phone
 from store.migrate import check, current_revision
 from store.models import AuditEntry
+from tests.accounts_fixture import viewer_of
 from tests.dash_client import call_callback, response_json
-from tests.modules.alerts.conftest import viewer_of
 
 GOOD = (
     "姓名,手机号,村居代码,分组\n"

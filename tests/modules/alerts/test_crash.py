@@ -28,7 +28,7 @@ ONEMAP = Path(sys.executable).with_name("onemap")
 
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
 def crash_app(request, tmp_path_factory):
-    with app_on_engine(request, tmp_path_factory, "crash") as app:
+    with app_on_engine(request, "crash") as app:
         yield request.param, app
 
 

@@ -15,6 +15,7 @@ from modules.alerts.models import DELIVERED, FAILED, SENT, Attempt, Message
 from modules.alerts.outbox import Outgoing, backoff, claim, pending_count
 from modules.alerts.providers import FileProvider, RateLimiter
 from modules.alerts.worker import OutboxWorker
+from tests.accounts_fixture import system_viewer
 from tests.modules.alerts.gateway import Gateway
 from tests.modules.alerts.helpers import deliveries, http_settings, send_as
 
@@ -22,7 +23,7 @@ VILLAGE = "350304100001"
 
 
 def drain(context, settings, seconds: float = 30) -> None:
-    worker = OutboxWorker(context.sessions, settings)
+    worker = OutboxWorker(context.sessions, settings, system_viewer)
     deadline = time.monotonic() + seconds
     with ThreadPoolExecutor(settings.threads) as pool:
         while time.monotonic() < deadline:
@@ -140,7 +141,9 @@ def test_the_worker_loop_runs_until_stopped(context, tmp_path):
     message = send_as(context, "xtw.staff", unit="350304100005", groups=("重点人群",))
     settings = http_settings("http://unused", provider="file", file=str(tmp_path / "o.jsonl"))
     stop = threading.Event()
-    thread = threading.Thread(target=OutboxWorker(context.sessions, settings).run, args=(stop,))
+    thread = threading.Thread(
+        target=OutboxWorker(context.sessions, settings, system_viewer).run, args=(stop,)
+    )
     thread.start()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -7,22 +7,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from layers.viewer import make_viewer
-from tests.accounts_fixture import USERS
 from tests.app_fixtures import app_on_engine, client_factory
 
 
 def seed(app) -> None:
     context = app.server.extensions["onemap"]
     with context.sessions() as session, session.begin():
-        context.modules.call("seed_demo", only="flood", session=session)
+        context.modules.seed_demo(session, only="flood")
 
 
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
 )
 def flood_app(request, tmp_path_factory) -> Iterator:
-    with app_on_engine(request, tmp_path_factory, "flood", prepare=seed) as app:
+    with app_on_engine(request, "flood", prepare=seed) as app:
         yield app
 
 
@@ -35,8 +33,3 @@ def sessions(flood_app):
 def client_as(flood_app):
     """A factory: a test client logged in as one of tests.accounts_fixture.USERS."""
     return client_factory(flood_app)
-
-
-def viewer_of(login: str):
-    role, scopes = USERS[login]
-    return make_viewer(1, login, login, role, scopes)

@@ -78,7 +78,7 @@ def test_anonymous_gets_401(flood_app):
 def test_an_exposure_signal_raises_the_named_point_and_says_why(flood_app, client_as):
     from datetime import UTC, datetime, timedelta
 
-    from modules.contract import Signal
+    from modules.sdk import Signal
 
     client = client_as("xtw.staff")
     blue = next(

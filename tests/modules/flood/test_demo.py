@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from types import SimpleNamespace
 
 import numpy as np
 import shapely
@@ -16,6 +15,7 @@ from layers.assign import assign_villages
 from modules.flood import demo
 from modules.flood.models import FloodKeyPoint
 from modules.flood.points import CATEGORIES
+from tests.accounts_fixture import system_viewer
 from tests.app_fixtures import app_on_engine
 from tests.modules.flood.conftest import seed
 
@@ -93,11 +93,11 @@ def test_reservoirs_lie_in_the_hills_mostly_in_xianyou(sessions):
     assert not any(p.village_code[:9] in ("350322001", "350322100") for p in in_xianyou)
 
 
-def test_the_demo_is_deterministic_and_seeds_once(flood_app, sessions, tmp_path_factory):
-    sqlite = SimpleNamespace(param="sqlite")  # a second, separate database
-    with app_on_engine(sqlite, tmp_path_factory, "again", prepare=seed) as other:
+def test_the_demo_is_deterministic_and_seeds_once(flood_app, sessions, request):
+    # A second database, seeded from nothing (not copied from the template flood_app's is).
+    with app_on_engine(request, "again", prepare=seed, kind="sqlite", fresh=True) as other:
         again = other.server.extensions["onemap"].sessions
         assert rows_of(all_points(again)) == rows_of(all_points(sessions))
         with sessions() as session, session.begin():
-            assert demo.seed(session) == 0  # not empty: nothing added
+            assert demo.seed(session, system_viewer()) == 0  # not empty: nothing added
         assert len(all_points(sessions)) == len(all_points(again))

@@ -19,8 +19,8 @@ from layers.crs import from_wgs84_arrays, wgs84_to_bd09, wgs84_to_gcj02
 from modules.flood.importer import import_points
 from modules.flood.models import FloodKeyPoint
 from store.models import AuditEntry
+from tests.accounts_fixture import viewer_of
 from tests.dash_client import call_callback, response_json
-from tests.modules.flood.conftest import viewer_of
 
 HEADER = ["名称", "类别", "风险等级", "责任人", "联系电话", "巡查周期（天）", "经度", "纬度"]
 

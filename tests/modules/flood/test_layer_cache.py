@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from modules import flood
-from modules.contract import LayerSpec, Signal
 from modules.flood import patrol
 from modules.flood.layer_cache import LayerCache, fingerprint
 from modules.flood.points import points_for
-from tests.modules.flood.conftest import viewer_of
+from modules.sdk import LayerSpec, Signal
+from tests.accounts_fixture import viewer_of
 from tests.modules.flood.test_map import key_point_trace
 from tests.modules.test_contract import render
 

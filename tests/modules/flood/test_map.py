@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-from layers import scoped
+from access import scoped
 from layers.assign import assign_villages
-from layers.viewer import make_viewer
-from modules.contract import MeasureSpec
 from modules.flood.points import RISK_COLOURS, points_for
-from tests.modules.flood.conftest import viewer_of
+from modules.sdk import MeasureSpec
+from tests.accounts_fixture import viewer_as, viewer_of
 from tests.modules.test_contract import page, render
 
 XTW_VILLAGES = 17
@@ -75,7 +74,7 @@ def test_the_measure_counts_points_per_village(flood_app, client_as, sessions):
         assert set(measure.values(session, viewer, villages)) == set(villages)
         # Outside the scope: nothing, even when asked.
         assert measure.values(session, viewer, ["350305101000"]) == {}
-        leader = make_viewer(1, "l", "l", "leader", ["350300"])
+        leader = viewer_as(1, "l", "l", "leader", ["350300"])
         assert measure.values(session, leader, ["350304100000"]) == {"350304100000": 46}
     figure = render(client_as("xtw.staff"), shade="measure:flood-key-points")
     assert sum(figure["data"][0]["z"]) == 46

@@ -10,14 +10,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from layers.viewer import Forbidden, NotFound, make_viewer
-from modules.contract import MeasureSpec
+from access.viewer import Forbidden, NotFound
 from modules.flood import patrol
 from modules.flood.models import FloodInspection
 from modules.flood.points import points_for
+from modules.sdk import MeasureSpec
 from store.models import AuditEntry
+from tests.accounts_fixture import viewer_as, viewer_of
 from tests.dash_client import call_callback, response_json
-from tests.modules.flood.conftest import viewer_of
 from tests.modules.test_contract import render
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -229,7 +229,7 @@ def test_campaigns_open_only_inside_the_scope_with_a_due_date(client_as, session
         with pytest.raises(Forbidden):
             patrol.open_campaign(
                 session,
-                make_viewer(1, "c", "c", "coordinator", ["350305"]),
+                viewer_as(1, "c", "c", "coordinator", ["350305"]),
                 name="越权",
                 unit="350304100",
                 due=due,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from access.viewer import Forbidden, NotFound
 from layers import repository
-from layers.viewer import Forbidden, NotFound
-from modules.flood.points import PointRefused, add_point, mask_phone, points_for, sees_phone
+from modules.flood.points import PointRefused, add_point, points_for
+from modules.sdk import mask_phone, sees_phone
 from store.migrate import check, current_revision
-from tests.modules.flood.conftest import viewer_of
+from tests.accounts_fixture import viewer_of
 
 XIAMEN = (118.09, 24.48)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from modules.contract import Signal
 from modules.flood import risk
 from modules.flood.models import FloodKeyPoint, FloodReading, FloodStation
 from modules.flood.stations import state_of
+from modules.sdk import Signal
 
 AT = datetime(2015, 9, 28, 8, 0, tzinfo=UTC)
 

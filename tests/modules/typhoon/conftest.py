@@ -7,22 +7,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from layers.viewer import make_viewer
-from tests.accounts_fixture import USERS
 from tests.app_fixtures import app_on_engine, client_factory
 
 
 def seed(app) -> None:
     context = app.server.extensions["onemap"]
     with context.sessions() as session, session.begin():
-        context.modules.call("seed_demo", session=session)
+        context.modules.seed_demo(session)
 
 
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
 )
 def typhoon_app(request, tmp_path_factory) -> Iterator:
-    with app_on_engine(request, tmp_path_factory, "typhoon", prepare=seed) as app:
+    with app_on_engine(request, "typhoon", prepare=seed) as app:
         yield app
 
 
@@ -40,8 +38,3 @@ def core(typhoon_app):
 def client_as(typhoon_app):
     """A factory: a test client logged in as one of tests.accounts_fixture.USERS."""
     return client_factory(typhoon_app)
-
-
-def viewer_of(login: str):
-    role, scopes = USERS[login]
-    return make_viewer(1, login, login, role, scopes)

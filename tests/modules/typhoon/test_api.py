@@ -120,7 +120,7 @@ def test_publishing_needs_consult_and_carries_only_the_publishers_scope(client_a
     from datetime import UTC, datetime
 
     from modules.typhoon.layer import published_storms_layer
-    from tests.modules.typhoon.conftest import viewer_of
+    from tests.accounts_fixture import viewer_of
 
     with sessions() as session:
         (layer,) = published_storms_layer(

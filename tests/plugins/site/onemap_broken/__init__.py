@@ -1,6 +1,6 @@
 """A module that loads, then raises in its hooks."""
 
-from modules.contract import ModuleInfo, hookimpl
+from modules.sdk import ModuleInfo, hookimpl
 
 
 @hookimpl

@@ -1,6 +1,6 @@
-"""A module with a hook the contract does not have."""
+"""A module with a hook the SDK does not have."""
 
-from modules.contract import ModuleInfo, hookimpl
+from modules.sdk import ModuleInfo, hookimpl
 
 
 @hookimpl
@@ -9,5 +9,5 @@ def module_info():
 
 
 @hookimpl
-def register_layer(viewer, moment):  # the contract's hook is register_layers
+def register_layer(viewer, moment):  # the SDK's hook is register_layers
     return []

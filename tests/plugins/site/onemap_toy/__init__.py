@@ -1,19 +1,20 @@
-"""A toy module: everything through the module contract, nothing from the core changed."""
+"""A toy module: everything through the module SDK, nothing from the core changed."""
 
 from flask import jsonify, request
 
-from layers import scoped
-from modules.contract import (
+from modules.sdk import (
     LayerSpec,
     MeasureSpec,
     ModuleInfo,
     PageSpec,
     PanelSpec,
+    Permission,
     Signal,
     Site,
     WorkerSpec,
     hookimpl,
     public,
+    unit_profile,
 )
 
 # A marker in 西天尾镇's first village, and one in 秀屿区: each viewer sees only their own.
@@ -23,7 +24,7 @@ RECEIVED: list[Signal] = []
 
 @hookimpl
 def module_info():
-    return ModuleInfo("toy", "玩具模块", "a module for the contract tests")
+    return ModuleInfo("toy", "玩具模块", "a module for the SDK tests")
 
 
 @hookimpl
@@ -71,8 +72,14 @@ def register_routes(blueprint, core):
     @blueprint.get("/hello/<code>")
     def hello(code):
         with core.sessions() as session:
-            profile = scoped.profile(session, core.viewer(), code)
+            profile = unit_profile(session, core.viewer(), code)
         return jsonify({"hello": profile["name"]})
+
+    @blueprint.get("/poke")
+    def poke():  # needs the permission this module declares
+        if not core.viewer().can("toy.poke"):
+            return jsonify({"error": "needs toy.poke"}), 403
+        return jsonify({"poked": True})
 
     @blueprint.post("/ping")
     @public
@@ -80,6 +87,11 @@ def register_routes(blueprint, core):
         if request.headers.get("Authorization") != "Bearer toy-device-secret":
             return jsonify({"error": "wrong device token"}), 401
         return jsonify({"pong": request.json})
+
+
+@hookimpl
+def register_permissions():
+    return [Permission("toy.poke", "戳一下玩具", ("staff",))]
 
 
 @hookimpl

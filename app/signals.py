@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from modules.contract import Signal
+from modules.sdk import Signal
 from store.models import StoredSignal
 
 LOGGER = logging.getLogger(__name__)

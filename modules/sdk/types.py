@@ -1,10 +1,5 @@
-"""The module contract: every hook a module may implement, and the values hooks return.
-
-Built-in modules (flood, typhoon) and outside packages implement the same hooks and are found
-the same way, through the entry-point group `onemap.modules`. Hooks take named arguments only
-and return small frozen dataclasses that the core validates. A module never imports another
-module; modules talk through signals on the core's bus.
-"""
+"""The values hooks return and the services the core lends: small frozen dataclasses that the
+core validates."""
 
 from __future__ import annotations
 
@@ -12,14 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-import pluggy
-
-PROJECT = "onemap"
-ENTRY_POINT_GROUP = "onemap.modules"
-
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @dataclass(frozen=True)
@@ -150,74 +137,3 @@ def public(view: Callable) -> Callable:
     credential itself."""
     view.onemap_public = True
     return view
-
-
-@hookspec(firstresult=True)
-def module_info() -> ModuleInfo:
-    """Return this module's ModuleInfo (id and title)."""
-
-
-@hookspec
-def register_tables(metadata) -> None:
-    """Add this module's tables to the shared SQLAlchemy metadata."""
-
-
-@hookspec
-def register_migrations() -> str | None:
-    """Return the directory of this module's Alembic migration scripts."""
-
-
-@hookspec
-def register_layers(viewer, moment, session, unit, core) -> list[LayerSpec]:
-    """Return LayerSpec objects to draw for this viewer at this moment, inside `unit`."""
-
-
-@hookspec
-def register_panels(viewer, session, core) -> list[PanelSpec]:
-    """Return PanelSpec objects for the map page's side panel for this viewer."""
-
-
-@hookspec
-def register_pages(core) -> list[PageSpec]:
-    """Return PageSpec objects: pages of the module's own, listed in the header."""
-
-
-@hookspec
-def register_sites(viewer, session, unit) -> list[Site]:
-    """Return this module's sites that the viewer may see (inside `unit` when given)."""
-
-
-@hookspec
-def register_workers(core) -> list[WorkerSpec]:
-    """Return WorkerSpec objects: background loops run by `onemap worker`."""
-
-
-@hookspec
-def register_commands(commands, core) -> None:
-    """Add argparse sub-commands to `onemap` (`commands` is its subparsers object); a
-    command's handler gets `args` and returns an exit status. `core.viewer()` is the system."""
-
-
-@hookspec
-def register_measures(viewer) -> list[MeasureSpec]:
-    """Return MeasureSpec objects the map can shade units by for this viewer."""
-
-
-@hookspec
-def register_callbacks(app, core) -> None:
-    """Attach this module's Dash callbacks to the app (use app.callback)."""
-
-
-@hookspec
-def register_routes(blueprint, core) -> None:
-    """Add HTTP routes to this module's Flask blueprint, served under /api/v1/<module id>/."""
-
-
-@hookspec
-def register_signals(bus) -> None:
-    """Subscribe to (and keep the bus to publish) core signals."""
-
-
-@hookspec
-def seed_demo(session) -> None:
-    """Fill this module's demo data on an empty database."""

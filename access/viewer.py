@@ -9,20 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement
 
+from access.permissions import Grants
 from layers import codes
-
-ROLE_LABELS = {"leader": "领导", "staff": "工作人员", "coordinator": "应急指挥", "admin": "管理员"}
-# What each role may do, inside its scope: record = inspections and key points;
-# alert = send SMS to key groups; consult = typhoon consultations and publishing exposure;
-# campaign = open patrol campaigns; import = bulk data files; admin = accounts and audit.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "leader": frozenset({"read"}),
-    "staff": frozenset({"read", "record", "alert"}),
-    "coordinator": frozenset({"read", "consult", "alert", "campaign"}),
-    "admin": frozenset({"read", "admin", "import", "campaign"}),
-}
+from layers.codes import DivisionCode
 
 
 class _CodeError(Exception):
@@ -45,14 +36,16 @@ class Viewer:
     login: str | None
     name: str
     role: str | None
-    scopes: tuple[str, ...]  # 12-digit codes, outermost only, sorted
+    scopes: tuple[DivisionCode, ...]  # outermost only, sorted
+    # What the role may do (access.permissions: the core's and the modules' declarations).
+    permissions: frozenset[str] = frozenset()
 
     @property
     def is_anonymous(self) -> bool:
         return self.user_id is None
 
     def can(self, permission: str) -> bool:
-        return not self.is_anonymous and permission in PERMISSIONS.get(self.role or "", ())
+        return not self.is_anonymous and permission in self.permissions
 
     def covers(self, code: str) -> bool:
         """True when `code` lies inside (or is) one of the viewer's units."""
@@ -80,18 +73,7 @@ class Viewer:
 
     def code_filter(self, column: Any) -> ColumnElement[bool]:
         """SQL: `column` (a 12-digit code) lies inside the scope. False for nobody."""
-        if not self.scopes:
-            return false()
-        return or_(*(prefix_range(column, scope) for scope in self.scopes))
-
-
-def prefix_range(column: Any, jurisdiction: str) -> ColumnElement[bool]:
-    """`column` starts with the jurisdiction's prefix, as an index-friendly range."""
-    low = codes.prefix(jurisdiction)
-    if set(low) == {"9"}:
-        return column >= low
-    high = str(int(low) + 1).zfill(len(low))
-    return and_(column >= low, column < high)
+        return codes.within_any(column, self.scopes)
 
 
 def outermost(scopes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -100,8 +82,11 @@ def outermost(scopes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(s for s in full if not any(o != s and codes.covers(o, s) for o in full))
 
 
-def make_viewer(user_id: int, login: str, name: str, role: str, scopes: list[str]) -> Viewer:
-    return Viewer(user_id, login, name, role, outermost(scopes))
+def make_viewer(
+    user_id: int, login: str, name: str, role: str, scopes: list[str], grants: Grants
+) -> Viewer:
+    """A viewer of `role` over `scopes`, holding what `grants` (role → permissions) gives."""
+    return Viewer(user_id, login, name, role, outermost(scopes), grants.get(role, frozenset()))
 
 
 ANONYMOUS = Viewer(None, None, "访客", None, ())

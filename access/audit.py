@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.viewer import Viewer
 from layers import codes
-from layers.viewer import Viewer
 from store.models import AuditEntry
 
 ACTION_LABELS = {

@@ -6,20 +6,23 @@ unknown code raises NotFound, so the HTTP layer can answer 403 and 404.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.permissions import Grants
+from access.viewer import Forbidden, NotFound, Viewer, make_viewer
 from layers import codes, repository
 from layers.display import LayerBody, layer_body
 from layers.profile import children_summary, division_profile
-from layers.viewer import Forbidden, NotFound, Viewer
+from store.models import Division
 
 ROOT_NAME = "我的辖区"
 
 
-def require_unit(session: Session, viewer: Viewer, code: str) -> str:
+def require_unit(session: Session, viewer: Viewer, code: str) -> codes.DivisionCode:
     """The 12-digit code of a unit the viewer may see; Forbidden outside, NotFound unknown."""
     try:
-        full = codes.normalize(code)
+        full = codes.DivisionCode.parse(code)
     except codes.InvalidCode as exc:
         raise NotFound(str(exc), str(code)) from exc
     # One primary-key lookup: unknown codes are 404 whoever asks, known ones outside are 403.
@@ -113,3 +116,49 @@ def layer(
     if parent is not None:
         parent = require_unit(session, viewer, parent)
     return layer_body(session, level, parent, crs, within=viewer.scopes, detail=detail, lines=lines)
+
+
+def units(
+    session: Session, viewer: Viewer, level: str, within: str | None = None
+) -> list[Division]:
+    """The divisions of `level` inside the viewer's scope (and inside `within`, a unit the
+    viewer may see), by code. Rows to read (code, name, level, parent_code, geom), never to
+    change."""
+    if level not in codes.LEVELS:
+        raise ValueError(f"unknown level {level!r}")
+    statement = repository.level_query(level, within and require_unit(session, viewer, within))
+    return list(session.scalars(statement.where(viewer.code_filter(Division.code))))
+
+
+def unit_names(
+    session: Session, viewer: Viewer, wanted: list[str] | set[str], above: bool = False
+) -> dict[str, str]:
+    """Code → name of the units among `wanted` that the viewer may see (others are left out,
+    as unknown codes are). With `above`, also the units that hold one of the viewer's (the
+    county above a town's staff): their names only, never what lies in them."""
+
+    def named(code: str) -> bool:
+        if viewer.covers(code):
+            return True
+        return above and any(codes.covers(code, scope) for scope in viewer.scopes if _is_code(code))
+
+    inside = sorted({c for c in wanted if named(c)})
+    if not inside:
+        return {}
+    rows = session.execute(select(Division.code, Division.name).where(Division.code.in_(inside)))
+    return {code: name for code, name in rows}
+
+
+def _is_code(text: str) -> bool:
+    try:
+        codes.DivisionCode.parse(text)
+    except codes.InvalidCode:
+        return False
+    return True
+
+
+def system_viewer(session: Session, grants: Grants) -> Viewer:
+    """The viewer of the system's own work (commands, workers, demo seeding): an
+    administrator of every city in the database."""
+    cities = session.scalars(select(Division.code).where(Division.level == "city")).all()
+    return make_viewer(0, "system", "系统（命令行）", "admin", list(cities) or ["350300"], grants)
