@@ -20,7 +20,7 @@ from app.core import build_core
 from app.registry import ModuleRegistry
 from app.settings import Settings, load_settings
 from layers.load import load_shipped
-from layers.sources import PROJECT_ROOT
+from layers.shipped import shipped_dir
 from modules.sdk import CoreServices, PageSpec
 from store import migrate
 from store.engine import get_engine, make_session
@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         server=server,
         use_pages=True,
         pages_folder="",
-        assets_folder=str(PROJECT_ROOT / "assets"),
+        assets_folder=str(shipped_dir("onemap_assets", "assets")),
         title="莆田市 · 一张图",
         update_title=None,
         compress=True,

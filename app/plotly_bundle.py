@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Flask
 
 from app import built_assets
-from layers.sources import PROJECT_ROOT
+from layers.shipped import PROJECT_ROOT
 
 LOGGER = logging.getLogger(__name__)
 

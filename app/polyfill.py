@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from app import built_assets
-from layers.sources import PROJECT_ROOT
+from layers.shipped import PROJECT_ROOT
 
 RUNTIME = PROJECT_ROOT / "tools" / "plotly-bundle" / "dist" / "regenerator-runtime.min.js"
 ROUTE = "/_dash-component-suites/onemap/regenerator-runtime.min.js"  # public, like Dash's own

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from layers.sources import PROJECT_ROOT
+from layers.shipped import BOUNDARIES_DIR, DEFAULT_VAR_DIR
 from modules.sdk.settings import (  # noqa: F401 - SettingsError: raised by load_settings
     Setting,
     SettingsError,
@@ -68,10 +68,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", "", "SQLAlchemy URL; empty means the SQLite file var/onemap.sqlite"),
     Setting("host", "127.0.0.1", "address the web server listens on"),
     Setting("port", 8050, "port the web server listens on", _port),
-    Setting("var_dir", str(PROJECT_ROOT / "var"), "directory for the SQLite file and runtime data"),
+    Setting("var_dir", str(DEFAULT_VAR_DIR), "directory for the SQLite file and runtime data"),
     Setting(
         "boundaries_dir",
-        str(PROJECT_ROOT / "data" / "boundaries"),
+        str(BOUNDARIES_DIR),
         "directory of the shipped boundary GeoJSON files loaded on start",
     ),
     Setting(

@@ -22,7 +22,7 @@ from bench.runner import Context, Result, alternate, compare, log, median
 from layers import repository
 from layers.assign import assign_villages, assign_villages_postgis
 from layers.load import load_shipped
-from layers.sources import PROJECT_ROOT
+from layers.shipped import PROJECT_ROOT
 from store.engine import build_engine, make_session
 from store.migrate import upgrade
 

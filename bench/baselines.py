@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.express as px
 from dash import ALL, Input, Output, ctx, dcc, html
 
-from layers.sources import PROJECT_ROOT
+from layers.shipped import PROJECT_ROOT
 
 BOUNDARIES = PROJECT_ROOT / "data" / "boundaries"
 LEVELS = ("city", "county", "town", "village")

@@ -11,9 +11,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from layers import codes
+from layers.shipped import BOUNDARIES_DIR
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BOUNDARIES_DIR = PROJECT_ROOT / "data" / "boundaries"
 SOURCES_DIR = BOUNDARIES_DIR / "sources"
 
 

@@ -7,21 +7,22 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modules.alerts.models import Contact
 from modules.sdk import (
+    Columns,
     DivisionCode,
+    FileRefused,
     Forbidden,
     InvalidCode,
     NotFound,
     Viewer,
     phone_as_seen,
     prefix_range,
+    read_rows,
     record_audit,
     require_unit,
 )
@@ -38,6 +39,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "site_id": ("重点部位编号", "重点部位", "site_id"),
 }
 MAX_ROWS = 50_000
+MAX_BYTES = 10 * 1024 * 1024
+COLUMNS = Columns(HEADERS, required=("name", "phone", "village_code"))
 
 
 def normalize_phone(text: object) -> str | None:
@@ -92,34 +95,13 @@ class ImportReport:
         if self.ok:
             return f"导入成功：共 {self.rows} 行，新增 {self.added} 人，更新 {self.updated} 人。"
         lines = [f"导入失败，未做任何修改（共 {self.rows} 行，{len(self.errors)} 处错误）："]
-        lines += [f"第 {row} 行：{message}" for row, message in self.errors[:200]]
+        lines += [
+            f"第 {row} 行：{message}" if row else f"文件：{message}"
+            for row, message in self.errors[:200]
+        ]
         if len(self.errors) > 200:
             lines.append(f"……另有 {len(self.errors) - 200} 处错误")
         return "\n".join(lines)
-
-
-def read_table(data: bytes, filename: str) -> list[list[object]]:
-    """Rows of a CSV (UTF-8, with or without BOM; else GB18030) or XLSX file."""
-    if Path(filename).suffix.lower() in (".xlsx", ".xlsm"):
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("gb18030")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
-
-
-def _columns(header: list[object]) -> dict[str, int]:
-    names = [str(h or "").strip() for h in header]
-    found = {}
-    for key, accepted in HEADERS.items():
-        for index, name in enumerate(names):
-            if name in accepted or name.lower() in accepted:
-                found[key] = index
-                break
-    return found
 
 
 def import_contacts(session: Session, viewer: Viewer, data: bytes, filename: str) -> ImportReport:
@@ -129,30 +111,17 @@ def import_contacts(session: Session, viewer: Viewer, data: bytes, filename: str
     if not any(viewer.can(p) for p in IMPORT_PERMISSIONS):
         raise Forbidden("the viewer may not import contacts")
     try:
-        table = read_table(data, filename)
-    except Exception as exc:  # any unreadable file gets one clear line
-        report.errors.append((0, f"无法读取文件（需 CSV 或 XLSX）：{type(exc).__name__}"))
-        return report
-    table = [row for row in table if any(str(c or "").strip() for c in row)]
-    if not table:
-        report.errors.append((1, "文件为空"))
-        return report
-    columns = _columns(table[0])
-    missing = [HEADERS[k][0] for k in ("name", "phone", "village_code") if k not in columns]
-    if missing:
-        report.errors.append((1, f"缺少列：{'、'.join(missing)}"))
-        return report
-    if len(table) - 1 > MAX_ROWS:
-        report.errors.append((1, f"一次最多导入 {MAX_ROWS} 行"))
+        _, rows = read_rows(data, filename, COLUMNS, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    except FileRefused as refused:  # the file as a whole: one line that says what to do
+        report.errors.append((0, refused.error.reason_zh))
         return report
 
-    def cell(row: list[object], key: str) -> object:
-        index = columns.get(key)
-        return row[index] if index is not None and index < len(row) else None
+    def cell(row: dict, key: str) -> object:
+        return row.get(key)
 
     parsed: dict[tuple[str, str], tuple[int, str, list[str], str]] = {}
     unit_problem: dict[str, str] = {}  # code -> "" when the viewer may keep contacts there
-    for number, row in enumerate(table[1:], start=2):
+    for number, row in rows:
         report.rows += 1
         problems = []
         name = str(cell(row, "name") or "").strip()

@@ -1,20 +1,21 @@
-"""The alerts module's own settings: a table of name, default and help, read from
-`ONEMAP_ALERTS_*` environment variables (documented in docs/alerts.md)."""
+"""The alerts module's own settings: a table of name, default and help, read by the SDK from
+the `[alerts]` table of the config file and `ONEMAP_ALERTS_*` environment variables
+(documented in docs/alerts.md)."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from modules.sdk import Setting, SettingsError, SettingValues, module_settings, var_dir
+
+MODULE_ID = "alerts"
 PREFIX = "ONEMAP_ALERTS_"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-class AlertsSettingsError(ValueError):
+class AlertsSettingsError(SettingsError):
     """A setting that cannot be used; the message names the variable and says why."""
 
 
@@ -46,22 +47,15 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w.strip() for w in text.replace("、", ",").split(",") if w.strip())
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: str
-    help: str
-    parse: Callable[[str], Any] = str
-
-
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "provider", "file", "file (append JSON lines to a file) or http (a gateway)", _provider
     ),
     Setting(
         "file",
-        str(PROJECT_ROOT / "var" / "alerts-outbox.jsonl"),
-        "the file provider's output: one JSON line per message sent",
+        "",
+        "the file provider's output: one JSON line per message sent "
+        "(empty: alerts-outbox.jsonl in the core's var_dir)",
     ),
     Setting("http_url", "", "the HTTP gateway's URL (POST, JSON body)"),
     Setting("http_auth_header", "Authorization", "name of the header carrying the credential"),
@@ -122,32 +116,22 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class AlertsSettings:
-    values: Mapping[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc
+AlertsSettings = SettingValues
 
 
 def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> AlertsSettings:
-    """The settings from the environment (and keyword overrides, already parsed)."""
+    """The settings from the config file and the environment (and keyword overrides, already
+    parsed, e.g. from a test)."""
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for setting in SETTINGS:
-        variable = PREFIX + setting.name.upper()
-        text = environ.get(variable, setting.default)
-        try:
-            values[setting.name] = setting.parse(text)
-        except (ValueError, json.JSONDecodeError) as exc:
-            raise AlertsSettingsError(f"{variable}: {exc}") from exc
-    values.update(overrides)
+    try:
+        settings = module_settings(MODULE_ID, SETTINGS, environ, **overrides)
+    except SettingsError as exc:
+        raise AlertsSettingsError(str(exc)) from exc
+    values = dict(settings.values)
+    values["file"] = values["file"] or str(var_dir(environ) / "alerts-outbox.jsonl")
     if values["provider"] == "http" and not values["http_url"]:
         raise AlertsSettingsError(f"{PREFIX}HTTP_URL is required with the http provider")
-    return AlertsSettings(values)
+    return SettingValues(values)
 
 
 def ack_base_url(environ: Mapping[str, str] | None = None) -> str:

@@ -10,17 +10,12 @@ updated, so importing an export again changes nothing but what was edited.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 import numpy as np
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,12 +23,16 @@ from modules.flood.models import FloodKeyPoint
 from modules.flood.points import CATEGORIES, EDIT_PERMISSIONS, RISK_LABELS
 from modules.sdk import (
     CRS_NAMES,
+    Columns,
+    FileRefused,
     Forbidden,
+    RowError,
     UnknownCRS,
     Viewer,
     VillageIndex,
     assign_villages,
     parse_crs,
+    read_rows,
     to_wgs84_arrays,
 )
 
@@ -53,28 +52,13 @@ FIELDS = {
 }
 FIELD_LABELS = {key: names[0] for key, names in FIELDS.items()}
 REQUIRED = ("name", "category", "risk_level")
+# A table needs its coordinate columns too; a GeoJSON feature carries them as its geometry.
+COLUMNS = Columns(FIELDS, required=(*REQUIRED, "lon", "lat"))
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 RISK_KEYS = {**{label: key for key, label in RISK_LABELS.items()}, **{k: k for k in RISK_LABELS}}
 # Projected systems a Putian file is likely to be in (for the hint on a point that misses).
 LIKELY_PROJECTED = ("EPSG:4549", "EPSG:4527", "EPSG:32650", "EPSG:3857")
 CRS_LABELS = {"wgs84": "WGS84", "gcj02": "GCJ-02", "bd09": "BD-09"}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None  # spreadsheet row (header = 1) or GeoJSON feature (1-based); None: file
-    field: str | None
-    reason: str  # English, for logs and the CLI
-    reason_zh: str  # on screen
-
-    def text(self) -> str:
-        where = f"row {self.row}" if self.row is not None else "file"
-        return f"{where}{f' ({self.field})' if self.field else ''}: {self.reason}"
-
-    def text_zh(self) -> str:
-        where = f"第 {self.row} 行" if self.row is not None else "文件"
-        label = FIELD_LABELS.get(self.field or "", self.field or "")
-        return f"{where}{f'（{label}）' if label else ''}：{self.reason_zh}"
 
 
 @dataclass
@@ -115,116 +99,6 @@ class ImportResult:
         return f"导入成功：新增 {self.added} 个、更新 {self.updated} 个重点部位。"
 
 
-class FileRefused(ValueError):
-    def __init__(self, reason: str, reason_zh: str) -> None:
-        super().__init__(reason)
-        self.error = RowError(None, None, reason, reason_zh)
-
-
-def kind_of(filename: str) -> str:
-    suffix = PurePath(filename or "").suffix.lower().lstrip(".")
-    if suffix in ("csv", "txt"):
-        return "csv"
-    if suffix in ("xlsx", "xlsm"):
-        return "xlsx"
-    if suffix in ("geojson", "json"):
-        return "geojson"
-    raise FileRefused(
-        "unsupported file type: use .csv, .xlsx or .geojson",
-        "不支持的文件类型：请使用 CSV、XLSX 或 GeoJSON 文件。",
-    )
-
-
-def _canonical(header: list) -> dict[int, str]:
-    """{column index: field} for the columns we know; others are ignored."""
-    lookup = {name.lower(): key for key, names in FIELDS.items() for name in names}
-    found = {}
-    for index, title in enumerate(header):
-        key = lookup.get(str(title or "").strip().lower())
-        if key and key not in found.values():
-            found[index] = key
-    return found
-
-
-def _table_rows(header: list, body: list[tuple[int, list]]) -> list[tuple[int, dict]]:
-    columns = _canonical(header)
-    missing = [k for k in (*REQUIRED, "lon", "lat") if k not in columns.values()]
-    if missing:
-        names = "、".join(FIELD_LABELS[k] for k in missing)
-        raise FileRefused(
-            f"missing columns: {', '.join(missing)}", f"缺少列：{names}（第 1 行为表头）。"
-        )
-    rows = []
-    for number, values in body:
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        rows.append(
-            (number, {key: values[i] if i < len(values) else None for i, key in columns.items()})
-        )
-    return rows
-
-
-def read_csv(data: bytes) -> list[tuple[int, dict]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileRefused(
-            "the CSV is neither UTF-8 nor GBK", "CSV 文件编码无法识别（应为 UTF-8 或 GBK）。"
-        )
-    table = list(csv.reader(io.StringIO(text)))
-    if not table:
-        raise FileRefused("the file is empty", "文件为空。")
-    return _table_rows(table[0], [(i + 2, row) for i, row in enumerate(table[1:])])
-
-
-def read_xlsx(data: bytes) -> list[tuple[int, dict]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise FileRefused(f"not a readable XLSX file ({exc})", "XLSX 文件无法读取。") from exc
-    table = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-    if not table:
-        raise FileRefused("the workbook's first sheet is empty", "工作簿的第一个工作表为空。")
-    return _table_rows(table[0], [(i + 2, row) for i, row in enumerate(table[1:])])
-
-
-def read_geojson(data: bytes) -> list[tuple[int, dict]]:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FileRefused(f"not valid JSON ({exc})", "GeoJSON 文件无法解析。") from exc
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise FileRefused(
-            "expected a GeoJSON FeatureCollection", "应为 GeoJSON FeatureCollection。"
-        )
-    rows = []
-    for number, feature in enumerate(document.get("features") or [], start=1):
-        properties = (feature or {}).get("properties") or {}
-        header = list(properties)
-        values = _canonical(header)
-        row = {key: properties[header[i]] for i, key in values.items()}
-        geometry = (feature or {}).get("geometry") or {}
-        coordinates = geometry.get("coordinates")
-        if (
-            geometry.get("type") == "Point"
-            and isinstance(coordinates, list)
-            and len(coordinates) >= 2
-        ):
-            row["lon"], row["lat"] = coordinates[0], coordinates[1]
-        else:
-            row["lon"] = row["lat"] = None
-            row["_geometry"] = geometry.get("type") or "none"
-        rows.append((number, row))
-    return rows
-
-
-READERS = {"csv": read_csv, "xlsx": read_xlsx, "geojson": read_geojson}
-
-
 def _text(value) -> str:
     if value is None:
         return ""
@@ -245,7 +119,7 @@ def _check_row(number: int, row: dict) -> tuple[dict | None, list[RowError]]:
     errors: list[RowError] = []
 
     def refuse(name, reason, reason_zh):
-        errors.append(RowError(number, name, reason, reason_zh))
+        errors.append(COLUMNS.error(number, name, reason, reason_zh))
 
     name = _text(row.get("name"))
     if not name:
@@ -362,14 +236,14 @@ def import_points(
         return result
     result = ImportResult("?", crs_name, dry_run)
     try:
-        result.kind = kind = kind_of(filename)
-        if len(data) > MAX_BYTES:
-            raise FileRefused("file larger than 10 MB", "文件超过 10 MB。")
-        rows = READERS[kind](data)
-        if len(rows) > MAX_ROWS:
-            raise FileRefused(f"more than {MAX_ROWS} rows", f"超过 {MAX_ROWS} 行，请分批导入。")
-        if not rows:
-            raise FileRefused("no rows to import", "文件中没有数据行。")
+        result.kind, rows = read_rows(
+            data,
+            filename,
+            COLUMNS,
+            max_rows=MAX_ROWS,
+            max_bytes=MAX_BYTES,
+            allowed=("csv", "xlsx", "geojson"),
+        )
     except FileRefused as refused:
         result.errors.append(refused.error)
         return result
@@ -401,7 +275,7 @@ def import_points(
             if village is None:
                 english, chinese = _miss_hint(index, values["x"], values["y"], crs_name)
                 result.errors.append(
-                    RowError(
+                    COLUMNS.error(
                         number,
                         "lon",
                         f"the point lies outside the city{english}",
@@ -411,7 +285,7 @@ def import_points(
                 continue
             if not viewer.covers(village):
                 result.errors.append(
-                    RowError(
+                    COLUMNS.error(
                         number,
                         "lon",
                         "the point lies outside your jurisdiction",
@@ -422,7 +296,7 @@ def import_points(
             key = (values["name"], village)
             if key in seen:
                 result.errors.append(
-                    RowError(
+                    COLUMNS.error(
                         number,
                         "name",
                         f"same name and village as row {seen[key]}",

@@ -24,9 +24,10 @@ from layers.codes import (
 )
 from layers.crs import CRS_NAMES, UnknownCRS, parse_crs, to_wgs84_arrays
 from modules.sdk.hooks import ENTRY_POINT_GROUP, PROJECT, hookimpl, hookspec
+from modules.sdk.importing import Columns, FileRefused, RowError, kind_of, read_rows
 from modules.sdk.map_page import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED
 from modules.sdk.policies import SEE_PHONES, mask_phone, phone_as_seen, sees_phone
-from modules.sdk.settings import Setting, SettingsError, SettingValues, module_settings
+from modules.sdk.settings import Setting, SettingsError, SettingValues, module_settings, var_dir
 from modules.sdk.tables import add_tables
 from modules.sdk.types import (
     EXPOSURE,
@@ -96,7 +97,12 @@ __all__ = [
     "add_tables",
     "dialect_name",
     "record_audit",
-    # shared policies
+    # shared policies: uploaded tables read one way, phones masked one way
+    "Columns",
+    "FileRefused",
+    "RowError",
+    "kind_of",
+    "read_rows",
     "SEE_PHONES",
     "mask_phone",
     "sees_phone",
@@ -106,6 +112,7 @@ __all__ = [
     "SettingValues",
     "SettingsError",
     "module_settings",
+    "var_dir",
     # the map page's public component ids
     "MAP_FOCUS",
     "MAP_SELECTED",

@@ -106,3 +106,15 @@ def module_settings(
     prefix = f"ONEMAP_{module_id.upper()}_"
     values = parse_settings(table, section, environ, prefix, f" [{module_id}]")
     return SettingValues({**values, **overrides})
+
+
+def var_dir(
+    environ: Mapping[str, str] | None = None, config_path: Path | str | None = "auto"
+) -> Path:
+    """The core's directory for runtime files (its `var_dir` setting), for a module's
+    default paths."""
+    from layers.shipped import DEFAULT_VAR_DIR
+
+    environ = os.environ if environ is None else environ
+    configured = environ.get("ONEMAP_VAR_DIR") or config_file(environ, config_path).get("var_dir")
+    return Path(configured) if configured else DEFAULT_VAR_DIR

@@ -1,5 +1,5 @@
 """`onemap typhoon import FILE --format cma|jma|csv|json [--storm ID]` and
-`onemap typhoon shipped` (load the storms shipped in data/typhoon/)."""
+`onemap typhoon shipped` (load the storms shipped in modules/typhoon/data/)."""
 
 from __future__ import annotations
 
@@ -40,5 +40,5 @@ def add_commands(commands, core) -> None:
     importer.add_argument("--format", required=True, choices=("cma", "jma", "csv", "json"))
     importer.add_argument("--storm", help="only this storm (its China number, e.g. 1521)")
     importer.set_defaults(func=do_import)
-    shipped = sub.add_parser("shipped", help="load the storms shipped in data/typhoon/")
+    shipped = sub.add_parser("shipped", help="load the storms shipped in modules/typhoon/data/")
     shipped.set_defaults(func=do_shipped)

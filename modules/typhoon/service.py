@@ -24,7 +24,7 @@ from modules.typhoon.track import GRADES, LEVELS, Fix, StormData
 BEIJING = timedelta(hours=8)
 UNIT_LEVELS = ("county", "town", "village")
 LEVEL_LABELS = {"county": "县区", "town": "乡镇街道", "village": "村居", "site": "重点部位"}
-WARNING_LINES = Path(__file__).resolve().parents[2] / "data" / "typhoon" / "warning_lines.json"
+WARNING_LINES = Path(__file__).resolve().parent / "data" / "warning_lines.json"
 _lock = threading.Lock()
 _targets: dict[tuple, Targets] = {}
 _timelines: dict[tuple, dict[str, Exposure]] = {}

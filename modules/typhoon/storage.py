@@ -17,7 +17,7 @@ from modules.typhoon.models import TyphoonPoint, TyphoonStorm
 from modules.typhoon.parsers import cma, dt_csv, jma
 from modules.typhoon.track import LEVELS, QUADRANTS, Fix, Forecast, StormData
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "typhoon"
+DATA = Path(__file__).resolve().parent / "data"
 JMA_NOTE = (
     "风圈取自日本气象厅最佳路径：30节风圈近似为7级风圈，50节风圈近似为10级风圈；"
     "各象限半径由最长/最短半径及其方向近似（最长方向两侧45°内取最长，相反方向取最短，其余取平均）；"
@@ -147,7 +147,7 @@ def merge_radii(best: StormData, other: StormData) -> None:
 
 
 def shipped() -> list[tuple[StormData, str]]:
-    """The storms in data/typhoon/storms.json, each with its radii note."""
+    """The storms in modules/typhoon/data/storms.json, each with its radii note."""
     index = json.loads((DATA / "storms.json").read_text(encoding="utf-8"))
     result = []
     for entry in index["storms"]:

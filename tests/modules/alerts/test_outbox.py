@@ -9,11 +9,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from modules.alerts.models import DELIVERED, FAILED, SENT, Attempt, Message
 from modules.alerts.outbox import Outgoing, backoff, claim, pending_count
 from modules.alerts.providers import FileProvider, RateLimiter
+from modules.alerts.settings import load
 from modules.alerts.worker import OutboxWorker
 from tests.accounts_fixture import system_viewer
 from tests.modules.alerts.gateway import Gateway
@@ -190,3 +192,25 @@ def test_delivery_reports_from_the_gateway_mark_delivered_or_failed(
         "/api/v1/alerts/reports", json=reports, headers={"Authorization": "Bearer "}
     )
     assert refused.status_code == 401
+
+
+def test_the_module_reads_its_table_of_the_core_config_file(tmp_path):
+    from app.settings import load_settings
+    from modules.alerts.settings import AlertsSettingsError
+
+    config = tmp_path / "onemap.toml"
+    config.write_text(
+        'port = 9000\n[alerts]\nprovider = "http"\nhttp_url = "http://gw.example"\nrate = "5"\n',
+        encoding="utf-8",
+    )
+    environ = {"ONEMAP_CONFIG": str(config)}
+    assert load_settings(environ=environ).port == 9000  # the core leaves [alerts] to alerts
+    read = load(environ=environ)
+    assert (read.provider, read.http_url, read.rate) == ("http", "http://gw.example", 5.0)
+    assert load(environ={**environ, "ONEMAP_ALERTS_RATE": "7"}).rate == 7.0  # env wins
+    assert load(environ={"ONEMAP_VAR_DIR": str(tmp_path)}).file == str(
+        tmp_path / "alerts-outbox.jsonl"
+    )
+    config.write_text('[alerts]\nspeed = "fast"\n', encoding="utf-8")
+    with pytest.raises(AlertsSettingsError, match="speed"):
+        load(environ=environ)

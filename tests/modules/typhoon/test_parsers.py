@@ -13,7 +13,7 @@ from modules.typhoon.parsers import parse
 from modules.typhoon.storage import shipped
 from modules.typhoon.track import ParseError
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "typhoon"
+DATA = Path(__file__).resolve().parents[3] / "modules" / "typhoon" / "data"
 
 CMA = """66666 0000    3 0022 1521 0 6 Dujuan
 2015092806 6 237 1221  935      55
