@@ -104,3 +104,50 @@ def test_the_check_catches_a_module_reaching_into_the_core(tmp_path):
     )
     found = sorted(line.split(" imports ")[1] for line in outside_imports(tmp_path / "bad", "bad"))
     assert found == ["layers", "layers.repository", "modules.flood", "modules.flood.points"]
+
+
+# Where each hook's work lives, the same in every module (docs/modules.md, the walkthrough).
+SKELETON = {
+    "register_tables": "models.py",
+    "register_migrations": "migrations",
+    "register_pages": "pages.py",
+    "register_callbacks": "callbacks.py",
+    "register_routes": "routes.py",
+    "register_commands": "commands.py",
+    "register_layers": "layers.py",
+    "seed_demo": "demo.py",
+}
+
+
+def hooks_implemented(init: Path) -> set[str]:
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any(ast.unparse(d).startswith("hookimpl") for d in node.decorator_list)
+    }
+
+
+@pytest.mark.parametrize("module", MODULE_PACKAGES)
+def test_every_module_keeps_the_same_skeleton(module):
+    folder = ROOT / "modules" / module
+    implemented = hooks_implemented(folder / "__init__.py")
+    assert {"module_info", "register_tables", "register_migrations"} <= implemented
+    missing = [
+        f"{hook} -> {name}"
+        for hook, name in SKELETON.items()
+        if hook in implemented and not (folder / name).exists()
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("module", MODULE_PACKAGES)
+def test_callbacks_are_top_level_functions_wired_by_register(module):
+    """No callback hidden inside a registration closure, where no test can call it."""
+    path = ROOT / "modules" / module / "callbacks.py"
+    assert path.exists()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    register = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "register")
+    nested = [n.name for n in ast.walk(register) if isinstance(n, ast.FunctionDef)]
+    assert nested == ["register"]

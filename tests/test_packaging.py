@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -15,6 +16,7 @@ from setuptools import find_namespace_packages
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = ["access*", "app*", "layers*", "modules*", "store*"]
+NOT_SOURCES = (".git", ".venv", "var", "build", "node_modules", "*.egg-info", "__pycache__")
 SHIPPED = {"onemap_data.boundaries": "data/boundaries", "onemap_assets": "assets"}
 
 
@@ -74,11 +76,14 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """The wheel built from this tree, installed into a folder of its own."""
+    """The wheel built from a copy of this tree (a build writes build/ beside the sources),
+    installed into a folder of its own."""
     folder = tmp_path_factory.mktemp("wheel")
+    source = folder / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     built = subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(folder), str(ROOT)],
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(folder), str(source)],
         capture_output=True,
         text=True,
     )

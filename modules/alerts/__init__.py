@@ -8,7 +8,6 @@ escalation to the next level up. See docs/alerts.md.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from modules.sdk import ModuleInfo, Permission, WorkerSpec, add_tables, hookimpl
@@ -47,16 +46,16 @@ def register_routes(blueprint, core) -> None:
 
 @hookimpl
 def register_pages(core) -> list:
-    from modules.alerts.page import page
+    from modules.alerts.pages import page
 
     return [page(core)]
 
 
 @hookimpl
-def register_callbacks(app, core) -> None:
-    from modules.alerts.page import register
+def register_callbacks(app) -> None:
+    from modules.alerts.callbacks import register
 
-    register(app, core)
+    register(app)
 
 
 @hookimpl
@@ -68,33 +67,9 @@ def register_workers(core) -> list:
 
 @hookimpl
 def register_commands(commands, core) -> None:
-    def import_file(args) -> int:
-        from modules.alerts.contacts import import_contacts, record_import
+    from modules.alerts.commands import add_commands
 
-        path = Path(args.file)
-        if not path.is_file():
-            print(f"onemap: no such file: {path}", file=sys.stderr)
-            return 2
-        viewer = core.viewer()
-        with core.sessions() as session:
-            session.begin()
-            report = import_contacts(session, viewer, path.read_bytes(), path.name)
-            if report.ok:
-                record_import(session, viewer, report, path.name)
-                session.commit()
-            else:
-                session.rollback()
-        print(report.text())
-        return 0 if report.ok else 1
-
-    alerts = commands.add_parser("alerts", help="SMS alerts (短信提醒)")
-    sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="SUBCOMMAND")
-    parser = sub.add_parser(
-        "import-contacts",
-        help="import contacts from CSV or XLSX (all or nothing; a report names bad rows)",
-    )
-    parser.add_argument("file", help="CSV (UTF-8 or GB18030) or XLSX: 姓名, 手机号, 村居代码, 分组")
-    parser.set_defaults(func=import_file)
+    add_commands(commands, core)
 
 
 @hookimpl

@@ -40,8 +40,8 @@ def register_migrations() -> str:
 
 @hookimpl
 def register_layers(viewer, moment, session, unit, core) -> list:
-    from modules.flood.layer import key_points_layer, stations_layer
     from modules.flood.layer_cache import LAYERS
+    from modules.flood.layers import key_points_layer, stations_layer
 
     def layers():
         points = key_points_layer(session, viewer, unit, core)
@@ -79,10 +79,10 @@ def register_routes(blueprint, core) -> None:
 
 
 @hookimpl
-def register_callbacks(app, core) -> None:
+def register_callbacks(app) -> None:
     from modules.flood.callbacks import register
 
-    register(app, core)
+    register(app)
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""Dash callbacks of the flood module (attached with app.callback, as the core's pages are).
+"""Dash callbacks of the flood module: top-level functions, wired to the app by `register`.
 
 Every input may be forged: values are type-checked, units and points are looked up through
 the viewer's scope, and refusals never echo what was sent.
@@ -17,10 +17,10 @@ from flask import request
 
 from modules.flood import patrol, stations
 from modules.flood.importer_page import report, run_import
-from modules.flood.layer import STATION_PREFIX
+from modules.flood.layers import STATION_PREFIX
 from modules.flood.pages import campaign_list, my_points, point_list, point_options, progress_line
 from modules.flood.panel import PROGRESS_ID, STATION_ID, progress_block, station_chart
-from modules.sdk import Forbidden, NotFound, record_audit
+from modules.sdk import MAP_FOCUS, MAP_GRAPH, Forbidden, NotFound, current_core, record_audit
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,78 +43,165 @@ def decode_upload(contents) -> bytes:
         raise patrol.PatrolRefused("照片无法读取，请重新选择。") from exc
 
 
-def register(app: dash.Dash, core) -> None:
-    def focus_progress(focus):
-        viewer = core.viewer()
-        with core.sessions() as session:
-            return progress_block(session, viewer, focus)
+def focus_progress(focus):
+    core = current_core()
+    viewer = core.viewer()
+    with core.sessions() as session:
+        return progress_block(session, viewer, focus)
 
-    app.callback(Output(PROGRESS_ID, "children"), Input("map-focus", "data"))(focus_progress)
 
-    def station_click(click_data):
-        points = (click_data or {}).get("points") if isinstance(click_data, dict) else None
-        custom = points[0].get("customdata") if points and isinstance(points[0], dict) else None
-        if isinstance(custom, list) and custom:
-            custom = custom[0]
-        if not isinstance(custom, str) or not custom.startswith(STATION_PREFIX):
-            raise dash.exceptions.PreventUpdate
-        viewer = core.viewer()
-        now = datetime.now(UTC)
-        with core.sessions() as session:
-            try:
-                station = stations.station_in_scope(session, viewer, custom[len(STATION_PREFIX) :])
-            except NotFound as exc:
-                raise dash.exceptions.PreventUpdate from exc
-            readings = stations.recent_readings(session, [station.id], now)[station.id]
-            state = stations.state_of(station, readings, now)
-            return station_chart(station, readings, state)
+def station_click(click_data):
+    core = current_core()
+    points = (click_data or {}).get("points") if isinstance(click_data, dict) else None
+    custom = points[0].get("customdata") if points and isinstance(points[0], dict) else None
+    if isinstance(custom, list) and custom:
+        custom = custom[0]
+    if not isinstance(custom, str) or not custom.startswith(STATION_PREFIX):
+        raise dash.exceptions.PreventUpdate
+    viewer = core.viewer()
+    now = datetime.now(UTC)
+    with core.sessions() as session:
+        try:
+            station = stations.station_in_scope(session, viewer, custom[len(STATION_PREFIX) :])
+        except NotFound as exc:
+            raise dash.exceptions.PreventUpdate from exc
+        readings = stations.recent_readings(session, [station.id], now)[station.id]
+        state = stations.state_of(station, readings, now)
+        return station_chart(station, readings, state)
 
-    app.callback(Output(STATION_ID, "children"), Input("map", "clickData"))(station_click)
 
-    def record(n_clicks, point_id, result, hazard, measures, photo):
-        if not n_clicks:
-            raise dash.exceptions.PreventUpdate
-        viewer = core.viewer()
-        if not viewer.can("record"):
-            return (_refused("您没有记录巡查的权限。"), *[dash.no_update] * 8)
-        with core.sessions() as session, session.begin():
-            try:
-                data = decode_upload(photo) if photo else None
-                inspection = patrol.record_inspection(
-                    session,
-                    viewer,
-                    point_id=point_id,
-                    result=result if isinstance(result, str) else "",
-                    hazard=hazard if isinstance(hazard, str) else "",
-                    measures=measures if isinstance(measures, str) else "",
-                    photo=data,
-                )
-                record_audit(
-                    session,
-                    "data.change",
-                    viewer,
-                    target="flood.inspection",
-                    address=request.remote_addr,
-                    detail={"point": inspection.point_id, "result": inspection.result},
-                )
-                message = _ok("已记录巡查。")
-                # A clean form for the next point: no double submission by a second tap.
-                reset = [None, "ok", "", "", None]
-            except patrol.PatrolRefused as exc:
-                message, reset = _refused(str(exc)), [dash.no_update] * 5
-            except (NotFound, Forbidden):
-                message = _refused("未找到该重点部位，或它不在您的辖区内。")
-                reset = [dash.no_update] * 5
-        with core.sessions() as session:
-            rows = my_points(session, viewer)
-            return (
-                message,
-                point_list(rows),
-                progress_line(session, viewer),
-                point_options(rows),
-                *reset,
+def record(n_clicks, point_id, result, hazard, measures, photo):
+    core = current_core()
+    if not n_clicks:
+        raise dash.exceptions.PreventUpdate
+    viewer = core.viewer()
+    if not viewer.can("record"):
+        return (_refused("您没有记录巡查的权限。"), *[dash.no_update] * 8)
+    with core.sessions() as session, session.begin():
+        try:
+            data = decode_upload(photo) if photo else None
+            inspection = patrol.record_inspection(
+                session,
+                viewer,
+                point_id=point_id,
+                result=result if isinstance(result, str) else "",
+                hazard=hazard if isinstance(hazard, str) else "",
+                measures=measures if isinstance(measures, str) else "",
+                photo=data,
             )
+            record_audit(
+                session,
+                "data.change",
+                viewer,
+                target="flood.inspection",
+                address=request.remote_addr,
+                detail={"point": inspection.point_id, "result": inspection.result},
+            )
+            message = _ok("已记录巡查。")
+            # A clean form for the next point: no double submission by a second tap.
+            reset = [None, "ok", "", "", None]
+        except patrol.PatrolRefused as exc:
+            message, reset = _refused(str(exc)), [dash.no_update] * 5
+        except (NotFound, Forbidden):
+            message = _refused("未找到该重点部位，或它不在您的辖区内。")
+            reset = [dash.no_update] * 5
+    with core.sessions() as session:
+        rows = my_points(session, viewer)
+        return (
+            message,
+            point_list(rows),
+            progress_line(session, viewer),
+            point_options(rows),
+            *reset,
+        )
 
+
+def photo_name(contents):
+    if not contents:
+        return ""  # the form was reset after a saved inspection
+    try:
+        patrol.photo_type(decode_upload(contents))
+    except patrol.PatrolRefused as exc:
+        return _refused(str(exc))
+    return _ok("已选择照片。")
+
+
+def open_campaign(n_clicks, name, unit, due):
+    core = current_core()
+    if not n_clicks:
+        raise dash.exceptions.PreventUpdate
+    viewer = core.viewer()
+    if not viewer.can("campaign"):
+        return _refused("您没有发起巡查任务的权限。"), dash.no_update
+    with core.sessions() as session, session.begin():
+        try:
+            if not isinstance(unit, str) or not unit:
+                raise patrol.PatrolRefused("请选择巡查范围。")
+            campaign = patrol.open_campaign(
+                session,
+                viewer,
+                name=name if isinstance(name, str) else "",
+                unit=unit,
+                due=due if isinstance(due, str) else "",
+            )
+            record_audit(
+                session,
+                "data.change",
+                viewer,
+                target="flood.campaign",
+                address=request.remote_addr,
+                detail={"campaign": campaign.id, "unit": campaign.jurisdiction_code},
+            )
+            message = _ok(f"已发起巡查任务：{campaign.name}")
+        except patrol.PatrolRefused as exc:
+            message = _refused(str(exc))
+        except (Forbidden, NotFound):
+            message = _refused("所选单位不在您的辖区内。")
+    with core.sessions() as session:
+        return message, campaign_list(session, viewer)
+
+
+def import_file(n_clicks, contents, filename, crs, dry_run):
+    core = current_core()
+    if not n_clicks:
+        raise dash.exceptions.PreventUpdate
+    viewer = core.viewer()
+    if not viewer.can("import"):
+        return _refused("您没有导入数据的权限。")
+    if not contents:
+        return _refused("请先选择文件。")
+    try:
+        data = decode_upload(contents)
+    except patrol.PatrolRefused:
+        return _refused("文件无法读取，请重新选择。")
+    dry = isinstance(dry_run, list) and "dry" in dry_run
+    with core.sessions() as session, session.begin():
+        result = run_import(
+            session,
+            viewer,
+            data,
+            filename if isinstance(filename, str) else "",
+            crs if isinstance(crs, str) else "wgs84",
+            dry,
+            request.remote_addr,
+        )
+        if not result.ok:
+            session.rollback()
+    return report(result)
+
+
+def chosen(contents):
+    # The size, not the name: a name is the browser's to forge and is never echoed.
+    if not isinstance(contents, str) or "," not in contents:
+        return ""
+    size = len(contents.split(",", 1)[1]) * 3 // 4
+    return html.P(f"已选择文件（约 {max(1, size // 1024)} KB）。", className="flood-ok")
+
+
+def register(app: dash.Dash) -> None:
+    """Wire the callbacks above to the app (the register_callbacks hook)."""
+    app.callback(Output(PROGRESS_ID, "children"), Input(MAP_FOCUS, "data"))(focus_progress)
+    app.callback(Output(STATION_ID, "children"), Input(MAP_GRAPH, "clickData"))(station_click)
     app.callback(
         Output("flood-patrol-message", "children"),
         Output("flood-patrol-list", "children"),
@@ -133,55 +220,11 @@ def register(app: dash.Dash, core) -> None:
         State("flood-patrol-photo", "contents"),
         prevent_initial_call=True,
     )(record)
-
-    def photo_name(contents):
-        if not contents:
-            return ""  # the form was reset after a saved inspection
-        try:
-            patrol.photo_type(decode_upload(contents))
-        except patrol.PatrolRefused as exc:
-            return _refused(str(exc))
-        return _ok("已选择照片。")
-
     app.callback(
         Output("flood-patrol-photo-name", "children"),
         Input("flood-patrol-photo", "contents"),
         prevent_initial_call=True,
     )(photo_name)
-
-    def open_campaign(n_clicks, name, unit, due):
-        if not n_clicks:
-            raise dash.exceptions.PreventUpdate
-        viewer = core.viewer()
-        if not viewer.can("campaign"):
-            return _refused("您没有发起巡查任务的权限。"), dash.no_update
-        with core.sessions() as session, session.begin():
-            try:
-                if not isinstance(unit, str) or not unit:
-                    raise patrol.PatrolRefused("请选择巡查范围。")
-                campaign = patrol.open_campaign(
-                    session,
-                    viewer,
-                    name=name if isinstance(name, str) else "",
-                    unit=unit,
-                    due=due if isinstance(due, str) else "",
-                )
-                record_audit(
-                    session,
-                    "data.change",
-                    viewer,
-                    target="flood.campaign",
-                    address=request.remote_addr,
-                    detail={"campaign": campaign.id, "unit": campaign.jurisdiction_code},
-                )
-                message = _ok(f"已发起巡查任务：{campaign.name}")
-            except patrol.PatrolRefused as exc:
-                message = _refused(str(exc))
-            except (Forbidden, NotFound):
-                message = _refused("所选单位不在您的辖区内。")
-        with core.sessions() as session:
-            return message, campaign_list(session, viewer)
-
     app.callback(
         Output("flood-campaign-message", "children"),
         Output("flood-campaign-list", "children"),
@@ -191,34 +234,6 @@ def register(app: dash.Dash, core) -> None:
         State("flood-campaign-due", "value"),
         prevent_initial_call=True,
     )(open_campaign)
-
-    def import_file(n_clicks, contents, filename, crs, dry_run):
-        if not n_clicks:
-            raise dash.exceptions.PreventUpdate
-        viewer = core.viewer()
-        if not viewer.can("import"):
-            return _refused("您没有导入数据的权限。")
-        if not contents:
-            return _refused("请先选择文件。")
-        try:
-            data = decode_upload(contents)
-        except patrol.PatrolRefused:
-            return _refused("文件无法读取，请重新选择。")
-        dry = isinstance(dry_run, list) and "dry" in dry_run
-        with core.sessions() as session, session.begin():
-            result = run_import(
-                session,
-                viewer,
-                data,
-                filename if isinstance(filename, str) else "",
-                crs if isinstance(crs, str) else "wgs84",
-                dry,
-                request.remote_addr,
-            )
-            if not result.ok:
-                session.rollback()
-        return report(result)
-
     app.callback(
         Output("flood-import-report", "children"),
         Input("flood-import-submit", "n_clicks"),
@@ -228,14 +243,6 @@ def register(app: dash.Dash, core) -> None:
         State("flood-import-dry-run", "value"),
         prevent_initial_call=True,
     )(import_file)
-
-    def chosen(contents):
-        # The size, not the name: a name is the browser's to forge and is never echoed.
-        if not isinstance(contents, str) or "," not in contents:
-            return ""
-        size = len(contents.split(",", 1)[1]) * 3 // 4
-        return html.P(f"已选择文件（约 {max(1, size // 1024)} KB）。", className="flood-ok")
-
     app.callback(
         Output("flood-import-chosen", "children"),
         Input("flood-import-file", "contents"),

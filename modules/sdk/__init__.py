@@ -23,6 +23,7 @@ from layers.codes import (
     town_kind,
 )
 from layers.crs import CRS_NAMES, UnknownCRS, parse_crs, to_wgs84_arrays
+from modules.sdk.context import current_core
 from modules.sdk.hooks import ENTRY_POINT_GROUP, PROJECT, hookimpl, hookspec
 from modules.sdk.importing import Columns, FileRefused, RowError, kind_of, read_rows
 from modules.sdk.map_page import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED
@@ -61,6 +62,7 @@ __all__ = [
     "Signal",
     "EXPOSURE",
     "CoreServices",
+    "current_core",
     "public",
     # who is looking, and what they may do
     "Viewer",

@@ -42,34 +42,34 @@ def register_routes(blueprint, core) -> None:
 
 @hookimpl
 def seed_demo(session) -> None:
-    from modules.typhoon.storage import load_shipped
+    from modules.typhoon.demo import seed
 
-    load_shipped(session)
+    seed(session)
 
 
 @hookimpl
 def register_commands(commands, core) -> None:
-    from modules.typhoon.cli import add_commands
+    from modules.typhoon.commands import add_commands
 
     add_commands(commands, core)
 
 
 @hookimpl
 def register_pages(core) -> list:
-    from modules.typhoon.page import page
+    from modules.typhoon.pages import page
 
     return [page(core)]
 
 
 @hookimpl
-def register_callbacks(app, core) -> None:
-    from modules.typhoon.page import register
+def register_callbacks(app) -> None:
+    from modules.typhoon.callbacks import register
 
-    register(app, core)
+    register(app)
 
 
 @hookimpl
 def register_layers(viewer, moment, session, core) -> list:
-    from modules.typhoon.layer import published_storms_layer
+    from modules.typhoon.layers import published_storms_layer
 
     return published_storms_layer(viewer, moment, session, core)

@@ -101,7 +101,12 @@ def test_play_moves_the_storm_and_pause_stops_it(browser, typhoon_url):
     moved = wait_for(lambda: status_text(browser) != first and status_text(browser), message="play")
     assert "2015-09-21" in moved  # one hour a second from the first fix
     browser.find_element(By.ID, "typhoon-play").click()  # 暂停
-    time.sleep(1.5)  # a tick already on its way may land
+    # Paused once the button offers 播放 again and no callback (a tick on its way) is pending.
+    wait_for(
+        lambda: browser.find_element(By.ID, "typhoon-play").text == "播放"
+        and not browser.find_elements(By.CSS_SELECTOR, '[data-dash-is-loading="true"]'),
+        message="the pause to settle",
+    )
     paused = status_text(browser)
     time.sleep(2.5)
     assert status_text(browser) == paused

@@ -8,11 +8,12 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from modules.alerts.models import DELIVERED, FAILED, SENT, Attempt, Message
+from modules.alerts.models import DELIVERED, FAILED, SENT, Attempt, Delivery, Message
 from modules.alerts.outbox import Outgoing, backoff, claim, pending_count
 from modules.alerts.providers import FileProvider, RateLimiter
 from modules.alerts.settings import load
@@ -91,20 +92,29 @@ def test_a_gateway_reporting_delivery_marks_it_delivered(context):
 
 
 def test_a_claim_is_a_lease_so_a_dead_worker_s_deliveries_come_back(context):
+    # The clock is given, not waited for: a loaded machine cannot make the lease run out early.
     message = send_as(context, "xtw.staff", unit="350304100004", groups=("村居干部",))
+    start = datetime.now(UTC) + timedelta(seconds=1)  # every delivery of the message is due
     with context.sessions() as session:
-        taken = claim(session, 1000, lease=0.3)
+        taken = claim(session, 1000, lease=60, now=start)
     mine = [
         o for o in taken if o.key in {r.idempotency_key for r in deliveries(context, message.id)}
     ]
     assert mine
-    with context.sessions() as session:  # leased: nobody else takes them now
-        assert not {o.id for o in claim(session, 1000, lease=0.3)} & {o.id for o in mine}
-    time.sleep(0.4)
+    with context.sessions() as session:  # leased: nobody else takes them within the lease
+        during = claim(session, 1000, lease=60, now=start + timedelta(seconds=59))
+    assert not {o.id for o in during} & {o.id for o in mine}
     with context.sessions() as session:  # the worker died: after the lease they are due again
-        again = claim(session, 1000, lease=0.3)
+        again = claim(session, 1000, lease=60, now=start + timedelta(seconds=61))
     assert {o.id for o in mine} <= {o.id for o in again}
     assert all(o.attempt == 1 for o in again if o.id in {m.id for m in mine})
+    # Give back what the claims took (other tests' deliveries too), due now as before.
+    with context.sessions() as session, session.begin():
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_({o.id for o in (*taken, *during, *again)}))
+            .values(next_attempt_at=datetime.now(UTC))
+        )
 
 
 def test_backoff_doubles_is_capped_and_jittered():

@@ -101,7 +101,7 @@ def find(component, element_id):
 
 
 def test_the_page_preselects_what_the_map_showed_inside_the_scope_only(context):
-    from modules.alerts.page import layout
+    from modules.alerts.pages import layout
     from tests.modules.alerts.helpers import core_of
 
     core = core_of(context, "xtw.staff")

@@ -119,7 +119,7 @@ def test_publishing_needs_consult_and_carries_only_the_publishers_scope(client_a
     # The core map now shows the storm under consultation (its track; 2015 is long over).
     from datetime import UTC, datetime
 
-    from modules.typhoon.layer import published_storms_layer
+    from modules.typhoon.layers import published_storms_layer
     from tests.accounts_fixture import viewer_of
 
     with sessions() as session:
@@ -158,7 +158,7 @@ def test_import_is_admin_only_and_all_or_nothing(client_as):
 def test_cli_imports_a_file(typhoon_app, tmp_path, capsys):
     import argparse
 
-    from modules.typhoon.cli import add_commands
+    from modules.typhoon.commands import add_commands
 
     context = typhoon_app.server.extensions["onemap"]
     parser = argparse.ArgumentParser()

@@ -1,0 +1,362 @@
+"""Dash callbacks of the 台风会商 page: top-level functions, wired to the app by `register`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import timedelta
+
+import dash
+from dash import Input, Output, State, html
+from flask import request
+
+from modules.sdk import Forbidden, NotFound, current_core, record_audit
+from modules.typhoon import service, storage
+from modules.typhoon.figure import CIRCLE_STYLE, figure
+from modules.typhoon.pages import MAX_HOURS, NO_RADII, STEP_HOURS
+from modules.typhoon.routes import import_text, publish_exposure
+from modules.typhoon.track import GRADES, LEVELS, ParseError
+
+LOGGER = logging.getLogger(__name__)
+
+
+def storm_id_of(value) -> str | None:
+    """A storm id as the picker sends it; anything else (a forged value) is no storm."""
+    if isinstance(value, str) and 0 < len(value) <= 16 and value.replace("-", "").isalnum():
+        return value
+    return None
+
+
+def _hours(value) -> int:
+    try:
+        return min(max(int(value), 0), MAX_HOURS)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _message(text: str, ok: bool) -> html.P:
+    return html.P(
+        text,
+        className="typhoon-ok" if ok else "typhoon-refused",
+        style={"color": "#2ca02c" if ok else "#d62728"},
+    )
+
+
+def _outline_urls(viewer) -> list[str]:
+    level = viewer.top_level
+    return [f"/api/v1/layers/{level}.geojson?as=lines&detail=overview"] if level else []
+
+
+def exposure_list(result: dict, data, time) -> list:
+    """Who is inside each circle at this time, grouped by level, with whole-storm spans."""
+    items = []
+    for level in LEVELS:
+        block = result["levels"][str(level)]
+        name = CIRCLE_STYLE[level][0]
+        if not block["available"]:
+            items.append(
+                html.Li(f"{name}：不可用（资料无此半径）", className="typhoon-unavailable")
+            )
+            continue
+        units = block["units"]
+        villages = [u for u in units if u["level"] == "village"]
+        towns = [u for u in units if u["level"] in ("county", "town")]
+        sites = block["sites"]
+        heading = f"{name}：{len(villages)}个村居、{len(sites)}个重点部位"
+        rows = [
+            html.Li(
+                f"{u['name']}（{span(u)}）",
+                **{"data-code": u["code"]},
+            )
+            for u in towns + villages[:60]
+        ]
+        if len(villages) > 60:
+            rows.append(html.Li(f"……另有{len(villages) - 60}个村居，见导出表"))
+        rows += [html.Li(f"重点部位 {s['name']}（{span(s)}）") for s in sites[:30]]
+        items.append(
+            html.Li([html.Strong(heading), html.Ul(rows)], className=f"typhoon-level-{level}")
+        )
+    ahead = [forecast_block(f) for f in result.get("forecasts", [])]
+    return [
+        html.H3(f"{service.beijing(time, '%m-%d %H:%M')} 风圈内"),
+        html.Ul(items, id="typhoon-exposure-list"),
+        *ahead,
+    ]
+
+
+def forecast_block(forecast: dict) -> html.Div:
+    """What the latest forecast of one agency says will enter each circle, and when."""
+    rows = []
+    for level in LEVELS:
+        block = forecast["levels"][str(level)]
+        name = CIRCLE_STYLE[level][0]
+        if not block["available"]:
+            rows.append(html.Li(f"{name}：预报无此半径"))
+            continue
+        villages = [u for u in block["units"] if u["level"] == "village"]
+        spans = [i for u in villages + block["sites"] for i in u["intervals"]]
+        window = ""
+        if spans:
+            start = service.parse_time(min(i["from"] for i in spans))
+            end = service.parse_time(max(i["until"] for i in spans))
+            window = f"，{service.beijing(start)} – {service.beijing(end)}"
+        rows.append(
+            html.Li(f"{name}：{len(villages)}个村居、{len(block['sites'])}个重点部位{window}")
+        )
+    issued = service.beijing(service.parse_time(forecast["issued_at"]))
+    return html.Div(
+        [html.H4(f"预报影响（{forecast['agency']} {issued} 发布）"), html.Ul(rows)],
+        className="typhoon-forecast",
+    )
+
+
+def span(entry: dict) -> str:
+    """Beijing-time spans, e.g. 09-28 07:05–09-29 16:26 (the end's date only if it differs)."""
+    parts = []
+    for interval in entry["intervals"]:
+        start = service.parse_time(interval["from"])
+        end = service.parse_time(interval["until"])
+        same_day = service.beijing(start, "%d") == service.beijing(end, "%d")
+        parts.append(
+            f"{service.beijing(start)}–{service.beijing(end, '%H:%M' if same_day else None)}"
+        )
+    return "；".join(parts)
+
+
+def summary_table(found) -> html.Table | html.P:
+    rows = service.summary_rows(found)
+    if not rows:
+        return html.P("本辖区未进入任何风圈（或风圈资料不可用）。")
+    head = html.Tr([html.Th(h) for h in ("单位", "风圈", "村居数", "重点部位数", "时段（北京时）")])
+    body = [
+        html.Tr(
+            [
+                html.Td(r["name"]),
+                html.Td(f"{r['circle']}级"),
+                html.Td(r["villages"]),
+                html.Td(r["sites"]),
+                html.Td(f"{service.beijing(r['from'])} – {service.beijing(r['until'])}"),
+            ]
+        )
+        for r in rows
+    ]
+    return html.Table([html.Thead(head), html.Tbody(body)], id="typhoon-summary-table")
+
+
+def decode_upload(contents) -> str:
+    if not isinstance(contents, str) or "," not in contents:
+        raise ValueError("not a data URL")
+    try:
+        return base64.b64decode(contents.split(",", 1)[1], validate=True).decode("utf-8-sig")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise ValueError("bad upload") from error
+
+
+def crossing_text(data) -> str:
+    parts = []
+    for crossing in service.crossings(data.fixes):
+        when = crossing["time"]
+        moment = service.beijing(service.parse_time(when), "%m-%d %H:%M") if when else ""
+        parts.append(f"{crossing['name']}：{moment + ' 进入' if when else '未进入'}")
+    return "　".join(parts)
+
+
+def storm_changed(storm_value):
+    core = current_core()
+    storm_id = storm_id_of(storm_value)
+    viewer = core.viewer()
+    with core.sessions() as session:
+        found = storage.load(session, storm_id) if storm_id else None
+        if found is None or not found[1].fixes:
+            return 1, {}, "", "", html.P("请选择台风。")
+        storm, data = found
+        hours = int((data.fixes[-1].time - data.fixes[0].time).total_seconds() // 3600)
+        marks = {
+            h: service.beijing(data.fixes[0].time + timedelta(hours=h), "%m-%d")
+            for h in range(0, hours + 1, 24)
+        }
+        if not storage.has_radii(data):
+            table = html.P(NO_RADII)
+        else:
+            targets = service.targets_for(session, viewer, core)
+            table = summary_table(service.storm_timeline(storm, data, targets))
+    base = f"/api/v1/typhoon/storms/{storm.id}/exposure"
+    return hours, marks, base + ".csv", base + ".xlsx", table
+
+
+def move(storm_value, _ticks, value, maximum):
+    """A new storm starts at its first fix; each tick of the player moves one step."""
+    if dash.ctx.triggered_id == "typhoon-storm":
+        return 0
+    top = _hours(maximum)
+    now = _hours(value)
+    return 0 if now >= top else now + STEP_HOURS
+
+
+def play(n_clicks, disabled):
+    playing = disabled is False
+    if not isinstance(n_clicks, int) or n_clicks < 1:
+        raise dash.exceptions.PreventUpdate
+    return playing, "播放" if playing else "暂停"
+
+
+def render(storm_value, value, replay):
+    core = current_core()
+    storm_id = storm_id_of(storm_value)
+    viewer = core.viewer()
+    drill = isinstance(replay, list) and "replay" in replay
+    with core.sessions() as session:
+        found = storage.load(session, storm_id) if storm_id else None
+        if found is None or not found[1].fixes:
+            return {"data": [], "layout": {}}, html.P("请选择台风。"), []
+        storm, data = found
+        start, end = data.fixes[0].time, data.fixes[-1].time
+        time = min(start + timedelta(hours=_hours(value)), end)
+        current = service.interpolate_fix(data, time)
+        figure_dict = figure(data, time, drill, _outline_urls(viewer), "white-bg")
+        if storage.has_radii(data):
+            targets = service.targets_for(session, viewer, core)
+            result = service.exposure_at(storm, data, targets, time)
+            listing = exposure_list(result, data, time)
+        else:
+            listing = [html.P(NO_RADII, className="typhoon-unavailable")]
+    status = [
+        html.Strong(("【演练回放】" if drill else "") + service.label(storm)),
+        f"　{service.beijing(time, '%Y-%m-%d %H:%M')}（北京时）　",
+        f"{current.lat:.1f}°N {current.lon:.1f}°E　",
+        f"{GRADES.get(current.grade, '')}　",
+        f"{current.pressure:.0f} hPa　" if current.pressure is not None else "",
+        f"{current.wind:.0f} m/s" if current.wind is not None else "",
+        html.Br(),
+        html.Small(storm.radii_note or (NO_RADII if not storage.has_radii(data) else "")),
+        html.Br(),
+        html.Small(crossing_text(data)),
+    ]
+    return figure_dict, status, listing
+
+
+def publish(n_clicks, storm_value, value, replay):
+    core = current_core()
+    if not isinstance(n_clicks, int) or n_clicks < 1:
+        raise dash.exceptions.PreventUpdate
+    viewer = core.viewer()
+    if not viewer.can("consult"):
+        return _message("您没有发布风圈影响的权限。", False)
+    storm_id = storm_id_of(storm_value)
+    with core.sessions() as session, session.begin():
+        found = storage.load(session, storm_id) if storm_id else None
+        if found is None:
+            return _message("请先选择台风。", False)
+        if not storage.has_radii(found[1]):
+            return _message("该台风没有风圈资料，无法发布影响范围。", False)
+        targets = service.targets_for(session, viewer, core)
+        replay_at = None
+        if isinstance(replay, list) and "replay" in replay:
+            fixes = found[1].fixes
+            replay_at = min(fixes[0].time + timedelta(hours=_hours(value)), fixes[-1].time)
+        payload = publish_exposure(session, core, viewer, *found, targets, replay_at)
+    how = ""
+    if replay_at is not None:
+        how = f"（演练：以台风 {service.beijing(replay_at)} 的位置作为此刻）"
+    elif payload["drill"]:
+        how = "（历史台风，时段为当年时间）"
+    return _message(
+        f"已发布：{len(payload['sites'])}条重点部位、{len(payload['units'])}条单位进入风圈的时段"
+        + how,
+        True,
+    )
+
+
+def upload(contents, fmt, storm_value):
+    core = current_core()
+    if not contents:
+        raise dash.exceptions.PreventUpdate
+    viewer = core.viewer()
+    if not viewer.can("import"):
+        return _message("只有管理员可以导入台风数据。", False), dash.no_update
+    if fmt not in ("cma", "jma", "csv", "json"):
+        return _message("请选择文件格式。", False), dash.no_update
+    try:
+        text = decode_upload(contents)
+    except ValueError:
+        return _message("文件无法读取：请上传 UTF-8 文本文件。", False), dash.no_update
+    storm_id = (
+        storm_id_of(storm_value.strip())
+        if isinstance(storm_value, str) and storm_value.strip()
+        else None
+    )
+    try:
+        with core.sessions() as session, session.begin():
+            ids = import_text(session, text, fmt, storm_id)
+            record_audit(
+                session,
+                "data.change",
+                viewer,
+                target="typhoon.import",
+                address=request.remote_addr,
+                detail={"storms": ids},
+            )
+    except ParseError as error:
+        return _message(str(error), False), dash.no_update
+    except (ValueError, Forbidden, NotFound) as error:
+        LOGGER.info("typhoon upload refused: %s", error)
+        return _message("文件内容无效，未导入。", False), dash.no_update
+    with core.sessions() as session:
+        storms = service.storm_list(session)
+    options = [
+        {"label": f"{s['id']} {s['name_zh']} {s['name_en']}（{s['season']}）", "value": s["id"]}
+        for s in storms
+    ]
+    return _message(f"已导入：{'、'.join(ids)}", True), options
+
+
+def register(app) -> None:
+    """Wire the callbacks above to the app (the register_callbacks hook)."""
+    app.callback(
+        Output("typhoon-time", "max"),
+        Output("typhoon-time", "marks"),
+        Output("typhoon-csv", "href"),
+        Output("typhoon-xlsx", "href"),
+        Output("typhoon-summary", "children"),
+        Input("typhoon-storm", "value"),
+    )(storm_changed)
+    app.callback(
+        Output("typhoon-time", "value"),
+        Input("typhoon-storm", "value"),
+        Input("typhoon-interval", "n_intervals"),
+        State("typhoon-time", "value"),
+        State("typhoon-time", "max"),
+        prevent_initial_call=True,
+    )(move)
+    app.callback(
+        Output("typhoon-interval", "disabled"),
+        Output("typhoon-play", "children"),
+        Input("typhoon-play", "n_clicks"),
+        State("typhoon-interval", "disabled"),
+        prevent_initial_call=True,
+    )(play)
+    app.callback(
+        Output("typhoon-map", "figure"),
+        Output("typhoon-status", "children"),
+        Output("typhoon-exposure", "children"),
+        Input("typhoon-storm", "value"),
+        Input("typhoon-time", "value"),
+        Input("typhoon-replay", "value"),
+    )(render)
+    app.callback(
+        Output("typhoon-publish-message", "children"),
+        Input("typhoon-publish", "n_clicks"),
+        State("typhoon-storm", "value"),
+        State("typhoon-time", "value"),
+        State("typhoon-replay", "value"),
+        prevent_initial_call=True,
+    )(publish)
+    app.callback(
+        Output("typhoon-upload-message", "children"),
+        Output("typhoon-storm", "options"),
+        Input("typhoon-upload", "contents"),
+        State("typhoon-upload-format", "value"),
+        State("typhoon-upload-storm", "value"),
+        prevent_initial_call=True,
+    )(upload)
