@@ -74,8 +74,8 @@ def register_workers(core) -> list[WorkerSpec]:
 
 @hookspec
 def register_commands(commands, core) -> None:
-    """Add argparse sub-commands to `onemap` (`commands` is its subparsers object); a
-    command's handler gets `args` and returns an exit status. `core.viewer()` is the system."""
+    """Add click commands to `onemap` (`commands` is its click.Group); a command returns its
+    exit status and acts as the system (`core.viewer()`)."""
 
 
 @hookspec

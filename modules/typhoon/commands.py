@@ -5,40 +5,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from modules.typhoon import storage
 from modules.typhoon.routes import import_text
 from modules.typhoon.track import ParseError
 
 
-def add_commands(commands, core) -> None:
-    typhoon = commands.add_parser("typhoon", help="typhoon tracks and forecasts (台风)")
-    sub = typhoon.add_subparsers(dest="typhoon_command", required=True, metavar="ACTION")
+def add_commands(commands: click.Group, core) -> None:
+    @commands.group(help="typhoon tracks and forecasts (台风)")
+    def typhoon() -> None:
+        pass
 
-    def do_import(args) -> int:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            print(f"无法读取 {args.file}：{error}")
-            return 2
-        try:
-            with core.sessions() as session, session.begin():
-                ids = import_text(session, text, args.format, args.storm)
-        except ParseError as error:
-            print(str(error))
-            return 1
-        print(f"已导入台风：{', '.join(ids)}")
-        return 0
+    @typhoon.command(name="import", help="add a storm or a forecast from a file")
+    @click.argument("file")
+    @click.option(
+        "--format", "fmt", required=True, type=click.Choice(("cma", "jma", "csv", "json"))
+    )
+    @click.option("--storm", help="only this storm (its China number, e.g. 1521)")
+    def import_file(file: str, fmt: str, storm: str | None) -> int:
+        return do_import(core, file, fmt, storm)
 
-    def do_shipped(args) -> int:
+    @typhoon.command(help="load the storms shipped in modules/typhoon/data/")
+    def shipped() -> int:
         with core.sessions() as session, session.begin():
             ids = storage.load_shipped(session)
         print(f"已载入随附台风：{', '.join(ids)}")
         return 0
 
-    importer = sub.add_parser("import", help="add a storm or a forecast from a file")
-    importer.add_argument("file")
-    importer.add_argument("--format", required=True, choices=("cma", "jma", "csv", "json"))
-    importer.add_argument("--storm", help="only this storm (its China number, e.g. 1521)")
-    importer.set_defaults(func=do_import)
-    shipped = sub.add_parser("shipped", help="load the storms shipped in modules/typhoon/data/")
-    shipped.set_defaults(func=do_shipped)
+
+def do_import(core, file: str, fmt: str, storm: str | None) -> int:
+    """Import a storm file as the system; the exit status (1: the file's report, 2: unread)."""
+    try:
+        text = Path(file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"无法读取 {file}：{error}")
+        return 2
+    try:
+        with core.sessions() as session, session.begin():
+            ids = import_text(session, text, fmt, storm)
+    except ParseError as error:
+        print(str(error))
+        return 1
+    print(f"已导入台风：{', '.join(ids)}")
+    return 0

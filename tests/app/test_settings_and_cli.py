@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
-from app.cli import build_parser, main
+from app.cli import main
 from app.settings import SettingsError, load_settings
 
 
@@ -62,18 +63,27 @@ def test_database_url_from_the_environment(tmp_path):
         ["db", "upgrade"],
         ["boundaries", "build"],
         ["boundaries", "import"],
+        ["users", "add"],
+        ["tokens", "create"],
+        ["flood", "import"],
+        ["typhoon", "import"],
+        ["alerts", "import-contacts"],
     ],
 )
-def test_every_command_has_help(argv):
+def test_every_command_has_help_and_help_opens_no_database(argv, tmp_path):
+    database = tmp_path / "never.sqlite"
+    env = {**os.environ, "ONEMAP_DATABASE_URL": f"sqlite:///{database}"}
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", *argv, "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "app.cli", *argv, "--help"], capture_output=True, text=True, env=env
     )
-    assert result.returncode == 0 and "usage: onemap" in result.stdout
+    assert result.returncode == 0 and "Usage: onemap" in result.stdout, result.stderr
+    assert not database.exists()  # the module commands' database is opened on use only
 
 
-def test_import_requires_a_level_and_a_file():
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["boundaries", "import", "x.geojson"])
+def test_a_wrong_command_line_is_a_usage_error(capsys):
+    assert main(["boundaries", "import", "x.geojson"]) == 2  # no --level
+    assert "--level" in capsys.readouterr().err
+    assert main(["no-such-command"]) == 2
 
 
 def test_configuration_errors_exit_with_a_message(monkeypatch, capsys):

@@ -103,8 +103,10 @@ def test_play_moves_the_storm_and_pause_stops_it(browser, typhoon_url):
     browser.find_element(By.ID, "typhoon-play").click()  # 暂停
     # Paused once the button offers 播放 again and no callback (a tick on its way) is pending.
     wait_for(
-        lambda: browser.find_element(By.ID, "typhoon-play").text == "播放"
-        and not browser.find_elements(By.CSS_SELECTOR, '[data-dash-is-loading="true"]'),
+        lambda: (
+            browser.find_element(By.ID, "typhoon-play").text == "播放"
+            and not browser.find_elements(By.CSS_SELECTOR, '[data-dash-is-loading="true"]')
+        ),
         message="the pause to settle",
     )
     paused = status_text(browser)

@@ -91,7 +91,7 @@ def test_a_gateway_reporting_delivery_marks_it_delivered(context):
     assert set(gateway.auth) == {"Bearer gw-key"}
 
 
-def test_a_claim_is_a_lease_so_a_dead_worker_s_deliveries_come_back(context):
+def test_a_claim_is_a_lease_so_a_dead_worker_s_deliveries_come_back(context, tmp_path):
     # The clock is given, not waited for: a loaded machine cannot make the lease run out early.
     message = send_as(context, "xtw.staff", unit="350304100004", groups=("村居干部",))
     start = datetime.now(UTC) + timedelta(seconds=1)  # every delivery of the message is due
@@ -108,13 +108,15 @@ def test_a_claim_is_a_lease_so_a_dead_worker_s_deliveries_come_back(context):
         again = claim(session, 1000, lease=60, now=start + timedelta(seconds=61))
     assert {o.id for o in mine} <= {o.id for o in again}
     assert all(o.attempt == 1 for o in again if o.id in {m.id for m in mine})
-    # Give back what the claims took (other tests' deliveries too), due now as before.
+    # Give back what the claims took, due now, and send it: the outbox is left empty, as a
+    # worker that came back would leave it, for the tests after this one.
     with context.sessions() as session, session.begin():
         session.execute(
             update(Delivery)
             .where(Delivery.id.in_({o.id for o in (*taken, *during, *again)}))
             .values(next_attempt_at=datetime.now(UTC))
         )
+    drain(context, http_settings("http://unused", provider="file", file=str(tmp_path / "o.jsonl")))
 
 
 def test_backoff_doubles_is_capped_and_jittered():

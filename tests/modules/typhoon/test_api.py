@@ -156,20 +156,15 @@ def test_import_is_admin_only_and_all_or_nothing(client_as):
 
 
 def test_cli_imports_a_file(typhoon_app, tmp_path, capsys):
-    import argparse
-
-    from modules.typhoon.commands import add_commands
+    from modules.typhoon.commands import do_import
 
     context = typhoon_app.server.extensions["onemap"]
-    parser = argparse.ArgumentParser()
-    add_commands(parser.add_subparsers(dest="command"), context.core)
     path = tmp_path / "bad.csv"
     path.write_text(OURS_CSV.replace("9901", "9903").replace("2026-07-01T06:00:00Z,23.0", "x,23"))
-    args = parser.parse_args(["typhoon", "import", str(path), "--format", "csv"])
-    assert args.func(args) == 1 and "第3行" in capsys.readouterr().out
+    assert do_import(context.core, str(path), "csv", None) == 1
+    assert "第3行" in capsys.readouterr().out
     path.write_text(OURS_CSV.replace("9901", "9903"))
-    args = parser.parse_args(["typhoon", "import", str(path), "--format", "csv"])
-    assert args.func(args) == 0
+    assert do_import(context.core, str(path), "csv", None) == 0
     with context.sessions() as session:
         from modules.typhoon.storage import load
 

@@ -157,12 +157,12 @@ def register_workers(core):
 
 @hookimpl
 def register_commands(commands, core):
-    def hello(args):
+    import click
+
+    @commands.command(name="toy-hello", help="the toy module's command")
+    @click.argument("who")
+    def hello(who):
         with core.sessions() as session:
             names = [site.name for site in core.sites(session, core.viewer())]
-        print(f"toy says hello to {args.who}: {len(names)} sites")
+        print(f"toy says hello to {who}: {len(names)} sites")
         return 0
-
-    parser = commands.add_parser("toy-hello", help="the toy module's command")
-    parser.add_argument("who")
-    parser.set_defaults(func=hello)
