@@ -15,7 +15,7 @@ from pathlib import Path
 import shapely
 from sqlalchemy.orm import Session
 
-from modules.sdk import DivisionCode, NotFound, Viewer, boundary_layer, require_unit
+from modules.sdk import DivisionCode, Viewer, boundary_layer, require_unit
 from modules.typhoon import storage
 from modules.typhoon.circles import interpolate, ring
 from modules.typhoon.exposure import Exposure, Target, Targets, timeline
@@ -45,13 +45,6 @@ def parse_time(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC) - BEIJING
     return parsed.astimezone(UTC)
-
-
-def get_storm(session: Session, storm_id) -> tuple:
-    found = storage.load(session, str(storm_id)) if isinstance(storm_id, str) else None
-    if found is None:
-        raise NotFound(f"no storm {storm_id}", None)
-    return found
 
 
 def storm_list(session: Session) -> list[dict]:
