@@ -126,7 +126,8 @@ def units(
     change."""
     if level not in codes.LEVELS:
         raise ValueError(f"unknown level {level!r}")
-    statement = repository.level_query(level, within and require_unit(session, viewer, within))
+    inside = require_unit(session, viewer, within) if within else None
+    statement = repository.level_query(level, inside)
     return list(session.scalars(statement.where(viewer.code_filter(Division.code))))
 
 
