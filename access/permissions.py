@@ -49,6 +49,3 @@ def grants_of(permissions: Iterable[Permission]) -> dict[str, frozenset[str]]:
         for role in permission.roles:
             table[role].add(permission.name)
     return {role: frozenset(names) for role, names in table.items()}
-
-
-CORE_GRANTS: dict[str, frozenset[str]] = grants_of(CORE_PERMISSIONS)

@@ -124,8 +124,6 @@ def units(
     """The divisions of `level` inside the viewer's scope (and inside `within`, a unit the
     viewer may see), by code. Rows to read (code, name, level, parent_code, geom), never to
     change."""
-    if level not in codes.LEVELS:
-        raise ValueError(f"unknown level {level!r}")
     inside = require_unit(session, viewer, within) if within else None
     statement = repository.level_query(level, inside)
     return list(session.scalars(statement.where(viewer.code_filter(Division.code))))
@@ -138,24 +136,18 @@ def unit_names(
     as unknown codes are). With `above`, also the units that hold one of the viewer's (the
     county above a town's staff): their names only, never what lies in them."""
 
-    def named(code: str) -> bool:
-        if viewer.covers(code):
-            return True
-        return above and any(codes.covers(code, scope) for scope in viewer.scopes if _is_code(code))
+    def named(text: str) -> bool:
+        try:
+            unit = codes.DivisionCode.parse(text)
+        except codes.InvalidCode:
+            return False
+        return viewer.covers(unit) or (above and any(unit.covers(s) for s in viewer.scopes))
 
     inside = sorted({c for c in wanted if named(c)})
     if not inside:
         return {}
     rows = session.execute(select(Division.code, Division.name).where(Division.code.in_(inside)))
     return {code: name for code, name in rows}
-
-
-def _is_code(text: str) -> bool:
-    try:
-        codes.DivisionCode.parse(text)
-    except codes.InvalidCode:
-        return False
-    return True
 
 
 def system_viewer(session: Session, grants: Grants) -> Viewer:

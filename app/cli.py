@@ -373,11 +373,12 @@ def tokens_list(login: str | None) -> int:
 
 def cli_core(registry, sessions):
     """The CoreServices of command-line work and workers: the system viewer, no request."""
-    from app.core import build_core, system_viewer
+    from access.scoped import system_viewer
+    from app.core import build_core
 
     def viewer():
         with sessions() as session:
-            return system_viewer(session, registry)
+            return system_viewer(session, registry.grants)
 
     return build_core(registry, viewer, sessions)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from access import scoped
 from access.viewer import Viewer
 from app import signals
 from app.registry import ModuleRegistry
@@ -29,8 +28,3 @@ def build_core(
         publish=publish,
         signals=signals.in_force,
     )
-
-
-def system_viewer(session, registry: ModuleRegistry) -> Viewer:
-    """The viewer of command-line work: an administrator of every city in the database."""
-    return scoped.system_viewer(session, registry.grants)

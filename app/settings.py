@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from layers.shipped import BOUNDARIES_DIR, DEFAULT_VAR_DIR
 from modules.sdk.settings import (  # noqa: F401 - SettingsError: raised by load_settings
     Setting,
     SettingsError,
+    SettingValues,
     config_file,
     parse_settings,
 )
@@ -116,14 +117,8 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 @dataclass(frozen=True)
-class Settings:
-    values: Mapping[str, Any] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc
+class Settings(SettingValues):
+    """The core's settings (read as attributes, as a module's are)."""
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,9 +8,8 @@ top-down order (a unit's code sorts before every code inside it).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from layers import codes
@@ -102,14 +101,5 @@ def level_query(level: str, within: str | None) -> Select[tuple[Division]]:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(codes.LEVELS)}")
     statement = select(Division).where(Division.level == level).order_by(Division.code)
     if within is not None:
-        statement = statement.where(_inside(Division.code, within))
+        statement = statement.where(codes.prefix_range(Division.code, within))
     return statement
-
-
-def _inside(column: Any, jurisdiction: str) -> ColumnElement[bool]:
-    """`column` starts with the jurisdiction's significant prefix, as an index-friendly range.
-
-    Codes are fixed-width digit strings, so "starts with 350303" is exactly
-    "350303" <= code < "350304" (see the note on Division.code).
-    """
-    return codes.prefix_range(column, jurisdiction)

@@ -52,13 +52,20 @@ def release(url: str) -> None:
 
 @contextmanager
 def database_for(
-    request, prefix: str, prepare: Callable | None = None, kind: str = "sqlite"
+    request, prefix: str, prepare: Callable | None = None, kind: str = "sqlite", fresh: bool = False
 ) -> Iterator[str]:
     """The URL of a database of its own holding what an app on it would after
-    `prepare(app)` (a template copy, as app_on_engine's), for apps the test builds itself."""
+    `prepare(app)`: a copy of a template built once per `prepare` function
+    (tests/databases.py), or, `fresh`, built from a migrated empty one, for tests about
+    building it. Dropped afterwards."""
     templates = request.getfixturevalue("database_templates")
     postgres = request.getfixturevalue("postgres_template") if kind == "postgis" else None
-    url = templates.clone(kind, recipe_of(prepare), build_app_database(prepare), postgres, prefix)
+    build = build_app_database(prepare)
+    if fresh:
+        url = templates.clone(kind, "migrated", migrate_only, postgres, prefix)
+        build(url)
+    else:
+        url = templates.clone(kind, recipe_of(prepare), build, postgres, prefix)
     try:
         yield url
     finally:
@@ -75,24 +82,10 @@ def app_on_engine(
     fresh: bool = False,
 ) -> Iterator:
     """An app with the test accounts on a SQLite file or PostGIS database of its own
-    (`kind`, by default `request.param`: "sqlite" or "postgis"), after `prepare(app)`. The
-    database is a copy of a template built once per `prepare` function (tests/databases.py);
-    `fresh` builds it from a migrated empty one instead, for tests about building it."""
-    kind = kind or request.param
-    templates = request.getfixturevalue("database_templates")
-    postgres = request.getfixturevalue("postgres_template") if kind == "postgis" else None
-    if fresh:
-        url = templates.clone(kind, "migrated", migrate_only, postgres, prefix)
-        build_app_database(prepare)(url)
-    else:
-        build = build_app_database(prepare)
-        url = templates.clone(kind, recipe_of(prepare), build, postgres, prefix)
-    app = create_app(settings_for(url))
-    try:
-        yield app
-    finally:
-        release(url)
-        templates.drop(url)
+    (`kind`, by default `request.param`: "sqlite" or "postgis"), after `prepare(app)`; see
+    database_for."""
+    with database_for(request, prefix, prepare, kind or request.param, fresh) as url:
+        yield create_app(settings_for(url))
 
 
 def client_factory(app) -> Callable:

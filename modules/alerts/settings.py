@@ -9,7 +9,14 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from modules.sdk import Setting, SettingsError, SettingValues, module_settings, var_dir
+from modules.sdk import (
+    Setting,
+    SettingsError,
+    SettingValues,
+    config_file,
+    module_settings,
+    var_dir,
+)
 
 MODULE_ID = "alerts"
 PREFIX = "ONEMAP_ALERTS_"
@@ -124,17 +131,24 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> AlertsSe
     parsed, e.g. from a test)."""
     environ = os.environ if environ is None else environ
     try:
-        settings = module_settings(MODULE_ID, SETTINGS, environ, **overrides)
+        config = config_file(environ)
+        settings = module_settings(MODULE_ID, SETTINGS, environ, config=config, **overrides)
+        values = dict(settings.values)
+        values["file"] = values["file"] or str(
+            var_dir(environ, config=config) / "alerts-outbox.jsonl"
+        )
     except SettingsError as exc:
         raise AlertsSettingsError(str(exc)) from exc
-    values = dict(settings.values)
-    values["file"] = values["file"] or str(var_dir(environ) / "alerts-outbox.jsonl")
     if values["provider"] == "http" and not values["http_url"]:
         raise AlertsSettingsError(f"{PREFIX}HTTP_URL is required with the http provider")
     return SettingValues(values)
 
 
 def ack_base_url(environ: Mapping[str, str] | None = None) -> str:
-    """Only the acknowledgement origin: a send must not fail on a worker-only setting."""
-    environ = os.environ if environ is None else environ
-    return environ.get(PREFIX + "ACK_BASE_URL", "").strip()
+    """Only the acknowledgement origin (from the same file and variables as `load`): a send
+    must not fail on a worker-only setting."""
+    try:
+        read = module_settings(MODULE_ID, SETTINGS, environ, only=("ack_base_url",))
+    except SettingsError:  # the worker reports it; a sender falls back to the page's origin
+        return ""
+    return read.ack_base_url.strip()

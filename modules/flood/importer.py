@@ -50,7 +50,6 @@ FIELDS = {
     "lon": ("经度", "lon", "longitude", "x"),
     "lat": ("纬度", "lat", "latitude", "y"),
 }
-FIELD_LABELS = {key: names[0] for key, names in FIELDS.items()}
 REQUIRED = ("name", "category", "risk_level")
 # A table needs its coordinate columns too; a GeoJSON feature carries them as its geometry.
 COLUMNS = Columns(FIELDS, required=(*REQUIRED, "lon", "lat"))

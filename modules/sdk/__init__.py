@@ -28,7 +28,14 @@ from modules.sdk.hooks import ENTRY_POINT_GROUP, PROJECT, hookimpl, hookspec
 from modules.sdk.importing import Columns, FileRefused, RowError, kind_of, read_rows
 from modules.sdk.map_page import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED
 from modules.sdk.policies import SEE_PHONES, mask_phone, phone_as_seen, sees_phone
-from modules.sdk.settings import Setting, SettingsError, SettingValues, module_settings, var_dir
+from modules.sdk.settings import (
+    Setting,
+    SettingsError,
+    SettingValues,
+    config_file,
+    module_settings,
+    var_dir,
+)
 from modules.sdk.tables import add_tables
 from modules.sdk.types import (
     EXPOSURE,
@@ -114,6 +121,7 @@ __all__ = [
     "SettingValues",
     "SettingsError",
     "module_settings",
+    "config_file",
     "var_dir",
     # the map page's public component ids
     "MAP_FOCUS",

@@ -65,9 +65,11 @@ def parse_settings(
     prefix: str,
     where: str,
     overrides: Mapping[str, Any] | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Defaults < the file's keys < `<prefix><NAME>` variables < `overrides`, each value
-    then parsed. `where` names the file's section in messages."""
+    then parsed (only the settings named in `only`, when given: a value that does not parse
+    elsewhere in the table is not their concern). `where` names the file's section."""
     known = {s.name for s in table}
     unknown = sorted(set(from_file) - known)
     if unknown:
@@ -80,6 +82,8 @@ def parse_settings(
     raw.update(overrides or {})
     values: dict[str, Any] = {}
     for setting in table:
+        if only is not None and setting.name not in only:
+            continue
         value = raw.get(setting.name, setting.default)
         try:
             values[setting.name] = setting.parse(value) if value is not None else None
@@ -94,27 +98,38 @@ def module_settings(
     table: tuple[Setting, ...],
     environ: Mapping[str, str] | None = None,
     config_path: Path | str | None = "auto",
+    only: tuple[str, ...] | None = None,
+    config: Mapping[str, Any] | None = None,
     **overrides: Any,
 ) -> SettingValues:
     """A module's settings: the `[<module_id>]` table of the config file and the
     `ONEMAP_<MODULE_ID>_*` variables over `table`'s defaults, then `overrides` (values
-    already parsed, e.g. from a test)."""
+    already parsed, e.g. from a test). `only` reads just those settings; `config` is the
+    config file already read (`config_file`), so that a caller reads it once."""
     environ = os.environ if environ is None else environ
-    section = config_file(environ, config_path).get(module_id, {})
+    config = config_file(environ, config_path) if config is None else config
+    section = config.get(module_id, {})
     if not isinstance(section, Mapping):
         raise SettingsError(f"config file: {module_id} must be a table ([{module_id}])")
     prefix = f"ONEMAP_{module_id.upper()}_"
-    values = parse_settings(table, section, environ, prefix, f" [{module_id}]")
+    values = parse_settings(table, section, environ, prefix, f" [{module_id}]", only=only)
     return SettingValues({**values, **overrides})
 
 
+VAR_DIR = Setting("var_dir", "", "the core's directory for runtime files")
+
+
 def var_dir(
-    environ: Mapping[str, str] | None = None, config_path: Path | str | None = "auto"
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | str | None = "auto",
+    config: Mapping[str, Any] | None = None,
 ) -> Path:
-    """The core's directory for runtime files (its `var_dir` setting), for a module's
-    default paths."""
+    """The core's directory for runtime files (its `var_dir` setting, read as the core
+    reads it), for a module's default paths."""
     from layers.shipped import DEFAULT_VAR_DIR
 
     environ = os.environ if environ is None else environ
-    configured = environ.get("ONEMAP_VAR_DIR") or config_file(environ, config_path).get("var_dir")
+    config = config_file(environ, config_path) if config is None else config
+    file_value = {"var_dir": config["var_dir"]} if "var_dir" in config else {}
+    configured = parse_settings((VAR_DIR,), file_value, environ, "ONEMAP_", "")["var_dir"]
     return Path(configured) if configured else DEFAULT_VAR_DIR
