@@ -25,7 +25,17 @@ from layers.codes import (
 from layers.crs import CRS_NAMES, UnknownCRS, parse_crs, to_wgs84_arrays
 from modules.sdk.context import current_core
 from modules.sdk.hooks import ENTRY_POINT_GROUP, PROJECT, hookimpl, hookspec
-from modules.sdk.importing import Columns, FileRefused, RowError, kind_of, read_rows
+from layers.uploads import (
+    Unreadable,
+    check_size,
+    decode_text,
+    formula_safe,
+    formula_unquoted,
+    load_json,
+    read_file,
+)
+from modules.sdk.exporting import csv_bytes, xlsx_bytes
+from modules.sdk.importing import Columns, FileRefused, RowError, Table, kind_of, read_rows
 from modules.sdk.map_page import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED
 from modules.sdk.policies import SEE_PHONES, mask_phone, phone_as_seen, sees_phone
 from modules.sdk.settings import (
@@ -112,6 +122,17 @@ __all__ = [
     "RowError",
     "kind_of",
     "read_rows",
+    "Table",
+    "Unreadable",
+    "check_size",
+    "read_file",
+    "decode_text",
+    "load_json",
+    # downloads: every text cell safe from running as a formula
+    "csv_bytes",
+    "xlsx_bytes",
+    "formula_safe",
+    "formula_unquoted",
     "SEE_PHONES",
     "mask_phone",
     "sees_phone",
