@@ -111,7 +111,7 @@ def import_contacts(session: Session, viewer: Viewer, data: bytes, filename: str
     if not any(viewer.can(p) for p in IMPORT_PERMISSIONS):
         raise Forbidden("the viewer may not import contacts")
     try:
-        _, rows = read_rows(data, filename, COLUMNS, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+        rows = read_rows(data, filename, COLUMNS, max_rows=MAX_ROWS, max_bytes=MAX_BYTES).rows
     except FileRefused as refused:  # the file as a whole: one line that says what to do
         report.errors.append((0, refused.error.reason_zh))
         return report

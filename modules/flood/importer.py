@@ -235,7 +235,7 @@ def import_points(
         return result
     result = ImportResult("?", crs_name, dry_run)
     try:
-        result.kind, rows = read_rows(
+        table = read_rows(
             data,
             filename,
             COLUMNS,
@@ -244,8 +244,9 @@ def import_points(
             allowed=("csv", "xlsx", "geojson"),
         )
     except FileRefused as refused:
-        result.errors.append(refused.error)
+        result.errors += refused.errors
         return result
+    result.kind, rows = table.kind, table.rows
     result.rows = len(rows)
     checked = []
     for number, row in rows:

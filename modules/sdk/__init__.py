@@ -23,8 +23,6 @@ from layers.codes import (
     town_kind,
 )
 from layers.crs import CRS_NAMES, UnknownCRS, parse_crs, to_wgs84_arrays
-from modules.sdk.context import current_core
-from modules.sdk.hooks import ENTRY_POINT_GROUP, PROJECT, hookimpl, hookspec
 from layers.uploads import (
     Unreadable,
     check_size,
@@ -34,7 +32,9 @@ from layers.uploads import (
     load_json,
     read_file,
 )
+from modules.sdk.context import current_core
 from modules.sdk.exporting import csv_bytes, xlsx_bytes
+from modules.sdk.hooks import ENTRY_POINT_GROUP, PROJECT, hookimpl, hookspec
 from modules.sdk.importing import Columns, FileRefused, RowError, Table, kind_of, read_rows
 from modules.sdk.map_page import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED
 from modules.sdk.policies import SEE_PHONES, mask_phone, phone_as_seen, sees_phone

@@ -116,7 +116,7 @@ def test_bad_rows_are_reported_by_row_and_field_and_nothing_changes(sessions):
     assert "REJECTED: 10 problem(s); nothing was changed." in result.text()
     missing = run(sessions, "xtw.admin", to_csv([["x", *good]], header=["名称", "经度", "纬度"]))
     assert [e.text_zh() for e in missing.errors] == [
-        "文件：缺少列：类别、风险等级（第 1 行为表头）。"
+        "文件：缺少列：类别、风险等级。第一行应为表头，本文件的表头是：名称、经度、纬度。"
     ]
     assert "不支持的文件类型" in run(sessions, "xtw.admin", b"x", "points.pdf").errors[0].reason_zh
 
