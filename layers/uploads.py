@@ -8,6 +8,7 @@ one that says what to do (pages). Importers wrap it in their own report.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from pathlib import Path
@@ -78,11 +79,11 @@ def _utf16_or_32(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes, what: str = "file") -> str:
-    """Text in UTF-8 (with or without a BOM) or GBK/GB18030, the two a clerk's computer
-    saves; anything else is refused with what to do. `what` names the file in messages
-    ('CSV', 'CMA file', ...)."""
-    if not data.strip():
+def text_encoding(data: bytes, what: str = "file") -> str:
+    """The encoding to read `data` with: UTF-8 (with or without a BOM) or GB18030 (GBK),
+    the two a clerk's computer saves; anything else is refused with what to do. Checked in
+    pieces, so a large file is never copied whole."""
+    if not data or data.isspace():
         raise Unreadable(f"the {what} is empty", "文件为空，没有任何内容。")
     wide = _utf16_or_32(data)
     if wide:
@@ -90,21 +91,38 @@ def decode_text(data: bytes, what: str = "file") -> str:
             f"the {what} is {wide}-encoded: save it as UTF-8 or GBK",
             f"文件是 {wide} 编码，请另存为 UTF-8 或 GBK 后再导入。",
         )
-    if b"\x00" in data:
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
         raise Unreadable(
             f"line {line} holds a NUL byte: this is not a text file",
             f"第 {line} 行含有空字符（\\0），这不是文本文件：请另存为 UTF-8 或 GBK 的文本。",
         )
     for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+        if _decodes(data, encoding):
+            return encoding
     raise Unreadable(
         f"the {what} is neither UTF-8 nor GBK text",
         "文件编码无法识别（应为 UTF-8 或 GBK 文本）：请在 Excel 或记事本中另存为 UTF-8。",
     )
+
+
+def _decodes(data: bytes, encoding: str, piece: int = MB) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), piece):
+            decoder.decode(view[start : start + piece])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_text(data: bytes, what: str = "file") -> str:
+    """`data` as text (see `text_encoding` for what is accepted). `what` names the file in
+    messages ('CSV', 'CMA file', ...)."""
+    return data.decode(text_encoding(data, what))
 
 
 def load_json(data: bytes | str, what: str = "JSON file"):
@@ -119,6 +137,11 @@ def load_json(data: bytes | str, what: str = "JSON file"):
             f"the {what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列附近（{exc.msg}）。"
             "请用文本编辑器检查括号、逗号和引号。",
+        ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise Unreadable(
+            f"the {what} holds a value that cannot be read: {exc}",
+            "JSON 中有无法读取的数值（例如位数过多的整数）：请检查文件内容。",
         ) from None
     except RecursionError:
         raise Unreadable(

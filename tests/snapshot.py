@@ -22,10 +22,22 @@ def snapshot(engine: Engine, skip: frozenset[str] = VOLATILE) -> dict[str, tuple
         for name, table in sorted(metadata.tables.items()):
             if name in skip or name.startswith("alembic_version"):
                 continue
-            rows = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
+            rows = sorted(
+                repr(tuple(_plain(value) for value in row))
+                for row in connection.execute(select(table))
+            )
             digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
             found[name] = (len(rows), digest)
     return found
+
+
+def _plain(value):
+    """A value whose repr is its content: geometries (GeoAlchemy's elements print their
+    address) and binary as hex."""
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    desc = getattr(value, "desc", None)  # a WKBElement's hex
+    return desc if isinstance(desc, str) else value
 
 
 def changed(before: dict, after: dict) -> list[str]:

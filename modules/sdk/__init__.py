@@ -31,6 +31,7 @@ from layers.uploads import (
     formula_unquoted,
     load_json,
     read_file,
+    text_encoding,
 )
 from modules.sdk.context import current_core
 from modules.sdk.exporting import csv_bytes, xlsx_bytes
@@ -127,6 +128,7 @@ __all__ = [
     "check_size",
     "read_file",
     "decode_text",
+    "text_encoding",
     "load_json",
     # downloads: every text cell safe from running as a formula
     "csv_bytes",

@@ -25,7 +25,10 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
     """An XLSX workbook of (title, header, rows) sheets. Text cells are written as text,
     never as formulas."""
-    book = Workbook(write_only=True)
+    # Not write-only: that mode leaves out the sheet's <dimension>, without which readers
+    # (openpyxl among them) scan the whole sheet before the first row.
+    book = Workbook()
+    book.remove(book.active)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title[:31])
         sheet.append([formula_safe(value) for value in header])

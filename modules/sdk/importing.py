@@ -27,7 +27,7 @@ from pathlib import PurePath
 
 from openpyxl import load_workbook
 
-from layers.uploads import Unreadable, check_size, decode_text, formula_unquoted, load_json
+from layers.uploads import Unreadable, check_size, formula_unquoted, load_json, text_encoding
 
 KINDS = {
     "csv": "csv",
@@ -46,6 +46,8 @@ MAX_COLUMNS = 200
 # Physical rows read (blank ones included) before a file is called too long, so a sheet of
 # a million empty rows stops early too.
 BLANK_ROWS_ALLOWANCE = 10_000
+# The largest first sheet read when it does not state its size (a few seconds' work).
+UNDIMENSIONED_SHEET_MAX = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -181,11 +183,13 @@ def _too_many(max_rows: int) -> FileRefused:
 
 
 def _csv_cells(data: bytes) -> Iterator[list]:
-    text = decode_text(data, "CSV")
-    first_line = text.split("\n", 1)[0]
+    encoding = text_encoding(data, "CSV")
+    first_line = data[: data.find(b"\n") if b"\n" in data[:65536] else 65536]
     # Excel's "Unicode text" and many exports are tab-separated: read them as they are.
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    delimiter = "\t" if b"\t" in first_line and b"," not in first_line else ","
+    # Streamed: the decoded text is never held whole beside the bytes.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         for values in reader:
             yield [formula_unquoted(v) for v in values]
@@ -201,7 +205,8 @@ def _xlsx_cells(data: bytes, max_bytes: int) -> Iterator[list]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
+            sheet_size, has_dimension = _first_sheet(archive)
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError, RuntimeError, NotImplementedError):
         raise Unreadable(
             "not an XLSX workbook (the file is not a zip archive)",
             "文件不是有效的 XLSX 工作簿：请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”。",
@@ -210,6 +215,13 @@ def _xlsx_cells(data: bytes, max_bytes: int) -> Iterator[list]:
         raise Unreadable(
             f"the workbook unpacks to more than {limit // (1024 * 1024)} MB",
             f"工作簿解压后超过 {limit // (1024 * 1024)} MB，请拆分后分批导入。",
+        )
+    if sheet_size > UNDIMENSIONED_SHEET_MAX and not has_dimension:
+        # openpyxl reads such a sheet twice, the first time only to find its size.
+        raise Unreadable(
+            "the workbook's first sheet is large and does not state its size: "
+            "open it in Excel or WPS and save it again",
+            "工作表较大且缺少尺寸信息：请在 Excel 或 WPS 中打开后重新保存为 .xlsx。",
         )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -221,7 +233,10 @@ def _xlsx_cells(data: bytes, max_bytes: int) -> Iterator[list]:
     try:
         if not book.worksheets:
             return
-        for values in book.worksheets[0].iter_rows(values_only=True):
+        sheet = book.worksheets[0]
+        # A stated size smaller than the sheet would stop the rows early, silently.
+        sheet.reset_dimensions()
+        for values in sheet.iter_rows(values_only=True):
             if len(values) > MAX_COLUMNS and any(v is not None for v in values[MAX_COLUMNS:]):
                 raise Unreadable(
                     f"a row has more than {MAX_COLUMNS} columns",
@@ -237,6 +252,20 @@ def _xlsx_cells(data: bytes, max_bytes: int) -> Iterator[list]:
         ) from None
     finally:
         book.close()
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> tuple[int, bool]:
+    """The unpacked size of the workbook's first sheet and whether it states its size (a
+    `<dimension>` element, written before the cells)."""
+    names = sorted(
+        (n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")),
+        key=lambda n: (len(n), n),
+    )
+    if not names:
+        return 0, True
+    with archive.open(names[0]) as sheet:
+        head = sheet.read(4096)
+    return archive.getinfo(names[0]).file_size, b"<dimension" in head or b":dimension" in head
 
 
 def _blank(values: list) -> bool:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import zipfile
 
 import pytest
 from openpyxl import Workbook
 
-from modules.sdk import Columns, FileRefused, read_rows
+from modules.sdk import Columns, FileRefused, read_rows, xlsx_bytes
 
 COLUMNS = Columns(
     {"name": ("姓名", "name"), "phone": ("手机号", "电话"), "note": ("备注",)},
@@ -119,3 +121,48 @@ def test_an_xlsx_that_unpacks_past_its_limit_is_refused_before_it_is_read():
     data = buffer.getvalue()
     # 20x the byte limit is the most a workbook may unpack to.
     assert "解压后超过" in refusal(data, "t.xlsx", max_bytes=len(data))
+
+
+def _rewrite_sheet(data: bytes, edit) -> bytes:
+    """The workbook with its first sheet's XML passed through `edit`."""
+    source, target = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = edit(body.decode()).encode()
+            out.writestr(info.filename, body)
+    return target.getvalue()
+
+
+def _workbook(rows: int) -> bytes:
+    book = Workbook()
+    book.active.append(["姓名", "手机号"])
+    for number in range(rows):
+        book.active.append([f"人{number}", "13800000000"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_sheet_that_states_too_small_a_size_still_gives_every_row():
+    lying = _rewrite_sheet(_workbook(30), lambda xml: re.sub(r'ref="[^"]+"', 'ref="A1:B3"', xml))
+    assert len(read(lying, "t.xlsx").rows) == 30
+
+
+def test_a_large_sheet_that_does_not_state_its_size_is_refused_before_a_scan():
+    def undimensioned(xml: str) -> str:
+        xml = re.sub(r"<dimension[^>]*/>", "", xml)
+        cell = '<row r="{0}"><c r="A{0}" t="inlineStr"><is><t>x</t></is></c></row>'
+        rows = "".join(cell.format(n) for n in range(40, 200_000))
+        return xml.replace("</sheetData>", rows + "</sheetData>")
+
+    data = _rewrite_sheet(_workbook(3), undimensioned)
+    # Refused from the zip's directory and the sheet's first bytes, before openpyxl's scan.
+    assert "缺少尺寸信息" in refusal(data, "t.xlsx", max_bytes=len(data))
+
+
+def test_our_own_xlsx_export_states_its_size_and_reads_back():
+    data = xlsx_bytes([("表", ["姓名", "手机号"], [["=1+1", "13800000000"]])])
+    assert b"<dimension" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert read(data, "t.xlsx").rows == [(2, {"name": "=1+1", "phone": "13800000000"})]
