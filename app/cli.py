@@ -18,6 +18,24 @@ from app.settings import SettingsError, load_settings
 
 LOGGER = logging.getLogger(__name__)
 ROLES = ("leader", "staff", "coordinator", "admin")
+# Exit status of a command the database could not serve right now (busy, restarting):
+# sysexits' EX_TEMPFAIL, so a script knows that trying again later may work.
+EXIT_TEMPFAIL = 75
+# Waitress under a burst: 16 threads (requests mostly wait on the database); up to 1,000 open
+# connections, watched with poll() (select() stops at 1,024 descriptors); an idle kept-alive
+# connection is closed after 30 s, checked every 5 s. With waitress's defaults (100
+# connections, 120 s) a burst of clients that kept their connections open stopped it from
+# accepting any new one for two minutes.
+SERVE_OPTIONS = {
+    "threads": 16,
+    "connection_limit": 1000,
+    "channel_timeout": 30,
+    "cleanup_interval": 5,
+    "asyncore_use_poll": True,
+    "ident": "onemap",
+}
+# Descriptors `onemap run` asks for: the connections above, the pool's, and files.
+OPEN_FILES = 4096
 
 
 @click.group(
@@ -47,8 +65,6 @@ def cli(verbose: bool) -> None:
 def run(host: str | None, port: int | None, debug: bool, no_workers: bool) -> int:
     import threading
 
-    from waitress import serve
-
     from app.factory import create_app
 
     overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
@@ -72,10 +88,37 @@ def run(host: str | None, port: int | None, debug: bool, no_workers: bool) -> in
         if settings.debug:
             app.run(host=settings.host, port=settings.port, debug=True)
         else:
-            serve(app.server, host=settings.host, port=settings.port, threads=8, ident="onemap")
+            make_server(app.server, settings.host, settings.port, settings.max_upload_mb).run()
     finally:
         stop.set()
     return 0
+
+
+def make_server(wsgi_app, host: str, port: int, max_upload_mb: int = 50):
+    """The waitress server of `onemap run` (SERVE_OPTIONS), not yet running. Waitress
+    refuses a body past the app's own cap before buffering it (the app answers 413 for an
+    announced one first)."""
+    from waitress.server import create_server
+
+    from app.request_limits import max_body_bytes
+
+    _raise_open_files_limit(OPEN_FILES)
+    return create_server(
+        wsgi_app,
+        host=host,
+        port=port,
+        max_request_body_size=max_body_bytes(max_upload_mb),
+        **SERVE_OPTIONS,
+    )
+
+
+def _raise_open_files_limit(wanted: int) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _print_demo_accounts(sessions, modules) -> None:
@@ -135,6 +178,38 @@ def upgrade() -> int:
     return 0
 
 
+@cli.command(help="write a backup of the database to FILE (SQLite: online; PostgreSQL: pg_dump)")
+@click.argument("file")
+def backup(file: str) -> int:
+    from store.backup import backup as write_backup
+
+    settings = load_settings()
+    outcome = write_backup(settings.resolved_database_url, Path(file))
+    print(outcome.text("backup written"))
+    return 0
+
+
+@cli.command(
+    help="restore a backup made by `onemap backup` into the configured database, which must "
+    "be empty (or, with --force, a SQLite file to replace; stop the app first)"
+)
+@click.argument("file")
+@click.option("--force", is_flag=True, help="replace a SQLite database that holds data")
+def restore(file: str, force: bool) -> int:
+    from store.backup import restore as restore_backup
+
+    settings = load_settings()
+    outcome = restore_backup(settings.resolved_database_url, Path(file), force=force)
+    print(outcome.text(f"restored into {_safe_url(settings.resolved_database_url)} from"))
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @cli.group(help="administrative boundaries")
 def boundaries() -> None:
     pass
@@ -177,20 +252,51 @@ def boundaries_build(out: str | None, sources: str | None) -> int:
     "--code-field", help="attribute holding the division code (default: code, adcode, 区划代码)"
 )
 @click.option("--dry-run", is_flag=True, help="validate and report, change nothing")
+@click.option(
+    "--max-size",
+    type=click.IntRange(1, 2048),
+    default=50,
+    show_default=True,
+    metavar="MB",
+    help="refuse files (a zip: what it unpacks to) larger than this",
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(0, 600),
+    default=30.0,
+    show_default=True,
+    help="seconds to wait for another import of the same database",
+)
 def boundaries_import(
-    level: str, file: str, crs: str | None, code_field: str | None, dry_run: bool
+    level: str,
+    file: str,
+    crs: str | None,
+    code_field: str | None,
+    dry_run: bool,
+    max_size: int,
+    wait_seconds: float,
 ) -> int:
     from access import audit
     from app.factory import prepare_database
     from layers.importing import import_boundaries
     from store.engine import make_session
+    from store.transactions import write_transaction
 
     engine = prepare_database(load_settings())
     report = import_boundaries(
-        engine, level=level, path=Path(file), crs=crs, code_field=code_field, dry_run=dry_run
+        engine,
+        level=level,
+        path=Path(file),
+        crs=crs,
+        code_field=code_field,
+        dry_run=dry_run,
+        max_bytes=max_size * 1024 * 1024,
+        wait_seconds=wait_seconds,
     )
     if report.ok and not report.dry_run:
-        with make_session(engine)() as session, session.begin():
+
+        def record(session) -> None:
             audit.record(
                 session,
                 "data.change",
@@ -198,6 +304,8 @@ def boundaries_import(
                 target=f"boundaries:{level}",
                 detail={"file": file, "imported": report.imported},
             )
+
+        write_transaction(make_session(engine), record)
     print(report.text())
     return 0 if report.ok else 1
 
@@ -207,6 +315,15 @@ def _sessions():
     from store.engine import make_session
 
     return make_session(prepare_database(load_settings()))
+
+
+def _write(work):
+    """Run `work(session)` as one write transaction (store.transactions): it waits for
+    another writer's lock and is run again when the database refused it, instead of failing
+    at once because it read before it wrote (SQLite's BUSY_SNAPSHOT)."""
+    from store.transactions import write_transaction
+
+    return write_transaction(_sessions(), work)
 
 
 def _user_or_fail(session, login: str):
@@ -258,9 +375,12 @@ def users_add(
 
     password, generated = _password(password_stdin)
     scopes = list(jurisdictions)
-    with _sessions()() as session, session.begin():
+
+    def work(session) -> None:
         accounts.add_user(session, login, role, scopes, name, password)
         _audit_cli(session, "user.change", login, op="add", role=role, scopes=scopes)
+
+    _write(work)
     print(f"user {login} added ({role}: {' '.join(scopes)})")
     if generated:
         print(f"password: {password}")
@@ -283,9 +403,11 @@ def users_list() -> int:
 def users_disable(login: str) -> int:
     from app import accounts
 
-    with _sessions()() as session, session.begin():
+    def work(session) -> None:
         accounts.disable(session, _user_or_fail(session, login))
         _audit_cli(session, "user.change", login, op="disable")
+
+    _write(work)
     print(f"user {login} disabled; its sessions and tokens ended")
     return 0
 
@@ -297,9 +419,12 @@ def users_set_password(login: str, password_stdin: bool) -> int:
     from app import accounts
 
     password, generated = _password(password_stdin)
-    with _sessions()() as session, session.begin():
+
+    def work(session) -> None:
         accounts.set_password(session, _user_or_fail(session, login), password)
         _audit_cli(session, "user.change", login, op="set-password")
+
+    _write(work)
     print(f"password of {login} set; its sessions ended")
     if generated:
         print(f"password: {password}")
@@ -314,9 +439,12 @@ def users_grant(login: str, jurisdictions: tuple[str, ...], role: str | None) ->
     from app import accounts
 
     scopes = list(jurisdictions) or None
-    with _sessions()() as session, session.begin():
+
+    def work(session) -> None:
         accounts.grant(session, _user_or_fail(session, login), scopes or [], role)
         _audit_cli(session, "user.change", login, op="grant", role=role, scopes=scopes)
+
+    _write(work)
     print(f"user {login} updated")
     return 0
 
@@ -332,12 +460,15 @@ def tokens() -> None:
 def tokens_create(login: str, label: str | None) -> int:
     from app import accounts
 
-    with _sessions()() as session, session.begin():
+    def work(session) -> str:
         user = _user_or_fail(session, login)
         if not user.active:
             raise accounts.AccountError(f"user {login!r} is disabled")
         token = accounts.create_token(session, user, label)
         _audit_cli(session, "token.change", login, op="create", prefix=token[:9])
+        return token
+
+    token = _write(work)
     print(f"token for {login} (shown once, store it now):")
     print(token)
     return 0
@@ -348,9 +479,12 @@ def tokens_create(login: str, label: str | None) -> int:
 def tokens_revoke(token: str) -> int:
     from app import accounts
 
-    with _sessions()() as session, session.begin():
+    def work(session) -> int:
         count = accounts.revoke_token(session, token)
         _audit_cli(session, "token.change", token[:9], op="revoke", count=count)
+        return count
+
+    count = _write(work)
     if not count:
         print("onemap: no active token matches", file=sys.stderr)
         return 1
@@ -416,9 +550,31 @@ def build_cli() -> click.Group:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; its exit status (2 for a usage or configuration error)."""
+    """Run one command; its exit status (2 for a usage or configuration error, 75 when the
+    database is busy or unreachable: try again later)."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from store.backup import BackupError
+    from store.faults import fault_of
+
     try:
         result = build_cli().main(args=argv, prog_name="onemap", standalone_mode=False)
+    except BackupError as exc:
+        print(f"onemap: {exc}", file=sys.stderr)
+        return 1
+    except (DBAPIError, PoolTimeout, OSError) as exc:
+        # A locked, restarting or full database is the machine's state, not a bug: one
+        # sentence (the details under --verbose), never a traceback.
+        fault = fault_of(exc)
+        if fault is None and isinstance(exc, OSError):
+            raise
+        LOGGER.debug("database error", exc_info=exc)
+        if fault is None:
+            print(f"onemap: the database refused: {_one_line(exc)}", file=sys.stderr)
+            return 1
+        print(f"onemap: {fault.text}", file=sys.stderr)
+        return EXIT_TEMPFAIL if fault.transient else 1
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -432,6 +588,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"onemap: {exc}", file=sys.stderr)
         return 1
     return result if isinstance(result, int) else 0
+
+
+def _one_line(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 if __name__ == "__main__":

@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes")
     parser.add_argument("--only", default="", help="comma-separated ids, e.g. B1,B3")
     parser.add_argument("--repetitions", type=int, help="override the number of repetitions")
+    parser.add_argument(
+        "--engine",
+        choices=("sqlite", "postgresql", "both"),
+        default="both",
+        help="the storage engine(s) B7 runs on (default: both, one after the other)",
+    )
     args = parser.parse_args(argv)
 
     chosen = [i.strip().upper() for i in args.only.split(",") if i.strip()] or list(BENCHMARKS)
@@ -43,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         quick=args.quick,
         repetitions=args.repetitions or REPETITIONS[args.quick],
         warmup=0 if args.quick else 1,  # quick: a smoke run, its figures are not quoted
+        engines=("sqlite", "postgresql") if args.engine == "both" else (args.engine,),
     )
     started = time.perf_counter()
     results: list[Result] = []

@@ -1,8 +1,11 @@
-"""B7: 50 simulated users against gunicorn with 2 workers, for 5 minutes (quick: 5 for 10 s).
+"""B7: 50 simulated users against gunicorn with 2 workers, for 10 minutes on each engine
+(quick: 5 users for 10 s).
 
 The app runs as in production: `gunicorn -w 2 app.wsgi:server` (sync workers), configured by
-`ONEMAP_*` variables, on a scratch SQLite file with the shipped boundaries and every module's
-demo data (1,019 flood key points...). 50 accounts are created: city leaders and
+`ONEMAP_*` variables, on a scratch SQLite file, then on a scratch PostgreSQL + PostGIS
+database (`ONEMAP_BENCH_POSTGRES_URL`, created and dropped; `--engine` picks one), each with
+the shipped boundaries and every module's demo data (1,019 flood key points...). The SQLite
+rows keep the id B7, the PostgreSQL rows are B7-PG. 50 accounts are created: city leaders and
 coordinators, county leaders and town staff across the city, so the users' scopes and
 therefore their answers differ.
 
@@ -19,7 +22,8 @@ Latency is the client's round trip of each callback POST (on a kept-alive connec
 accepted); an error is any answer but 200, any exception or a timeout (10 s). The load
 generator runs in this process (threads) on the same 2 cores as the server: it takes its
 share of the CPU, which the notes report. Worker memory is the RSS of each gunicorn worker
-(/proc), sampled every second.
+(/proc), sampled every second; "flat" means each worker's mean over the last minute is
+within 5 % of its mean over the second minute (the first is warm-up: imports, caches).
 """
 
 from __future__ import annotations
@@ -39,13 +43,20 @@ from collections import defaultdict
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from app import accounts
 from bench import baselines, ours
 from bench.runner import Context, Result, compare, log
 
 ID = "B7"
-TITLE = "50 users against gunicorn -w 2"
+IDS = {"sqlite": "B7", "postgresql": "B7-PG"}
+ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL + PostGIS"}
+TITLE = "50 users against gunicorn -w 2 (SQLite, PostgreSQL)"
+POSTGRES_URL = "postgresql+psycopg2://postgres@localhost:5432/postgres"
+FULL_SECONDS = 600
+MEMORY_GROWTH_GOAL = 0.05
 PASSWORD = "bench-load-0123"
 THINK_S = (1.0, 3.0)
 TIMEOUT_S = 10.0
@@ -83,10 +94,15 @@ def _users(count: int) -> list[tuple[str, str, str]]:
     return out
 
 
-def prepare_database(ctx: Context, users: list[tuple[str, str, str]]) -> Path:
-    """A SQLite file with boundaries, every module's demo data and the load accounts."""
-    database = ctx.scratch / "b7.sqlite"
-    app = ours.make_app(f"sqlite:///{database.as_posix()}")
+def prepare_database(ctx: Context, users: list[tuple[str, str, str]], engine: str) -> str:
+    """The URL of a scratch database (a SQLite file, or a PostGIS database dropped when the
+    run ends) with boundaries, every module's demo data and the load accounts."""
+    url = (
+        f"sqlite:///{(ctx.scratch / 'b7.sqlite').as_posix()}"
+        if engine == "sqlite"
+        else _postgres_database(ctx)
+    )
+    app = ours.make_app(url, var_dir=ctx.scratch)
     context = app.server.extensions["onemap"]
     # One scrypt for all: they share the password, and 50 hashes took 9 s of the 15 minutes.
     shared_hash = accounts.hash_password(PASSWORD)
@@ -96,7 +112,34 @@ def prepare_database(ctx: Context, users: list[tuple[str, str, str]]) -> Path:
             if accounts.get_user(session, login) is None:
                 user = accounts.add_user(session, login, role, [scope], name=login)
                 user.password_hash = shared_hash
-    return database
+    from store.engine import get_engine
+
+    get_engine(url).dispose()  # gunicorn's workers open their own connections
+    return url
+
+
+def _postgres_database(ctx: Context) -> str:
+    admin_url = os.environ.get("ONEMAP_BENCH_POSTGRES_URL", POSTGRES_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"onemap_bench_b7_{os.getpid()}_{int(time.time())}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        from store.engine import get_engine
+
+        get_engine.cache_clear()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    ctx.resources.callback(drop)
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    engine.dispose()
+    return url
 
 
 def _free_port() -> int:
@@ -105,13 +148,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(database: Path, port: int) -> subprocess.Popen:
+def start_gunicorn(url: str, scratch: Path, port: int) -> subprocess.Popen:
     env = {
         **os.environ,
-        "ONEMAP_DATABASE_URL": f"sqlite:///{database.as_posix()}",
+        "ONEMAP_DATABASE_URL": url,
         "ONEMAP_SECRET_KEY": "bench-secret",
         "ONEMAP_DEMO": "0",
-        "ONEMAP_VAR_DIR": str(database.parent),
+        "ONEMAP_VAR_DIR": str(scratch),
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "app.wsgi:server"]
@@ -120,7 +163,7 @@ def start_gunicorn(database: Path, port: int) -> subprocess.Popen:
         env=env,
         cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.DEVNULL,
-        stderr=open(database.parent / "gunicorn.log", "wb"),  # noqa: SIM115
+        stderr=open(scratch / "gunicorn.log", "wb"),  # noqa: SIM115
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
@@ -345,13 +388,35 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def memory_growth(series: list[tuple[float, float]], elapsed: float) -> float | None:
+    """(mean RSS over the last minute) / (mean over the second minute) - 1, for samples
+    (seconds since the start, MB); None when the run is shorter than three minutes."""
+    second = [mb for at, mb in series if 60 <= at < 120]
+    last = [mb for at, mb in series if at >= elapsed - 60]
+    if elapsed < 180 or not second or not last:
+        return None
+    return statistics.fmean(last) / statistics.fmean(second) - 1
+
+
 def run(ctx: Context) -> list[Result]:
-    count, seconds = (5, 10) if ctx.quick else (50, 300)
+    rows: list[Result] = []
+    for engine in ctx.engines:
+        try:
+            rows += run_on(ctx, engine)
+        except Exception as error:  # noqa: BLE001 - e.g. no PostgreSQL: the other still runs
+            if engine == "sqlite":
+                raise
+            log(f"B7: {ENGINE_NAMES[engine]} not measured ({' '.join(str(error).split())[:160]})")
+    return rows
+
+
+def run_on(ctx: Context, engine: str) -> list[Result]:
+    count, seconds = (5, 10) if ctx.quick else (50, FULL_SECONDS)
     users = _users(count)
-    log(f"B7: preparing the database and {count} accounts")
-    database = prepare_database(ctx, users)
+    log(f"B7 on {ENGINE_NAMES[engine]}: preparing the database and {count} accounts")
+    url = prepare_database(ctx, users, engine)
     port = _free_port()
-    process = start_gunicorn(database, port)
+    process = start_gunicorn(url, ctx.scratch, port)
     base = f"http://127.0.0.1:{port}"
     samples: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
@@ -364,7 +429,7 @@ def run(ctx: Context) -> list[Result]:
             else:
                 errors[f"{name}: {why}"] += 1
 
-    rss: dict[int, list[float]] = defaultdict(list)
+    rss: dict[int, list[tuple[float, float]]] = defaultdict(list)
     try:
         first = User(base, None, users[0][0], users[0][2], record, 0, 0)
         first.log_in()
@@ -385,7 +450,7 @@ def run(ctx: Context) -> list[Result]:
             time.sleep(0.05)  # people do not all arrive in the same millisecond
         while any(t.is_alive() for t in threads):
             for pid in worker_pids(process.pid):
-                rss[pid].append(rss_mb(pid))
+                rss[pid].append((time.monotonic() - started, rss_mb(pid)))
             time.sleep(1.0)
             if time.monotonic() > stop_at + 30:
                 break
@@ -395,6 +460,7 @@ def run(ctx: Context) -> list[Result]:
         load_cpu = time.process_time() - load_cpu_before
     finally:
         stop(process)
+    id_ = IDS[engine]
     every = [ms for values in samples.values() for ms in values]
     total = len(every) + sum(errors.values())
     p95 = percentile(every, 0.95)
@@ -404,14 +470,21 @@ def run(ctx: Context) -> list[Result]:
         for name, v in sorted(samples.items())
     )
     restarted = sorted(set(workers_now) ^ set(workers))
+    growth = {pid: memory_growth(series, elapsed) for pid, series in rss.items()}
     memory = ", ".join(
-        f"worker {pid}: {v[0]:.0f} MB at start, {max(v):.0f} MB peak, {v[-1]:.0f} MB at end"
+        f"worker {pid}: {v[0][1]:.0f} MB at start, {max(mb for _, mb in v):.0f} MB peak, "
+        f"{v[-1][1]:.0f} MB at end"
+        + (
+            f", last minute {growth[pid] * 100:+.1f} % on the second"
+            if growth[pid] is not None
+            else ""
+        )
         for pid, v in sorted(rss.items())
     )
     throughput = len(every) / elapsed
     setup = (
         f"{count} users, {seconds} s, think time {THINK_S[0]:.0f}-{THINK_S[1]:.0f} s, "
-        f"gunicorn -w 2 (sync) on SQLite with every module's demo data"
+        f"gunicorn -w 2 (sync) on {ENGINE_NAMES[engine]} with every module's demo data"
     )
     error_text = ", ".join(f"{k} x{n}" for k, n in sorted(errors.items())) or "none"
     waits = sum(person.throttled for person in people)
@@ -419,12 +492,16 @@ def run(ctx: Context) -> list[Result]:
         f'; the login throttle answered 429 "wait" {waits} time(s), each user waited and '
         "logged in again (not counted as errors: the product protecting itself)"
     )
-    log(f"B7: {len(every)} callbacks, p95 {p95:.0f} ms, errors {sum(errors.values())}")
-    log(f"B7: {per}")
-    peak = max((max(v) for v in rss.values()), default=0.0)
+    log(f"{id_}: {len(every)} callbacks, p95 {p95:.0f} ms, errors {sum(errors.values())}")
+    log(f"{id_}: {per}")
+    log(f"{id_}: memory {memory}")
+    peak = max((max(mb for _, mb in v) for v in rss.values()), default=0.0)
+    measured = [g for g in growth.values() if g is not None]
+    worst = max(measured, default=None)
+    http = "n/a (HTTP, no browser)"
     return [
         Result(
-            id=ID,
+            id=id_,
             metric="p95 callback latency",
             unit="ms",
             ours=p95,
@@ -432,14 +509,14 @@ def run(ctx: Context) -> list[Result]:
             ratio=None,
             goal="p95 <= 300 ms and 0 errors",
             met=bool(p95 <= 300 and not errors),
-            renderer="n/a (HTTP, no browser)",
+            renderer=http,
             repetitions=len(every),
             ours_min=min(every) if every else None,
             ours_max=max(every) if every else None,
             notes=f"{setup}. Per callback: {per}. Errors: {error_text}.",
         ),
         compare(
-            ID,
+            id_,
             "errors",
             "requests",
             [float(sum(errors.values()))],
@@ -447,10 +524,10 @@ def run(ctx: Context) -> list[Result]:
             "report",
             ctx,
             notes=f"of {total} callback requests: {error_text}",
-            renderer="n/a (HTTP, no browser)",
+            renderer=http,
         ),
         compare(
-            ID,
+            id_,
             "throughput",
             "callbacks/s",
             [throughput],
@@ -460,10 +537,10 @@ def run(ctx: Context) -> list[Result]:
             notes=f"{len(every)} callbacks answered in {elapsed:.0f} s; worker CPU "
             f"{cpu_used:.0f} s of {2 * elapsed:.0f} s available on 2 cores; the load "
             f"generator (this process, same machine) used {load_cpu:.0f} s CPU",
-            renderer="n/a (HTTP, no browser)",
+            renderer=http,
         ),
         compare(
-            ID,
+            id_,
             "worker memory (peak RSS)",
             "MB",
             [peak],
@@ -471,6 +548,19 @@ def run(ctx: Context) -> list[Result]:
             "report",
             ctx,
             notes=f"{memory}; workers replaced during the run: {restarted or 'none'}",
-            renderer="n/a (HTTP, no browser)",
+            renderer=http,
+        ),
+        Result(
+            id=id_,
+            metric="worker memory growth (last minute vs second minute, worst worker)",
+            unit="%",
+            ours=None if worst is None else worst * 100,
+            baseline=None,
+            ratio=None,
+            goal=f"<= {MEMORY_GROWTH_GOAL * 100:.0f} % (memory flat)",
+            met=None if worst is None else bool(worst <= MEMORY_GROWTH_GOAL and not restarted),
+            renderer=http,
+            repetitions=len(measured),
+            notes=memory if worst is not None else "run shorter than 3 minutes: not measured",
         ),
     ]

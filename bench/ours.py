@@ -23,14 +23,15 @@ PASSWORD = "bench-password-0123"
 CITY = "350300"
 
 
-def make_app(database_url: str):
-    """The real app (flask-compress on, as shipped) and a leader account for the city."""
+def make_app(database_url: str, var_dir: Path | None = None):
+    """The real app (flask-compress on, as shipped) and a leader account for the city;
+    runtime files in `var_dir` (by default beside the SQLite file)."""
     settings = load_settings(
         overrides={
             "database_url": database_url,
             "secret_key": "bench-secret",
             "demo": False,
-            "var_dir": str(Path(database_url.removeprefix("sqlite:///")).parent),
+            "var_dir": str(var_dir or Path(database_url.removeprefix("sqlite:///")).parent),
         },
         environ={},
         config_path=None,

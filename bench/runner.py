@@ -56,6 +56,8 @@ class Context:
     repetitions: int
     warmup: int = 1
     renderer: str = "n/a"
+    # The storage engines B7 runs on: "sqlite", "postgresql" (`--engine`).
+    engines: tuple[str, ...] = ("sqlite", "postgresql")
     scratch: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="onemap-bench-")))
     resources: ExitStack = field(default_factory=ExitStack)
     _cache: dict[str, Any] = field(default_factory=dict)

@@ -24,6 +24,24 @@ DATABASE_URL_ENV = "ONEMAP_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "onemap.sqlite"
 # Milliseconds a writer waits for another writer's lock before SQLite gives up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Connections per process: `onemap run` serves with 16 threads (app/cli.py) and the workers
+# run beside them; past pool_size + max_overflow a request waits POOL_TIMEOUT_S for one,
+# then fails (sqlalchemy.exc.TimeoutError: "busy, try again", see store/faults.py).
+POOL_SIZE = 10
+POOL_MAX_OVERFLOW = 20
+POOL_TIMEOUT_S = 10
+# PostgreSQL: give up connecting after this long, and a lock wait (a row another transaction
+# is changing, a migration's ALTER) after this long, instead of hanging a request forever.
+PG_CONNECT_TIMEOUT_S = 5
+PG_LOCK_TIMEOUT_MS = 10_000
+# A server that died without closing its sockets (power cut, network gone) is noticed by TCP
+# keepalives after about idle + interval * count seconds instead of the kernel's two hours.
+PG_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 def default_database_url(root: Path) -> str:
@@ -41,13 +59,32 @@ def build_engine(url: str) -> Engine:
     """A new engine for `url`, configured for OneMap. Prefer `get_engine` outside tests."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        # pre_ping: a PostgreSQL restart must not surface as an error on the next page view.
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(
+            url,
+            # A PostgreSQL restart leaves every pooled connection dead: pre_ping tests each
+            # one as it is checked out and reconnects, so the next page view works.
+            pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_MAX_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT_S,
+            # Firewalls and poolers drop connections idle for long; renew them first.
+            pool_recycle=1800,
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, **PG_KEEPALIVES},
+        )
+        _configure_postgresql(engine)
+        return engine
 
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    pool = {}
+    if database and database != ":memory:":  # a file: a QueuePool, sized as PostgreSQL's
+        pool = {
+            "pool_size": POOL_SIZE,
+            "max_overflow": POOL_MAX_OVERFLOW,
+            "pool_timeout": POOL_TIMEOUT_S,
+        }
+    engine = create_engine(url, **pool)
     _configure_sqlite(engine)
     return engine
 
@@ -95,6 +132,21 @@ def retrying_locked(work: Callable[[], T], attempts: int = 5) -> T:
                 raise
             time.sleep(0.02 * (attempt + 1) + random.uniform(0, 0.03))
     raise AssertionError("unreachable")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Outside a transaction, so the setting outlives it; a URL's own `options` still
+        # apply (this runs after the connection is made with them).
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET lock_timeout = {PG_LOCK_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+            dbapi_connection.autocommit = autocommit
 
 
 def dialect_name(bind: Engine | Connection | Session) -> str:

@@ -46,6 +46,17 @@ def upgrade(engine: Engine, revision: str = "heads", extra_locations: Sequence[s
         LOGGER.info("database schema upgraded from %s to %s", before or "empty", after)
 
 
+def downgrade(engine: Engine, revision: str, extra_locations: Sequence[str] = ()) -> None:
+    """Undo migrations down to `revision` ("base", "-1", "flood@base", a revision id) in one
+    transaction: a failure half-way leaves the schema as it was (PostgreSQL; SQLite's batch
+    rebuilds are transactional too)."""
+    with engine.begin() as connection:
+        before = _heads(connection)
+        command.downgrade(_config(connection, extra_locations), revision)
+        after = _heads(connection)
+    LOGGER.info("database schema downgraded from %s to %s", before, after or "empty")
+
+
 def _heads(connection: Connection) -> str | None:
     heads = MigrationContext.configure(connection).get_current_heads()
     return " ".join(sorted(heads)) or None

@@ -150,7 +150,9 @@ def test_register_callbacks_register_signals_and_seed_demo(
     # seed_demo runs with `onemap run` on an empty database.
     import app.cli as cli
 
-    monkeypatch.setattr("waitress.serve", lambda *a, **k: None)
+    monkeypatch.setattr(
+        "app.cli.make_server", lambda *a, **k: type("S", (), {"run": lambda self: None})()
+    )
     monkeypatch.setenv("ONEMAP_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite'}")
     monkeypatch.setenv("ONEMAP_SECRET_KEY", "k")
     assert cli.main(["run"]) == 0
