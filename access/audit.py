@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -37,8 +38,10 @@ def record(
     outcome: str = "ok",
     address: str | None = None,
     detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
-    """Add one entry to the session (the caller commits, together with what it records)."""
+    """Add one entry to the session (the caller commits, together with what it records);
+    `at` when the moment it records is not now (a login attempt judged at a given time)."""
     entry = AuditEntry(
         user_id=viewer.user_id if viewer else None,
         login=(viewer.login if viewer and viewer.login else login),
@@ -49,6 +52,8 @@ def record(
         address=address,
         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None,
     )
+    if at is not None:
+        entry.at = at
     session.add(entry)
     return entry
 

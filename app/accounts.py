@@ -31,6 +31,9 @@ SLOW_DOWN_AFTER = 3
 LOCK_AFTER = 6
 LOCK_FOR = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
+# A token's last use is kept to this resolution: stamping every call would make each API
+# read a write.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "om_"
 
@@ -158,8 +161,7 @@ def set_password(session: Session, user: User, password: str) -> None:
 def disable(session: Session, user: User) -> None:
     user.active = False
     end_sessions(session, user)
-    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
-        token.revoked_at = token.revoked_at or _now()
+    revoke_tokens(session, user)
 
 
 @dataclass(frozen=True)
@@ -167,37 +169,69 @@ class LoginResult:
     user: User | None
     outcome: str  # ok | bad-credentials | wait | locked | disabled
     retry_after: int = 0  # seconds
+    counted: bool = False  # a failed check of the password (not one refused unchecked)
+    at: datetime | None = None  # when the attempt was judged
 
 
 def authenticate(session: Session, login: str, password: str) -> LoginResult:
-    """Check a login attempt and update the failure counters (the caller commits)."""
+    """Check a login attempt and update the failure counters (the caller commits, and
+    records the attempt in the audit log: failures of names without an account are counted
+    there, see app.login_throttle).
+
+    Until the password is right, a name with an account and one without get the same
+    answers in the same order (401, then 429 while waiting, then locked), and a disabled
+    account answers like any other: 账号已停用 is said only to whoever knows its password."""
+    from app import login_throttle
+
     now = _now()
     user = get_user(session, login)
-    if user is None or user.password_hash is None:
+    if user is None:
+        failures, last_failed_at, locked_until = login_throttle.unknown_login_state(session, login)
+    else:
+        failures, last_failed_at, locked_until = (
+            user.failed_logins,
+            user.last_failed_at,
+            user.locked_until,
+        )
+    refused = _refused(now, failures, last_failed_at, locked_until)
+    if refused is not None:
+        outcome, retry_after = refused
+        return LoginResult(user, outcome, retry_after, at=now)
+    if user is not None and user.password_hash is not None:
+        right = check_password_hash(user.password_hash, password)
+    else:
         # Spend the same time as a real check so timing does not reveal which logins exist.
         check_password_hash(_dummy_hash(_password_method), password)
-        return LoginResult(None, "bad-credentials")
-    if not user.active:
-        return LoginResult(user, "disabled")
-    if user.locked_until and user.locked_until > now:
-        return LoginResult(user, "locked", int((user.locked_until - now).total_seconds()) + 1)
-    if user.failed_logins >= SLOW_DOWN_AFTER and user.last_failed_at:
-        wait = timedelta(seconds=2 ** (user.failed_logins - SLOW_DOWN_AFTER))
-        if now < user.last_failed_at + wait:
-            return LoginResult(
-                user, "wait", int((user.last_failed_at + wait - now).total_seconds()) + 1
-            )
-    if check_password_hash(user.password_hash, password):
+        right = False
+    if right:
         user.failed_logins = 0
         user.locked_until = None
-        return LoginResult(user, "ok")
-    user.failed_logins += 1
-    user.last_failed_at = now
-    if user.failed_logins >= LOCK_AFTER:
-        user.locked_until = now + LOCK_FOR
-        user.failed_logins = 0
-        return LoginResult(user, "locked", int(LOCK_FOR.total_seconds()))
-    return LoginResult(user, "bad-credentials")
+        return LoginResult(user, "ok" if user.active else "disabled", at=now)
+    failures += 1
+    locks = failures >= LOCK_AFTER
+    if user is not None:
+        user.last_failed_at = now
+        user.failed_logins = 0 if locks else failures
+        user.locked_until = now + LOCK_FOR if locks else user.locked_until
+    if locks:
+        return LoginResult(user, "locked", int(LOCK_FOR.total_seconds()), counted=True, at=now)
+    return LoginResult(user, "bad-credentials", counted=True, at=now)
+
+
+def _refused(
+    now: datetime,
+    failures: int,
+    last_failed_at: datetime | None,
+    locked_until: datetime | None,
+) -> tuple[str, int] | None:
+    """("locked" | "wait", seconds) when an attempt is refused without checking it."""
+    if locked_until and locked_until > now:
+        return "locked", int((locked_until - now).total_seconds()) + 1
+    if failures >= SLOW_DOWN_AFTER and last_failed_at:
+        wait = timedelta(seconds=2 ** (failures - SLOW_DOWN_AFTER))
+        if now < last_failed_at + wait:
+            return "wait", int((last_failed_at + wait - now).total_seconds()) + 1
+    return None
 
 
 @functools.cache
@@ -276,15 +310,46 @@ def revoke_token(session: Session, token_or_prefix: str) -> int:
     return count
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def active_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens that still open the API."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id)
+        )
+    )
+
+
+def revoke_tokens(session: Session, user: User) -> int:
+    """Revoke every token of the user; returns how many were still valid."""
+    tokens = active_tokens(session, user)
+    for token in tokens:
+        token.revoked_at = _now()
+    return len(tokens)
+
+
+def user_for_token(session: Session, token: str) -> tuple[User | None, bool]:
+    """The active user a token belongs to (None for an unknown, revoked or disabled one),
+    and whether its last use is worth stamping (`stamp_token_use`). Reading writes nothing,
+    so API reads with one token never queue for SQLite's single writer."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
     if row is None or row.revoked_at is not None:
-        return None
+        return None, False
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        return None
-    row.last_used_at = _now()
-    return user
+        return None, False
+    stale = row.last_used_at is None or row.last_used_at < _now() - TOKEN_USE_RESOLUTION
+    return user, stale
+
+
+def stamp_token_use(session: Session, token: str) -> None:
+    """Record that a token was used now (to the minute: more often is not worth a write)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is not None and (
+        row.last_used_at is None or row.last_used_at < _now() - TOKEN_USE_RESOLUTION
+    ):
+        row.last_used_at = _now()
 
 
 def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:

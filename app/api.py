@@ -16,6 +16,7 @@ from access.viewer import Forbidden, NotFound
 from app import tiles
 from app.auth import client_address, current_viewer
 from app.context import current
+from app.encodings import accepts_gzip, etag_for
 from layers import codes
 from layers.display import DETAILS, DISPLAY_CRS, cache_token, layer_etag
 from layers.load import boundaries_stamp, boundaries_version
@@ -78,13 +79,14 @@ def layer(level: str):
         if parent is not None:
             scoped.require_unit(session, viewer, parent)  # 403 / 404 before anything else
         version = boundaries_version(session)
+        gzip_ok = accepts_gzip()
         etag = layer_etag(version, level, parent, crs, viewer.scopes, detail, lines)
+        etag = etag_for(etag, gzip_ok)
         token = cache_token(boundaries_stamp(session), viewer.scopes)
         if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:
             body = scoped.layer(session, viewer, level, parent, crs, detail, lines)
-            gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
             response = Response(
                 body.gzipped if gzip_ok else body.raw, mimetype="application/geo+json"
             )

@@ -12,14 +12,18 @@ import secrets
 from html import escape
 from urllib.parse import urlparse
 
-from flask import Flask, Response, current_app, g, jsonify, redirect, request, session
+from flask import Flask, Response, current_app, g, redirect, request, session
 from flask_login import LoginManager, UserMixin, login_user, logout_user
+from sqlalchemy.exc import OperationalError
 
 from access import audit
 from access.viewer import ANONYMOUS, Viewer
-from app import accounts
+from app import accounts, login_throttle
 from app.context import current
+from app.html_page import page
+from app.http_errors import error_response
 from store.engine import retrying_locked, writing
+from store.transactions import write_transaction
 
 LOGGER = logging.getLogger(__name__)
 
@@ -65,10 +69,14 @@ def _viewer_of(db, user) -> Viewer:
 
 def _resolve_viewer() -> Viewer:
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
+    if bearer():
+        token = header[len("Bearer ") :].strip()
         with current().sessions() as db, db.begin():
-            user = accounts.user_for_token(db, header[len("Bearer ") :].strip())
-            return _viewer_of(db, user) if user else ANONYMOUS
+            user, stale = accounts.user_for_token(db, token)
+            viewer = _viewer_of(db, user) if user else ANONYMOUS
+        if stale:
+            _stamp_token_use(token)
+        return viewer
     from flask_login import current_user
 
     if current_user.is_authenticated:
@@ -76,7 +84,24 @@ def _resolve_viewer() -> Viewer:
     return ANONYMOUS
 
 
+def bearer() -> bool:
+    """The request names its user by an API token, not by a cookie session."""
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def _stamp_token_use(token: str) -> None:
+    """Best effort: a busy database must not refuse the read the token was shown for."""
+    try:
+        write_transaction(current().sessions, lambda db: accounts.stamp_token_use(db, token))
+    except OperationalError as error:
+        LOGGER.warning("token use not stamped (database busy): %s", type(error).__name__)
+
+
 def csrf_token() -> str:
+    """The session's CSRF token, made on first use (none for a Bearer call: no cookie there
+    to protect, and minting one would start a cookie session)."""
+    if bearer():
+        return ""
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
@@ -98,18 +123,9 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _page(title: str, body: str, status: int = 200) -> Response:
-    html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} · 莆田市一张图</title><link rel="stylesheet" href="/assets/onemap.css">
-</head><body class="auth-page"><main class="auth-box"><h1>莆田市 · 一张图</h1>{body}</main>
-</body></html>"""
-    return Response(html, status=status, mimetype="text/html")
-
-
 def _login_form(message: str = "", login: str = "", next_path: str = "/", status: int = 200):
     alert = f'<p class="auth-error" role="alert">{escape(message)}</p>' if message else ""
-    return _page(
+    return page(
         "登录",
         f"""<h2>登录</h2>{alert}
 <form method="post" action="/login">
@@ -141,13 +157,15 @@ def _login_post():
         with current().sessions() as db, db.begin():
             result = accounts.authenticate(db, login, password)
             if result.outcome != "ok":
+                action, outcome = login_throttle.audit_outcome(result.outcome, result.counted)
                 audit.record(
                     db,
-                    "login.locked" if result.outcome == "locked" else "login.failure",
+                    action,
                     _viewer_of(db, result.user) if result.user else None,
-                    login=login[:64],
-                    outcome=result.outcome,
+                    login=login[: login_throttle.LOGIN_CHARS],
+                    outcome=outcome,
                     address=client_address(),
+                    at=result.at,
                 )
             return result
 
@@ -187,71 +205,36 @@ def _logout():
     return redirect("/login")
 
 
-def _password_page(message: str = "", ok: bool = False, status: int = 200):
-    note = ""
-    if message:
-        note = f'<p class="{"auth-ok" if ok else "auth-error"}" role="alert">{escape(message)}</p>'
-    return _page(
-        "修改密码",
-        f"""<h2>修改密码</h2>{note}
-<form method="post" action="/account/password">
-<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">
-<label>当前密码<input name="current" type="password" autocomplete="current-password" required>
-</label><label>新密码（至少 {accounts.MIN_PASSWORD_LENGTH} 位）<input name="new" type="password"
- autocomplete="new-password" required></label>
-<button type="submit">保存</button></form><p><a href="/">返回地图</a></p>""",
-        status,
-    )
-
-
-def _password_post():
-    viewer = current_viewer()
-    with current().sessions() as db, db.begin():
-        user = accounts.get_user(db, viewer.login)
-        result = accounts.authenticate(db, viewer.login, request.form.get("current", ""))
-        if result.outcome != "ok":
-            audit.record(db, "password.change", viewer, outcome="denied", address=client_address())
-            return _password_page("当前密码不正确。", status=400)
-        try:
-            accounts.set_password(db, user, request.form.get("new", ""))
-        except accounts.AccountError:
-            return _password_page(
-                f"新密码至少需要 {accounts.MIN_PASSWORD_LENGTH} 个字符。", status=400
-            )
-        # Every other session of this user ended with the change; this one starts afresh.
-        session_id = accounts.start_session(db, user, client_address())
-        audit.record(db, "password.change", viewer, address=client_address())
-    session.clear()
-    login_user(SessionUser(session_id, viewer))
-    csrf_token()
-    return _password_page("密码已修改。", ok=True)
+def _csrf_refused():
+    return error_response(403, "missing or wrong CSRF token", "请求已过期，请刷新页面后重试。")
 
 
 def _gate():
-    """Before every request: CSRF on state changes, and nothing for nobody."""
+    """Before every request: nothing for nobody, and CSRF on a cookie session's changes.
+
+    The CSRF token protects what a cookie grants: another site can make a browser send its
+    cookies, never an Authorization header. So an API call with a Bearer token needs none,
+    and an anonymous POST to the API is a 401 (log in or send a token), not a 403."""
     path = request.path
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "onemap_public", False):
         # modules.sdk.public: a device route checking its own token. No cookie grants
         # anything there, so CSRF has nothing to protect; the route answers 401 itself.
         return None
-    if request.method in UNSAFE_METHODS and not request.headers.get("Authorization", "").startswith(
-        "Bearer "
-    ):
-        if not _csrf_ok():
-            return jsonify(
-                error="missing or wrong CSRF token", message="请求已过期，请刷新页面。"
-            ), 403
+    unsafe = request.method in UNSAFE_METHODS
     if path.startswith(PUBLIC_PREFIXES):
-        return None
+        # The login form: without the token another site could log a visitor in as itself.
+        return _csrf_refused() if unsafe and not _csrf_ok() else None
     viewer = current_viewer()
-    if not viewer.is_anonymous:
-        return None
-    if path.startswith("/api/"):
-        return jsonify(error="authentication required", message="请先登录或提供访问令牌。"), 401
-    if path.startswith("/_dash-"):
-        return jsonify(error="authentication required", message="请先登录。"), 401
-    return redirect(f"/login?next={path}")
+    if viewer.is_anonymous:
+        if path.startswith("/api/"):
+            return error_response(401, "authentication required", "请先登录或提供访问令牌。")
+        if path.startswith("/_dash-"):
+            return error_response(401, "authentication required", "请先登录。")
+        return redirect(f"/login?next={path}")
+    if unsafe and not bearer() and not _csrf_ok():
+        return _csrf_refused()
+    return None
 
 
 def _after(response: Response) -> Response:
@@ -292,6 +275,7 @@ def install(server: Flask) -> None:
     server.add_url_rule("/login", "login", _login_get, methods=["GET"])
     server.add_url_rule("/login", "login_post", _login_post, methods=["POST"])
     server.add_url_rule("/logout", "logout", _logout, methods=["POST"])
-    server.add_url_rule("/account/password", "password", lambda: _password_page(), methods=["GET"])
-    server.add_url_rule("/account/password", "password_post", _password_post, methods=["POST"])
+    from app import password_page  # it builds on this module's session helpers
+
+    password_page.register(server)
     server.add_url_rule("/healthz", "healthz", lambda: {"ok": True})

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
+from app.encodings import accepts_gzip, etag_for
+
 
 def serve(server: Flask, rule: str, endpoint: str, path: Path) -> bool:
     """Route `rule` to the file's content, read once; False (and no route) when not built."""
@@ -19,14 +21,16 @@ def serve(server: Flask, rule: str, endpoint: str, path: Path) -> bool:
     etag = hashlib.sha256(body).hexdigest()[:20]
 
     def built_file() -> Response:
-        if request.if_none_match.contains(etag):
+        gzip_ok = accepts_gzip()
+        tag = etag_for(etag, gzip_ok)
+        if request.if_none_match.contains(tag):
             response = Response(status=304)
-        elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        elif gzip_ok:
             response = Response(packed, mimetype="application/javascript")
             response.headers["Content-Encoding"] = "gzip"
         else:
             response = Response(body, mimetype="application/javascript")
-        response.set_etag(etag)
+        response.set_etag(tag)
         response.headers["Vary"] = "Accept-Encoding"
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response

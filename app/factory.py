@@ -13,7 +13,16 @@ from flask import Blueprint, Flask
 
 from access import scoped
 from access.permissions import ROLE_LABELS
-from app import auth, plotly_bundle, polyfill
+from app import (
+    auth,
+    callback_guard,
+    graph_config,
+    http_errors,
+    plotly_bundle,
+    polyfill,
+    request_limits,
+    security_headers,
+)
 from app.api import build_api
 from app.context import AppContext, current
 from app.core import build_core
@@ -145,6 +154,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     core = build_core(registry, auth.current_viewer, sessions)
     server.extensions["onemap"] = AppContext(settings, engine, sessions, registry, core)
     server.secret_key = secret_key(settings)
+    request_limits.install(server, settings.max_upload_mb)  # before anything reads a body
     auth.install(server)
     server.register_blueprint(build_api(_module_blueprints(registry, core)))
     registry.call("register_signals", bus=registry.bus)
@@ -187,6 +197,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     for failure in registry.failures:
         LOGGER.error("module %s: %s failed: %s", failure.module, failure.stage, failure.error)
     app.layout = _shell
+    graph_config.guard_pages()
+    http_errors.install(app)
+    callback_guard.install(app)
+    security_headers.install(app)
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
     if has_bundle:
         plotly_bundle.preload(app)

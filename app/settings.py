@@ -58,6 +58,13 @@ def _tiles_url(text: str) -> str:
     return value
 
 
+def _upload_mb(text: str) -> int:
+    megabytes = int(text)
+    if not 1 <= megabytes <= 1024:
+        raise ValueError(f"expected 1-1024 (MB), got {megabytes}")
+    return megabytes
+
+
 def _live_seconds(text: str) -> int:
     seconds = int(text)
     if seconds != 0 and not 2 <= seconds <= 3600:
@@ -93,6 +100,12 @@ SETTINGS: tuple[Setting, ...] = (
         30,
         "how often the map redraws the modules' live layers (risk markers, stations); 0 = never",
         _live_seconds,
+    ),
+    Setting(
+        "max_upload_mb",
+        50,
+        "largest file a person may upload, in MB; larger request bodies are refused (413)",
+        _upload_mb,
     ),
     Setting("debug", False, "Dash debug mode (never in production)", _bool),
     Setting(

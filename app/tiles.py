@@ -14,6 +14,7 @@ from flask import Response, jsonify, request
 from access import scoped
 from app.auth import current_viewer
 from app.context import current
+from app.encodings import accepts_gzip, etag_for
 from layers import codes, tiles
 from layers.load import boundaries_version
 
@@ -40,12 +41,13 @@ def vector_tile(level: str, z: int, x: int, y: int):
             )
         if parent is not None:
             parent = scoped.require_unit(session, viewer, parent)  # 403 / 404
+        gzip_ok = accepts_gzip()
         etag = tiles.tile_etag(boundaries_version(session), level, parent, viewer.scopes, z, x, y)
+        etag = etag_for(etag, gzip_ok)
         if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:
             made = tiles.tile(session, viewer.scopes, level, z, x, y, parent)
-            gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
             response = Response(made.gzipped if gzip_ok else made.raw, mimetype=tiles.MEDIA_TYPE)
             if gzip_ok:
                 response.headers["Content-Encoding"] = "gzip"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from flask import Response, jsonify
@@ -13,7 +10,9 @@ from access import audit
 from access.permissions import ROLE_LABELS
 from app import accounts
 from app.auth import client_address, current_viewer
+from app.callback_inputs import require, text
 from app.context import current
+from modules.sdk import csv_bytes
 
 COLUMNS = ("时间 (UTC)", "账号", "操作", "对象", "结果", "地址")
 
@@ -147,12 +146,21 @@ def _zh(error: Exception) -> str:
 
 def manage_accounts(_add, _resets, _disables, login, name, role, scope):
     """Add, reset or disable accounts inside the admin's own jurisdiction."""
+    require(text(login), text(name), text(role), text(scope))
     viewer = current_viewer()
     if not viewer.can("admin"):
         raise dash.exceptions.PreventUpdate
     trigger = ctx.triggered_id
-    if not trigger or not ctx.triggered[0]["value"]:
-        raise dash.exceptions.PreventUpdate
+    clicks = ctx.triggered[0]["value"] if ctx.triggered else None
+    require(
+        isinstance(clicks, int) and not isinstance(clicks, bool) and clicks > 0,
+        trigger == "add-user"
+        or (
+            isinstance(trigger, dict)
+            and trigger.get("role") in ("user-reset", "user-disable")
+            and isinstance(trigger.get("login"), str)
+        ),
+    )
     try:
         with current().sessions() as session, session.begin():
             if trigger == "add-user":
@@ -191,6 +199,7 @@ def manage_accounts(_add, _resets, _disables, login, name, role, scope):
 
 
 def audit_table(action):
+    require(text(action))
     viewer = current_viewer()
     if not viewer.can("admin"):
         raise dash.exceptions.PreventUpdate
@@ -203,10 +212,9 @@ def export_csv():
     if not viewer.can("admin"):
         return jsonify(error="admin role required", message="无权导出审计日志。"), 403
     rows = _rows(viewer, None, limit=100_000)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows(rows)
+    # Logins typed by anonymous visitors are in the log: csv_bytes keeps any cell from
+    # running as a formula when the file is opened in a spreadsheet.
+    body = csv_bytes(COLUMNS, rows)
     with current().sessions() as session, session.begin():
         audit.record(
             session,
@@ -217,7 +225,7 @@ def export_csv():
             detail={"rows": len(rows)},
         )
     return Response(
-        "\ufeff" + buffer.getvalue(),  # BOM: Excel opens UTF-8 Chinese correctly
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )

@@ -15,7 +15,9 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 from access import scoped
 from access.viewer import Forbidden, NotFound, Viewer
 from app.auth import current_viewer
+from app.callback_inputs import require, text, texts
 from app.context import current
+from app.graph_config import SAFE_GRAPH_CONFIG
 from app.map_figure import SHADES, build_figure, shading
 from layers import codes
 from layers.display import cache_token
@@ -137,7 +139,7 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
                 className="map-area",
                 children=dcc.Graph(
                     id=MAP_GRAPH,
-                    config={"displaylogo": False, "scrollZoom": True, "locale": "zh-CN"},
+                    config={**SAFE_GRAPH_CONFIG, "scrollZoom": True, "locale": "zh-CN"},
                     responsive=True,
                     style={"height": "100%"},
                 ),
@@ -278,6 +280,7 @@ def _children_list(children: list[dict]) -> list:
 
 
 def render(focus_code, selected_code, outlines, shade):
+    require(text(focus_code), text(selected_code), text(shade))
     viewer = current_viewer()
     app_context = current()
     with app_context.sessions() as session:
@@ -291,7 +294,9 @@ def render(focus_code, selected_code, outlines, shade):
         measure = _measure_shading(session, viewer, shade, children)
         module_traces = _module_traces(session, viewer, focus["code"] or None)
         token = cache_token(boundaries_stamp(session), viewer.scopes)
-    allowed = [level for level in (outlines or []) if level in _levels_for(viewer)]
+    # Outlines are a filter of the levels the viewer may see: anything else is none.
+    wanted = outlines if texts(outlines) and outlines else []
+    allowed = [level for level in wanted if level in _levels_for(viewer)]
     figure = build_figure(
         focus, children, selected, allowed, app_context.settings, shade or "zone", measure, token
     )
@@ -306,6 +311,7 @@ def render(focus_code, selected_code, outlines, shade):
 
 def recolour(shade, focus_code):
     """Only the colours change: send a Patch of the children trace, never the geometry."""
+    require(text(shade), text(focus_code))
     viewer = current_viewer()
     with current().sessions() as session:
         _, children = _focus_and_children(session, viewer, focus_code)
@@ -322,6 +328,7 @@ def recolour(shade, focus_code):
 def refresh_live(_tick, focus_code):
     """The modules' layers again (live risk, stations) for the focus; the browser swaps them
     into the figure it shows, so the viewer's zoom, pan and selection stay as they are."""
+    require(text(focus_code))
     viewer = current_viewer()
     if viewer.is_anonymous:
         raise dash.exceptions.PreventUpdate

@@ -35,6 +35,7 @@ from layers.uploads import (
 )
 from modules.sdk.context import current_core
 from modules.sdk.exporting import csv_bytes, xlsx_bytes
+from modules.sdk.graphs import SAFE_GRAPH_CONFIG
 from modules.sdk.hooks import ENTRY_POINT_GROUP, PROJECT, hookimpl, hookspec
 from modules.sdk.importing import Columns, FileRefused, RowError, Table, kind_of, read_rows
 from modules.sdk.map_page import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED
@@ -150,4 +151,5 @@ __all__ = [
     "MAP_FOCUS",
     "MAP_SELECTED",
     "MAP_GRAPH",
+    "SAFE_GRAPH_CONFIG",
 ]

@@ -182,6 +182,15 @@ def test_production_mode_creates_no_demo_accounts(database, monkeypatch, capsys)
 
     served = {}
     monkeypatch.setattr("waitress.serve", lambda server, **kw: served.update(kw))
+
+    class NotServing:  # `onemap run` builds its waitress server and runs it: not here
+        def __init__(self, **options) -> None:
+            served.update(options)
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr("waitress.server.create_server", lambda app, **kw: NotServing(**kw))
     monkeypatch.setenv("ONEMAP_DEMO", "0")
     assert cli.main(["run", "--port", "8123"]) == 0
     out = capsys.readouterr().out
