@@ -138,10 +138,10 @@ def load_json(data: bytes | str, what: str = "JSON file"):
             f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列附近（{exc.msg}）。"
             "请用文本编辑器检查括号、逗号和引号。",
         ) from None
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+    except ValueError:  # json turns digits into an int; Python refuses over 4,300 of them
         raise Unreadable(
-            f"the {what} holds a value that cannot be read: {exc}",
-            "JSON 中有无法读取的数值（例如位数过多的整数）：请检查文件内容。",
+            f"the {what} holds a number thousands of digits long: not a data file",
+            "JSON 中有长达数千位的数字，不是可导入的数据文件，请检查文件内容。",
         ) from None
     except RecursionError:
         raise Unreadable(
@@ -152,14 +152,15 @@ def load_json(data: bytes | str, what: str = "JSON file"):
 
 def formula_safe(value):
     """A value to write into a CSV or XLSX cell: text a spreadsheet would run as a formula
-    gets a leading apostrophe (OWASP's rule); `formula_unquoted` takes it off on import."""
-    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+    gets a leading apostrophe (OWASP's rule), and so does text that already starts with one,
+    so that `formula_unquoted` gives back exactly what was stored."""
+    if isinstance(value, str) and value.startswith((*FORMULA_LEADS, "'")):
         return "'" + value
     return value
 
 
 def formula_unquoted(value):
     """The text an export wrote through `formula_safe`, as it was stored."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_LEADS:
+    if isinstance(value, str) and value.startswith("'") and value[1:2] in (*FORMULA_LEADS, "'"):
         return value[1:]
     return value

@@ -18,8 +18,14 @@ A good file is applied in one transaction:
 Generated geometry is only ever regenerated (deterministically), never edited by hand.
 Nothing is written until every geometry of the result has been computed and checked.
 
-The steps, one module each: `reading` (and `coordinates`), `checks` (and `hints`),
-`regenerate` (and `nesting`), `writing`; `pipeline` runs them, `report` holds the outcome.
+Bad input never raises: the report says what is wrong and what to do (English for the CLI
+and logs, zh-CN for pages), naming the feature (number and code) and the field.
+
+The steps, one module each: `files` (what the file is; size and zip limits before a byte is
+parsed), `reading` with `geojson` (our own reader, structure checked member by member) or
+`vector` (GDAL, for GeoPackages and shapefiles) and `coordinates`; `checks` (and `hints`);
+`regenerate` (and `nesting`); `writing`, under `lock` (one import per database at a time).
+`pipeline` runs them, `report` holds the outcome.
 """
 
 from layers.importing.geometry import METRIC_CRS, METRIC_GRID_M
@@ -28,6 +34,9 @@ from layers.importing.limits import (
     GAP_AREA_M2,
     GAP_WIDTH_M,
     IMPORT_LEVELS,
+    LOCK_WAIT_SECONDS,
+    MAX_FEATURES,
+    MAX_FILE_BYTES,
     NEGLIGIBLE_M2,
     OUTSIDE_DISTANCE_MAX_M,
     OUTSIDE_SHARE_MAX,
@@ -35,6 +44,7 @@ from layers.importing.limits import (
     SLIVER_WIDTH_M,
     SNAP_DEG,
 )
+from layers.importing.lock import ImportBusy, import_lock
 from layers.importing.pipeline import MAX_ATTEMPTS, import_boundaries
 from layers.importing.reading import CODE_FIELDS, NAME_FIELDS, PARENT_FIELDS
 from layers.importing.report import FeatureError, ImportReport
@@ -45,6 +55,9 @@ __all__ = [
     "GAP_WIDTH_M",
     "IMPORT_LEVELS",
     "LIKELY_PROJECTED",
+    "LOCK_WAIT_SECONDS",
+    "MAX_FEATURES",
+    "MAX_FILE_BYTES",
     "MAX_ATTEMPTS",
     "METRIC_CRS",
     "METRIC_GRID_M",
@@ -57,6 +70,8 @@ __all__ = [
     "SLIVER_WIDTH_M",
     "SNAP_DEG",
     "FeatureError",
+    "ImportBusy",
     "ImportReport",
     "import_boundaries",
+    "import_lock",
 ]

@@ -5,6 +5,7 @@ Every feature is checked and every problem collected, so one run names them all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ from layers.importing.limits import (
     SNAP_DEG,
 )
 from layers.importing.reading import RawFeature, SourceFile, is_missing
+from layers.importing.records import not_polygonal
 from layers.importing.report import FeatureError, ImportReport, Rejected, km2, pct
 from layers.importing.snapshot import Snapshot, Unit
 
@@ -65,12 +67,18 @@ def validate(source: SourceFile, snapshot: Snapshot, report: ImportReport) -> li
 
     for raw in source.features:
         problems = _Problems()
-        code = _check_code(raw, level, snapshot, first_number, problems)
+        code = None
+        if raw.code_readable:
+            code = _check_code(raw, level, snapshot, first_number, problems, source.code_field)
+        for reason, reason_zh in raw.problems:
+            problems.add(reason, reason_zh)
         unit = snapshot.units.get(code) if code else None
         if unit is not None:
             first_number.setdefault(code, raw.number)
         label = f"feature {raw.number}" + (f" ({code} {unit.name})" if unit else "")
-        geom, geom_notes = _check_geometry(raw, source.coordinates, snapshot, problems)
+        geom, geom_notes = None, []
+        if not raw.problems:
+            geom, geom_notes = _check_geometry(raw, source.coordinates, snapshot, problems)
         if unit is not None and raw.name and raw.name != unit.name:
             notes.append(f"{label}: the file calls it '{raw.name}'; the name {unit.name} was kept")
         if geom is not None and unit is not None and not problems.items:
@@ -110,10 +118,14 @@ def _check_code(
     snapshot: Snapshot,
     first_number: dict[str, int],
     problems: _Problems,
+    field: str = "code",
 ) -> str | None:
     value = raw.code_value
-    if is_missing(value):
-        problems.add("has no division code", "缺少区划代码")
+    if is_missing(value) or (isinstance(value, str) and not value.strip()):
+        problems.add(
+            f"has no division code: its '{field}' field is empty; fill in the {level} code",
+            f"缺少区划代码：“{field}”字段为空，请填写{codes.LEVEL_LABELS[level]}的区划代码",
+        )
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -122,39 +134,44 @@ def _check_code(
     try:
         code = codes.normalize(text)
     except codes.InvalidCode:
+        digits = " or ".join(str(n) for n in allowed)
         problems.add(
-            f"'{text}' is not a division code (a {level} code has "
-            f"{' or '.join(str(n) for n in allowed)} digits)",
-            f"“{text}”不是区划代码",
+            f"'{text[:40]}' is not a division code (a {level} code has {digits} digits)",
+            f"“{text[:40]}”不是区划代码（{codes.LEVEL_LABELS[level]}代码应为 "
+            f"{digits.replace(' or ', ' 或 ')} 位数字）",
         )
         return None
     actual = codes.level_of(code)
     if actual != level:
         problems.add(
             f"{text} is a {actual} code, not a {level} code (this import is --level {level})",
-            f"{text} 是{codes.LEVEL_LABELS[actual]}代码，不是{codes.LEVEL_LABELS[level]}代码",
+            f"{text} 是{codes.LEVEL_LABELS[actual]}代码，不是{codes.LEVEL_LABELS[level]}代码"
+            f"（本次导入为 --level {level}）",
         )
         return code
     unit = snapshot.units.get(code)
     city = snapshot.city
     if unit is None or unit.level != level:
         where = city.name if city else "the database"
-        hint = ""
+        hint = hint_zh = ""
         if city is not None and not codes.covers(city.code, code):
             hint = f" (codes here start with {codes.prefix(city.code)})"
+            hint_zh = f"（本市的代码以 {codes.prefix(city.code)} 开头）"
         problems.add(
-            f"no {level} with code {code} in {'Putian' if city else where}{hint}",
-            f"{where}没有代码为 {code} 的{codes.LEVEL_LABELS[level]}",
+            f"no {level} with code {code} in {'Putian' if city else where}{hint}: check the code",
+            f"{where}没有代码为 {code} 的{codes.LEVEL_LABELS[level]}{hint_zh}，请核对代码",
         )
         return code
     if code in first_number:
         problems.add(
-            f"code {code} appears again (first in feature {first_number[code]})",
-            f"代码 {code} 重复（第 {first_number[code]} 个要素已使用）",
+            f"code {code} appears again (first in feature {first_number[code]}): each unit "
+            "may appear once",
+            f"代码 {code} 重复（第 {first_number[code]} 个要素已使用），每个单位只能出现一次",
         )
     if not is_missing(raw.parent_value):
+        parent = raw.parent_value
         parent_text = str(
-            int(raw.parent_value) if isinstance(raw.parent_value, float) else raw.parent_value
+            int(parent) if isinstance(parent, float) and parent.is_integer() else parent
         ).strip()
         try:
             stated = codes.normalize(parent_text)
@@ -179,21 +196,34 @@ def _check_geometry(
     """The feature's polygon in WGS84, repaired if invalid; None after a failure."""
     geom = raw.geometry
     if geom is None or geom.is_empty:
-        problems.add("has no geometry", "没有几何图形")
-        return None, []
-    if geom.geom_type not in ("Polygon", "MultiPolygon"):
         problems.add(
-            f"geometry is a {geom.geom_type}; expected a Polygon or MultiPolygon",
-            f"几何类型为 {geom.geom_type}，应为面（Polygon 或 MultiPolygon）",
+            "has no geometry: draw its polygon, or remove the feature",
+            "没有几何图形：请绘制其边界面，或删除该要素",
         )
         return None, []
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        problems.add(*not_polygonal(geom.geom_type))
+        return None, []
     geom = shapely.force_2d(geom)
+    xy = shapely.get_coordinates(geom)
+    bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+    if len(bad):
+        x, y = xy[bad[0]]
+        count = f"{len(bad)} of its points are" if len(bad) > 1 else "one of its points is"
+        problems.add(
+            f"geometry: {count} not a finite number (the first: point {bad[0] + 1}, "
+            f"x={x}, y={y}): fix or remove those points",
+            f"几何图形：有 {len(bad)} 个点的坐标不是有效数字（第一个是第 {bad[0] + 1} 个点，"
+            f"x={x}, y={y}），请修正或删除这些点",
+        )
+        return None, []
     try:
         wgs = coordinates.convert(geom)
     except Exception as error:  # pyproj raises on coordinates outside a system's domain
         problems.add(
-            f"coordinates could not be converted from {coordinates.label}: {error}",
-            f"坐标无法从 {coordinates.label} 转换：{error}",
+            f"coordinates could not be converted from {coordinates.label} ({error}): "
+            "check that --crs names the file's system",
+            f"坐标无法从 {coordinates.label} 转换：请检查 --crs 指定的坐标系是否正确",
         )
         return None, []
     if not _lon_lat(wgs):
@@ -205,11 +235,11 @@ def _check_geometry(
                 f"坐标顺序似乎是纬度在前（x={x:.6f}, y={y:.6f}），应为经度在前",
             )
             return None, []
-        hint = projected_hint(geom, snapshot)
+        hint, hint_zh = projected_hint(geom, snapshot)
         problems.add(
             f"coordinates look projected (x={x:.1f}, y={y:.1f}); name the CRS with "
             f"--crs EPSG:n{hint}",
-            f"坐标看起来是投影坐标（x={x:.1f}, y={y:.1f}），请用 --crs EPSG:n 指定坐标系",
+            f"坐标看起来是投影坐标（x={x:.1f}, y={y:.1f}），请用 --crs EPSG:n 指定坐标系{hint_zh}",
         )
         return None, []
     notes: list[str] = []
@@ -217,17 +247,38 @@ def _check_geometry(
         reason = shapely.is_valid_reason(geom if not geom.is_valid else wgs)
         repaired = polygonal(shapely.make_valid(wgs))
         if repaired.is_empty:
+            why, why_zh = _invalid_reason(reason)
             problems.add(
-                f"geometry is invalid ({reason}) and nothing polygonal is left after repair",
-                f"几何图形无效（{reason}），无法修复",
+                f"geometry is invalid ({why}) and nothing polygonal is left after repair: "
+                "redraw it as an area",
+                f"几何图形无效（{why_zh}），无法修复：请重新绘制为面",
             )
             return None, []
         notes.append(f"geometry was invalid ({reason}), repaired with make_valid")
         wgs = repaired
     if area_m2(wgs) < NEGLIGIBLE_M2:
-        problems.add("polygon has no area", "多边形面积为零")
+        problems.add(
+            "polygon has no area (its points lie on one line or one spot): draw the boundary "
+            "as an area",
+            "多边形面积为零（所有点在一条线上或重合）：请把边界绘制为面",
+        )
         return None, []
     return wgs, notes
+
+
+def _invalid_reason(reason: str) -> tuple[str, str]:
+    """GEOS's is_valid_reason in words, e.g. 'Self-intersection[119.1 25.4]'."""
+    found = re.search(r"\[([-\d.eE+]+) ([-\d.eE+]+)\]", reason)
+    at, at_zh = (
+        (f" near ({found[1]}, {found[2]})", f"，约在 {found[1]}, {found[2]} 处")
+        if found
+        else ("", "")
+    )
+    if reason.startswith("Too few points"):
+        return f"a ring has fewer than 4 points{at}", f"有的环少于 4 个点{at_zh}"
+    if "Self-intersection" in reason:
+        return f"its outline crosses itself{at}", f"边界线自相交{at_zh}"
+    return reason, f"几何图形无效{at_zh}"
 
 
 def _lon_lat(geom: BaseGeometry) -> bool:

@@ -78,8 +78,9 @@ def placement_hints(
     return hints
 
 
-def projected_hint(geom: BaseGeometry, snapshot: Snapshot) -> str:
-    """' (as EPSG:4549 ... it would lie in 荔城区)' when a common system places it in Putian."""
+def projected_hint(geom: BaseGeometry, snapshot: Snapshot) -> tuple[str, str]:
+    """(' (as EPSG:4549 ... it would lie in 荔城区)', zh-CN) when a common system places it in
+    Putian, else empty strings."""
     point = shapely.point_on_surface(geom)
     for name in LIKELY_PROJECTED:
         try:
@@ -98,8 +99,11 @@ def projected_hint(geom: BaseGeometry, snapshot: Snapshot) -> str:
         )
         if where is not None:
             crs = pyproj.CRS.from_user_input(name)
-            return f" (as {name}, {crs.name}, it would lie in {where.name})"
-    return ""
+            return (
+                f" (as {name}, {crs.name}, it would lie in {where.name})",
+                f"（按 {name} 读取时位于{where.name}，可尝试 --crs {name}）",
+            )
+    return "", ""
 
 
 def _where(geom: BaseGeometry, level: str, snapshot: Snapshot) -> Unit | None:

@@ -22,3 +22,20 @@ GAP_AREA_M2 = 1000.0
 SNAP_DEG = 1e-6
 # Differences thinner than this (as 2 * area / perimeter) are grid noise, not a moved edge.
 SLIVER_WIDTH_M = 0.05
+
+# Files larger than this are refused before a byte is read (a zipped shapefile: what it
+# unpacks to, counted as it unpacks). Putian's 979 village polygons take about 2 MB; a
+# surveyed file with dense vertices may be ten times that.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# How long an import waits for another one on the same database to finish before it is
+# refused: a town import takes a few seconds, a whole county's villages under a minute.
+LOCK_WAIT_SECONDS = 30.0
+# Features one file may hold: Putian has 979 villages; a file with more is not a city's
+# boundaries, and each feature costs memory and a line of the report.
+MAX_FEATURES = 50_000
+# GeoJSON objects ({...}) per feature allowed for before parsing (feature, properties,
+# geometry, and room for nested attributes), so a file of millions of empty objects is
+# refused before it is turned into millions of Python dicts.
+OBJECTS_PER_FEATURE = 4
+# Problems the printed report lists; the report keeps them all.
+ERRORS_SHOWN = 100

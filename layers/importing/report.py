@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layers.importing.limits import IMPORT_LEVELS
+from layers.importing.limits import ERRORS_SHOWN, IMPORT_LEVELS
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,23 @@ class FeatureError:
         return path.name if path is not None else "file"
 
     def text(self, path: Path | None = None) -> str:
+        if self.feature is None and path is not None and self.reason.startswith(path.name):
+            return self.reason  # it names the file already
         return f"{self.where(path)}: {self.reason}"
+
+    def where_zh(self, path: Path | None = None) -> str:
+        label = " ".join(part for part in (self.code, self.name) if part)
+        if self.feature is not None:
+            return f"第 {self.feature} 个要素" + (f"（{label}）" if label else "")
+        if label:
+            return label
+        return f"文件 {path.name}" if path is not None else "文件"
+
+    def text_zh(self, path: Path | None = None) -> str:
+        """'第 3 个要素（350304100000 西天尾镇）：…', for pages."""
+        if self.feature is None and path is not None and path.name in self.reason_zh:
+            return self.reason_zh
+        return f"{self.where_zh(path)}：{self.reason_zh}"
 
 
 @dataclass
@@ -71,7 +87,9 @@ class ImportReport:
             lines.append(
                 f"REJECTED: {count} problem{'s' if count != 1 else ''}; nothing was changed."
             )
-            lines.extend(f"  - {error.text(self.path)}" for error in self.errors)
+            lines.extend(f"  - {error.text(self.path)}" for error in self.errors[:ERRORS_SHOWN])
+            if count > ERRORS_SHOWN:
+                lines.append(f"  ... and {count - ERRORS_SHOWN} more problems")
         else:
             units = ", ".join(f"{code} {name}" for code, name in self.imported_units)
             plural = "s" if self.imported != 1 else ""
@@ -93,6 +111,25 @@ class ImportReport:
             lines.extend(f"  - {note}" for note in self.notes)
         lines.append(f"({self.seconds:.1f} s)")
         return "\n".join(lines)
+
+    def text_zh(self) -> str:
+        """The outcome in zh-CN, for pages: what was refused and why, or what was imported."""
+        noun = LEVEL_NOUNS_ZH.get(self.level, "边界")
+        lines = [f"导入{noun}边界：{self.path.name}（读取 {self.features_read} 个要素）"]
+        if not self.ok:
+            lines.append(f"已拒绝：共 {len(self.errors)} 个问题，未做任何修改。")
+            lines.extend(f"  - {e.text_zh(self.path)}" for e in self.errors[:ERRORS_SHOWN])
+            if len(self.errors) > ERRORS_SHOWN:
+                lines.append(f"  …… 另有 {len(self.errors) - ERRORS_SHOWN} 个问题未列出")
+        elif self.dry_run:
+            lines.append(f"试运行：文件有效，未做任何修改；导入将替换 {self.imported} 个{noun}。")
+        else:
+            units = "、".join(f"{name}（{code}）" for code, name in self.imported_units)
+            lines.append(f"已导入 {self.imported} 个{noun}：{units}。")
+        return "\n".join(lines)
+
+
+LEVEL_NOUNS_ZH = {"town": "镇街", "village": "村居"}
 
 
 class Rejected(Exception):

@@ -538,7 +538,7 @@ def test_unreadable_files_are_rejected_with_the_reason(engine: Engine, tmp_path:
     no_code.write_text(no_code.read_text(encoding="utf-8").replace('"code"', '"dm"'), "utf-8")
 
     cases: list[tuple[ImportReport, str]] = [
-        (import_boundaries(engine, "town", malformed), "broken.geojson could not be read"),
+        (import_boundaries(engine, "town", malformed), "not valid JSON: Expecting property"),
         (import_boundaries(engine, "town", tmp_path / "missing.gpkg"), "no such file"),
         (import_boundaries(engine, "town", empty), "empty.geojson contains no features"),
         (import_boundaries(engine, "town", no_code), "no division code field found"),
