@@ -41,10 +41,10 @@ def register_routes(blueprint, core) -> None:
 
 
 @hookimpl
-def seed_demo(session) -> None:
+def seed_demo(session, viewer) -> None:
     from modules.typhoon.demo import seed
 
-    seed(session)
+    seed(session, viewer)
 
 
 @hookimpl

@@ -11,12 +11,13 @@ import dash
 from dash import Input, Output, State, html
 from flask import request
 
-from modules.sdk import Forbidden, NotFound, current_core, record_audit
-from modules.typhoon import service, storage
+from modules.sdk import current_core
+from modules.typhoon import importing, service, settings, storage
 from modules.typhoon.figure import CIRCLE_STYLE, figure
 from modules.typhoon.pages import MAX_HOURS, NO_RADII, STEP_HOURS
-from modules.typhoon.routes import import_text, publish_exposure
-from modules.typhoon.track import GRADES, LEVELS, ParseError
+from modules.typhoon.publishing import publish_exposure
+from modules.typhoon.track import GRADES, LEVELS
+from modules.typhoon.transactions import Busy, retried
 
 LOGGER = logging.getLogger(__name__)
 
@@ -144,13 +145,23 @@ def summary_table(found) -> html.Table | html.P:
     return html.Table([html.Thead(head), html.Tbody(body)], id="typhoon-summary-table")
 
 
-def decode_upload(contents) -> str:
+def upload_bytes(contents, limit: int):
+    """A dcc.Upload's data URL as bytes, or the Outcome refusing it: its size is checked
+    before it is decoded."""
     if not isinstance(contents, str) or "," not in contents:
-        raise ValueError("not a data URL")
+        return importing.refused(
+            400, "the upload is not a file", "上传的内容不是文件，请重新选择文件。"
+        )
+    encoded = contents.split(",", 1)[1]
+    big = importing.too_large(len(encoded) // 4 * 3, limit)
+    if big is not None:
+        return big
     try:
-        return base64.b64decode(contents.split(",", 1)[1], validate=True).decode("utf-8-sig")
-    except (binascii.Error, UnicodeDecodeError) as error:
-        raise ValueError("bad upload") from error
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return importing.refused(
+            400, "the upload arrived damaged", "文件上传不完整或已损坏，请重新选择文件。"
+        )
 
 
 def crossing_text(data) -> str:
@@ -162,6 +173,12 @@ def crossing_text(data) -> str:
     return "　".join(parts)
 
 
+def no_track(found) -> str:
+    if found is None:
+        return "请选择台风。"
+    return f"台风 {found[0].id} 还没有最佳路径（只有预报）：导入其观测路径后即可在此查看。"
+
+
 def storm_changed(storm_value):
     core = current_core()
     storm_id = storm_id_of(storm_value)
@@ -169,7 +186,7 @@ def storm_changed(storm_value):
     with core.sessions() as session:
         found = storage.load(session, storm_id) if storm_id else None
         if found is None or not found[1].fixes:
-            return 1, {}, "", "", html.P("请选择台风。")
+            return 1, {}, "", "", html.P(no_track(found))
         storm, data = found
         hours = int((data.fixes[-1].time - data.fixes[0].time).total_seconds() // 3600)
         marks = {
@@ -209,7 +226,7 @@ def render(storm_value, value, replay):
     with core.sessions() as session:
         found = storage.load(session, storm_id) if storm_id else None
         if found is None or not found[1].fixes:
-            return {"data": [], "layout": {}}, html.P("请选择台风。"), []
+            return {"data": [], "layout": {}}, html.P(no_track(found)), []
         storm, data = found
         start, end = data.fixes[0].time, data.fixes[-1].time
         time = min(start + timedelta(hours=_hours(value)), end)
@@ -244,18 +261,29 @@ def publish(n_clicks, storm_value, value, replay):
     if not viewer.can("consult"):
         return _message("您没有发布风圈影响的权限。", False)
     storm_id = storm_id_of(storm_value)
-    with core.sessions() as session, session.begin():
-        found = storage.load(session, storm_id) if storm_id else None
-        if found is None:
-            return _message("请先选择台风。", False)
-        if not storage.has_radii(found[1]):
-            return _message("该台风没有风圈资料，无法发布影响范围。", False)
-        targets = service.targets_for(session, viewer, core)
-        replay_at = None
-        if isinstance(replay, list) and "replay" in replay:
-            fixes = found[1].fixes
-            replay_at = min(fixes[0].time + timedelta(hours=_hours(value)), fixes[-1].time)
-        payload = publish_exposure(session, core, viewer, *found, targets, replay_at)
+
+    def work():
+        with core.sessions() as session, session.begin():
+            found = storage.load(session, storm_id) if storm_id else None
+            if found is None:
+                return None, "请先选择台风。"
+            if not storage.has_radii(found[1]) or not found[1].fixes:
+                return None, "该台风没有风圈资料，无法发布影响范围。"
+            targets = service.targets_for(session, viewer, core)
+            replay_at = None
+            if isinstance(replay, list) and "replay" in replay:
+                fixes = found[1].fixes
+                replay_at = min(fixes[0].time + timedelta(hours=_hours(value)), fixes[-1].time)
+            payload = publish_exposure(session, core, viewer, *found, targets, replay_at)
+        return (payload, replay_at), ""
+
+    try:
+        done, refusal = retried(work, f"typhoon publish of {storm_id}")
+    except Busy:
+        return _message(Busy.reason_zh, False)
+    if done is None:
+        return _message(refusal, False)
+    payload, replay_at = done
     how = ""
     if replay_at is not None:
         how = f"（演练：以台风 {service.beijing(replay_at)} 的位置作为此刻）"
@@ -275,40 +303,23 @@ def upload(contents, fmt, storm_value):
     viewer = core.viewer()
     if not viewer.can("import"):
         return _message("只有管理员可以导入台风数据。", False), dash.no_update
-    if fmt not in ("cma", "jma", "csv", "json"):
+    if fmt not in importing.FORMATS:
         return _message("请选择文件格式。", False), dash.no_update
-    try:
-        text = decode_upload(contents)
-    except ValueError:
-        return _message("文件无法读取：请上传 UTF-8 文本文件。", False), dash.no_update
-    storm_id = (
-        storm_id_of(storm_value.strip())
-        if isinstance(storm_value, str) and storm_value.strip()
-        else None
-    )
-    try:
-        with core.sessions() as session, session.begin():
-            ids = import_text(session, text, fmt, storm_id)
-            record_audit(
-                session,
-                "data.change",
-                viewer,
-                target="typhoon.import",
-                address=request.remote_addr,
-                detail={"storms": ids},
-            )
-    except ParseError as error:
-        return _message(str(error), False), dash.no_update
-    except (ValueError, Forbidden, NotFound) as error:
-        LOGGER.info("typhoon upload refused: %s", error)
-        return _message("文件内容无效，未导入。", False), dash.no_update
+    storm_id = storm_value.strip() or None if isinstance(storm_value, str) else None
+    data = upload_bytes(contents, settings.max_file_bytes())
+    if isinstance(data, importing.Outcome):
+        return _message(data.text_zh(), False), dash.no_update
+    outcome = importing.run(core, viewer, data, fmt, storm_id, request.remote_addr)
+    if not outcome.ok:
+        LOGGER.info("typhoon upload refused: %s", outcome.text())
+        return _message(outcome.text_zh(), False), dash.no_update
     with core.sessions() as session:
         storms = service.storm_list(session)
     options = [
         {"label": f"{s['id']} {s['name_zh']} {s['name_en']}（{s['season']}）", "value": s["id"]}
         for s in storms
     ]
-    return _message(f"已导入：{'、'.join(ids)}", True), options
+    return _message(outcome.text_zh(), True), options
 
 
 def register(app) -> None:

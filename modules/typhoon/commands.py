@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import sys
 
 import click
 
-from modules.typhoon import storage
-from modules.typhoon.routes import import_text
-from modules.typhoon.track import ParseError
+from modules.sdk import Unreadable, read_file
+from modules.typhoon import importing, settings, storage
 
 
 def add_commands(commands: click.Group, core) -> None:
@@ -19,9 +18,7 @@ def add_commands(commands: click.Group, core) -> None:
 
     @typhoon.command(name="import", help="add a storm or a forecast from a file")
     @click.argument("file")
-    @click.option(
-        "--format", "fmt", required=True, type=click.Choice(("cma", "jma", "csv", "json"))
-    )
+    @click.option("--format", "fmt", required=True, type=click.Choice(importing.FORMATS))
     @click.option("--storm", help="only this storm (its China number, e.g. 1521)")
     def import_file(file: str, fmt: str, storm: str | None) -> int:
         return do_import(core, file, fmt, storm)
@@ -29,23 +26,25 @@ def add_commands(commands: click.Group, core) -> None:
     @typhoon.command(help="load the storms shipped in modules/typhoon/data/")
     def shipped() -> int:
         with core.sessions() as session, session.begin():
-            ids = storage.load_shipped(session)
-        print(f"已载入随附台风：{', '.join(ids)}")
+            ids = storage.load_shipped(session, core.viewer())
+        print(f"loaded the shipped storms: {', '.join(ids)}")
         return 0
 
 
 def do_import(core, file: str, fmt: str, storm: str | None) -> int:
-    """Import a storm file as the system; the exit status (1: the file's report, 2: unread)."""
+    """Import a storm file as the system. Prints what was done or why not, in English then
+    in zh-CN; the exit status: 0 imported, 1 refused (the reasons), 2 the file unread."""
     try:
-        text = Path(file).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"无法读取 {file}：{error}")
+        data = read_file(file, settings.max_file_bytes())
+    except Unreadable as error:
+        _say(importing.refused(413, error.reason, error.reason_zh))
         return 2
-    try:
-        with core.sessions() as session, session.begin():
-            ids = import_text(session, text, fmt, storm)
-    except ParseError as error:
-        print(str(error))
-        return 1
-    print(f"已导入台风：{', '.join(ids)}")
-    return 0
+    outcome = importing.run(core, core.viewer(), data, fmt, storm)
+    _say(outcome)
+    return 0 if outcome.ok else 1
+
+
+def _say(outcome: importing.Outcome) -> None:
+    stream = sys.stdout if outcome.ok else sys.stderr
+    print(outcome.text(), file=stream)
+    print(outcome.text_zh(), file=stream)

@@ -1,13 +1,10 @@
 """Exposure tables for download: a summary per unit and circle level, then every unit's and
-site's enter/leave times. CSV (UTF-8 with BOM, opens in Excel) or XLSX. Times Beijing."""
+site's enter/leave times. CSV (UTF-8 with BOM, opens in Excel) or XLSX, through the SDK's
+writers, so no name (a storm's, a unit's, a key point's) runs as a formula. Times Beijing."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-from openpyxl import Workbook
-
+from modules.sdk import csv_bytes, xlsx_bytes
 from modules.typhoon.service import LEVEL_LABELS, beijing, detail_rows, summary_rows
 
 FMT = "%Y-%m-%d %H:%M"
@@ -64,31 +61,30 @@ def tables(storm, timeline) -> tuple[list[list], list[list]]:
 
 
 def to_csv(storm, timeline) -> bytes:
+    """One CSV: a title, the summary, then the details (every cell written inert)."""
     summary, detail = tables(storm, timeline)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([f"台风 {storm.id} {storm.name_zh} 风圈影响汇总"])
-    writer.writerow(SUMMARY)
-    writer.writerows(summary)
-    writer.writerow([])
-    writer.writerow(["逐个单位与重点部位"])
-    writer.writerow(DETAIL)
-    writer.writerows(detail)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    rows = [
+        SUMMARY,
+        *summary,
+        [],
+        ["逐个单位与重点部位"],
+        DETAIL,
+        *detail,
+    ]
+    return csv_bytes([f"台风 {storm.id} {storm.name_zh} 风圈影响汇总"], rows)
 
 
 def to_xlsx(storm, timeline) -> bytes:
     summary, detail = tables(storm, timeline)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "汇总"
-    sheet.append(SUMMARY)
-    for row in summary:
-        sheet.append(row)
-    second = book.create_sheet("明细")
-    second.append(DETAIL)
-    for row in detail:
-        second.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    about = [
+        ["名称", storm.name_zh or storm.name_en],
+        ["数据来源", storm.source],
+        ["风圈说明", storm.radii_note],
+    ]
+    return xlsx_bytes(
+        [
+            ("汇总", SUMMARY, summary),
+            ("明细", DETAIL, detail),
+            ("说明", ("台风", storm.id), about),
+        ]
+    )

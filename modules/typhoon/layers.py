@@ -7,6 +7,7 @@ from modules.sdk import EXPOSURE, LayerSpec
 from modules.typhoon import storage
 from modules.typhoon.circles import interpolate
 from modules.typhoon.figure import CIRCLE_STYLE, hover
+from modules.typhoon.publishing import storm_of
 from modules.typhoon.service import circle_ring, label
 from modules.typhoon.track import GRADE_COLOURS
 
@@ -14,13 +15,7 @@ from modules.typhoon.track import GRADE_COLOURS
 def published_storms_layer(viewer, moment, session, core) -> list[LayerSpec]:
     if not viewer.can("read"):
         return []
-    storm_ids = sorted(
-        {
-            s.key.split(":", 1)[1]
-            for s in core.signals(session, EXPOSURE, moment)
-            if s.source == "typhoon" and s.key.startswith("storm:")
-        }
-    )
+    storm_ids = sorted({storm_of(s) for s in core.signals(session, EXPOSURE, moment)} - {None})
     traces: list[dict] = []
     for storm_id in storm_ids:
         found = storage.load(session, storm_id)

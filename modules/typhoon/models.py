@@ -30,6 +30,9 @@ class TyphoonStorm(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     # A stated approximation shown with the circles (e.g. JMA 30/50 kt read as level 7/10).
     radii_note: Mapped[str] = mapped_column(Text, default="")
+    # Who may change or replace it: the scopes (comma-separated codes) of who imported it;
+    # "" (shipped storms, rows from before owners) is the whole city's.
+    owner_scope: Mapped[str] = mapped_column(String(255), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
 
     __table_args__ = ({"info": {"module": "typhoon"}},)
@@ -46,6 +49,8 @@ class TyphoonPoint(Base):
     kind: Mapped[str] = mapped_column(String(8))
     agency: Mapped[str] = mapped_column(String(32), default="")
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A forecast's owner (as a storm's); best-track points follow their storm's.
+    owner_scope: Mapped[str] = mapped_column(String(255), default="", server_default="")
     time: Mapped[datetime] = mapped_column(UTCDateTime())
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)

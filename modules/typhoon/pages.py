@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from modules.sdk import PageSpec
-from modules.typhoon import service
+from modules.typhoon import service, settings
 from modules.typhoon.parsers import FORMAT_LABELS
 
 STEP_HOURS = 1
@@ -21,6 +21,13 @@ ATTRIBUTION = (
 )
 NO_RADII = "该台风的资料中没有风圈半径：只显示路径，风圈及影响范围不可用。"
 SECTION = {"marginTop": "12px"}
+# Nothing on the chart links or sends data off the server.
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+}
 
 
 def layout(core, **_query):
@@ -45,6 +52,7 @@ def layout(core, **_query):
         ]
     upload = []
     if viewer.can("import"):
+        limit = settings.limit_text(settings.max_file_bytes())
         upload = [
             html.H3("导入台风路径或预报"),
             dcc.Dropdown(
@@ -56,7 +64,8 @@ def layout(core, **_query):
             dcc.Input(id="typhoon-upload-storm", placeholder="台风编号（可选，如 2305）"),
             dcc.Upload(
                 id="typhoon-upload",
-                children=html.Div("选择文件（导入全部或不导入）"),
+                children=html.Div(f"选择文件（不超过 {limit}；导入全部或不导入）"),
+                max_size=settings.max_file_bytes(),
                 style={"border": "1px dashed #999", "padding": "8px"},
             ),
             html.Div(id="typhoon-upload-message", role="status"),
@@ -104,7 +113,7 @@ def layout(core, **_query):
                     dcc.Graph(
                         id="typhoon-map",
                         style={"height": "560px", "flex": "3 1 480px"},
-                        config={"displaylogo": False},
+                        config=GRAPH_CONFIG,
                     ),
                     html.Div(
                         id="typhoon-exposure",

@@ -6,14 +6,13 @@ scope (narrowed by `?unit=CODE`: 403 outside, 404 unknown, through access.scoped
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from modules.sdk import EXPOSURE, CoreServices, Signal, record_audit, require_unit
-from modules.typhoon import export, service, storage
-from modules.typhoon.parsers import parse
-from modules.typhoon.track import ParseError
+from modules.sdk import CoreServices, record_audit, require_unit
+from modules.typhoon import export, importing, service, settings, storage
+from modules.typhoon.publishing import publish_exposure
+from modules.typhoon.transactions import Busy, retried
 
 EXPORTS = {
     "csv": ("text/csv; charset=utf-8", export.to_csv),
@@ -22,7 +21,8 @@ EXPORTS = {
 
 
 def _error(status: int, message: str, message_zh: str):
-    return jsonify({"error": message, "message": message_zh, "status": status}), status
+    body = {"error": message, "error_zh": message_zh, "message": message_zh, "status": status}
+    return jsonify(body), status
 
 
 def _unit(session, viewer) -> str | None:
@@ -30,72 +30,39 @@ def _unit(session, viewer) -> str | None:
     return require_unit(session, viewer, unit) if unit else None
 
 
-def publish_exposure(
-    session, core, viewer, storm, data, targets, replay_at: datetime | None = None
-) -> dict:
-    """The exposure signal of a storm for the publisher's scope (sites and units with level
-    and from/until), valid for 24 hours; returns the payload.
-
-    `replay_at` (a drill on a past storm): the storm's times are shifted so that this moment
-    of the storm is now, so that readers act on it as on a live storm (payload `drill`)."""
-    found = service.storm_timeline(storm, data, targets)
-    now = datetime.now(UTC)
-    shift = (
-        timedelta(seconds=round((now - replay_at).total_seconds())) if replay_at else timedelta(0)
-    )
-    sites, units = [], []
-    for exposure in found.values():
-        for level, intervals in exposure.intervals.items():
-            for start, end in intervals:
-                entry = {
-                    "level": level,
-                    "from": service.iso(start + shift),
-                    "until": service.iso(end + shift),
-                }
-                if exposure.kind == "site":
-                    sites.append({"site": exposure.key, **entry})
-                else:
-                    units.append({"code": exposure.key, **entry})
-    drill = replay_at is not None or (
-        bool(data.fixes) and data.fixes[-1].time < now - timedelta(days=1)
-    )
-    payload = {
-        "hazard": "台风",
-        "event": service.label(storm) + ("（演练）" if replay_at else ""),
-        "drill": drill,
-        "replayed_from": service.iso(replay_at),
-        "scope": list(viewer.scopes),
-        "sites": sites,
-        "units": units,
-    }
-    core.publish(
-        session,
-        Signal(
-            name=EXPOSURE,
-            source="typhoon",
-            key=f"storm:{storm.id}",
-            payload=payload,
-            at=now,
-            valid_from=now,
-            valid_until=now + timedelta(hours=24),
-        ),
-    )
-    record_audit(
-        session,
-        "data.change",
-        viewer,
-        target=f"typhoon.exposure.publish.{storm.id}",
-        detail={"sites": len(sites), "units": len(units)},
-    )
-    return payload
+# Room for the multipart envelope around the file (boundaries, the other fields).
+ENVELOPE = 64 * 1024
 
 
-def import_text(session, text: str, fmt: str, storm_id: str | None) -> list[str]:
-    """Parse and save (the caller's transaction: all or nothing). ParseError on bad lines."""
-    storms = parse(text, fmt, storm_id)
-    for data in storms:
-        storage.save(session, data)
-    return [s.id for s in storms]
+def _received(limit: int):
+    """The uploaded file's bytes, or the Outcome refusing the request. The length is checked
+    before the body is read; a body without one is read only up to the cap."""
+    length = request.content_length
+    if length is not None and length > limit + ENVELOPE:
+        return importing.too_large(length, limit)
+    # Never above the app's own cap, when it has one.
+    request.max_content_length = min(
+        limit + ENVELOPE, request.max_content_length or limit + ENVELOPE
+    )
+    try:
+        file = request.files.get("file")
+        fmt = request.form.get("format", "")
+        storm = request.form.get("storm") or None
+    except RequestEntityTooLarge:  # a body without a length, cut off at the cap
+        text = settings.limit_text(limit)
+        return importing.refused(
+            413,
+            f"the file is larger than the limit of {text}",
+            f"文件超过大小上限 {text}，请拆分后分批导入。",
+        )
+    if file is None or fmt not in importing.FORMATS:
+        return importing.refused(
+            400,
+            "a multipart form with file and format (cma, jma, csv or json) is needed",
+            "请上传文件并选择格式（cma、jma、csv、json）",
+        )
+    data = file.read(limit + 1)
+    return data, fmt, storm
 
 
 def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
@@ -127,7 +94,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             storm, data = found
             raw = request.args.get("time")
             try:
-                time = service.parse_time(raw) if raw else data.fixes[0].time
+                time = service.parse_time(raw) if raw else service.first_time(data)
             except ValueError:
                 return _error(
                     400,
@@ -184,15 +151,28 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             replay_at = service.parse_time(raw) if raw else None
         except ValueError:
             return _error(400, f"bad replay_at {raw!r}", "演练时刻格式无效，请用 ISO 8601")
-        with core.sessions() as session, session.begin():
-            found = storage.load(session, storm_id)
-            if found is None:
-                return _error(404, f"no storm {storm_id}", f"未找到台风：{storm_id}")
-            targets = service.targets_for(session, viewer, core)
-            payload = publish_exposure(session, core, viewer, *found, targets, replay_at)
-        return jsonify(
-            {"published": True, "sites": len(payload["sites"]), "units": len(payload["units"])}
-        )
+
+        def work():
+            with core.sessions() as session, session.begin():
+                found = storage.load(session, storm_id)
+                if found is None:
+                    return _error(404, f"no storm {storm_id}", f"未找到台风：{storm_id}")
+                if not storage.has_radii(found[1]):
+                    return _error(
+                        409,
+                        f"storm {storm_id} has no wind radii: no exposure to publish",
+                        "该台风没有风圈资料，无法发布影响范围。",
+                    )
+                targets = service.targets_for(session, viewer, core)
+                payload = publish_exposure(session, core, viewer, *found, targets, replay_at)
+            return jsonify(
+                {"published": True, "sites": len(payload["sites"]), "units": len(payload["units"])}
+            )
+
+        try:
+            return retried(work, f"typhoon publish of {storm_id}")
+        except Busy:
+            return _error(503, Busy.reason, Busy.reason_zh)
 
     @blueprint.post("/import")
     def upload():
@@ -200,19 +180,9 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         viewer = core.viewer()
         if not viewer.can("import"):
             return _error(403, "import permission needed", "只有管理员可以导入台风数据")
-        file = request.files.get("file")
-        fmt = request.form.get("format", "")
-        if file is None or fmt not in ("cma", "jma", "csv", "json"):
-            return _error(400, "file and format needed", "请上传文件并选择格式（cma/jma/csv/json）")
-        text = file.read().decode("utf-8", "replace")
-        try:
-            with core.sessions() as session, session.begin():
-                ids = import_text(session, text, fmt, request.form.get("storm") or None)
-                record_audit(
-                    session, "data.change", viewer, target="typhoon.import", detail={"storms": ids}
-                )
-        except ParseError as error:
-            return jsonify(
-                {"error": "bad lines", "message": str(error), "lines": error.errors}
-            ), 400
-        return jsonify({"imported": ids})
+        received = _received(settings.max_file_bytes())
+        if isinstance(received, importing.Outcome):
+            return jsonify(received.body()), received.status
+        data, fmt, storm = received
+        outcome = importing.run(core, viewer, data, fmt, storm, request.remote_addr)
+        return jsonify(outcome.body()), outcome.status

@@ -41,10 +41,21 @@ def iso(time: datetime | None) -> str | None:
 
 def parse_time(value: str) -> datetime:
     """An ISO 8601 time; without an offset it is read as Beijing time. ValueError if bad."""
-    parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC) - BEIJING
-    return parsed.astimezone(UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC) - BEIJING
+        return parsed.astimezone(UTC)
+    except OverflowError:  # the first or last day a datetime holds, shifted out of range
+        raise ValueError(f"time {value!r} is out of range") from None
+
+
+def first_time(data: StormData) -> datetime:
+    """Where a storm's timeline starts: its first fix, else its first forecast's issue."""
+    if data.fixes:
+        return data.fixes[0].time
+    issued = [f.issued_at for f in data.forecasts]
+    return min(issued) if issued else datetime.now(UTC)
 
 
 def storm_list(session: Session) -> list[dict]:

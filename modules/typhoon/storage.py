@@ -1,18 +1,22 @@
 """Storms in the database: saving a parsed storm (all or nothing) and reading one back.
 
 Storms are public meteorological data (no unit owns one), so reading them needs no scope;
-what is scoped is what they touch (exposure.py).
+what is scoped is what they touch (exposure.py), and who may change them (owners.py).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from modules.sdk import Viewer
+from modules.typhoon import owners
+from modules.typhoon.circles import interpolate
 from modules.typhoon.models import TyphoonPoint, TyphoonStorm
 from modules.typhoon.parsers import cma, dt_csv, jma
 from modules.typhoon.track import LEVELS, QUADRANTS, Fix, Forecast, StormData
@@ -34,12 +38,15 @@ def _columns(fix: Fix) -> dict:
     return values
 
 
-def _point(storm_id: str, kind: str, fix: Fix, agency: str = "", issued=None) -> TyphoonPoint:
+def _point(
+    storm_id: str, kind: str, fix: Fix, agency: str = "", issued=None, owner: str = ""
+) -> TyphoonPoint:
     return TyphoonPoint(
         storm_id=storm_id,
         kind=kind,
         agency=agency,
         issued_at=issued,
+        owner_scope=owner,
         time=fix.time,
         lon=fix.lon,
         lat=fix.lat,
@@ -50,31 +57,124 @@ def _point(storm_id: str, kind: str, fix: Fix, agency: str = "", issued=None) ->
     )
 
 
-def save(session: Session, data: StormData, radii_note: str = "") -> TyphoonStorm:
-    """Add or update one storm: a new best track replaces the old one; a forecast replaces
-    the one of the same agency and issue time. The caller commits (all or nothing)."""
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _same(a: list[Fix], b: list[Fix]) -> bool:
+    """The same points, as stored (floats compared to well below what the data resolves)."""
+
+    def key(fix: Fix) -> tuple:
+        radii = tuple(
+            None if fix.radii.get(lv) is None else tuple(round(r, 3) for r in fix.radii[lv])
+            for lv in LEVELS
+        )
+        return (
+            fix.time,
+            _rounded(fix.lon),
+            _rounded(fix.lat),
+            _rounded(fix.pressure),
+            _rounded(fix.wind),
+            fix.grade,
+            radii,
+        )
+
+    return len(a) == len(b) and all(key(x) == key(y) for x, y in zip(a, b, strict=True))
+
+
+def keep_radii(fixes: list[Fix], stored: list[Fix]) -> list[int]:
+    """Give new fixes the stored track's radii of each level the new file does not carry
+    (no fix of it has that level), interpolated in time (merge_radii); the levels kept."""
+    kept = []
+    for level in LEVELS:
+        if any(f.radii.get(level) is not None for f in fixes):
+            continue
+        if not any(f.radii.get(level) is not None for f in stored):
+            continue
+        first, last = stored[0].time, stored[-1].time
+        for fix in fixes:
+            if first <= fix.time <= last:
+                fix.radii[level] = interpolate(stored, fix.time).radii.get(level)
+        kept.append(level)
+    return kept
+
+
+@dataclass
+class Saved:
+    """What saving one storm did: `changed` False when the file held what is stored."""
+
+    storm: TyphoonStorm
+    changed: bool
+    kept_levels: list[int] = field(default_factory=list)  # radii levels kept from before
+    kept_fixes: int = 0  # how many of the new fixes carry radii kept from before
+
+
+def save(
+    session: Session,
+    data: StormData,
+    viewer: Viewer,
+    radii_note: str = "",
+    owner: str | None = None,
+) -> Saved:
+    """Add or update one storm as `viewer`: a new best track replaces the old one (keeping
+    the radii the new file does not carry); a forecast replaces the one of the same agency
+    and issue time. NotYours when the viewer's scope does not cover what would be replaced;
+    nothing is written when the file holds what is stored. The caller commits."""
     storm = session.get(TyphoonStorm, data.id)
-    if storm is None:
-        if not data.fixes and not data.forecasts:
-            raise ValueError(f"台风 {data.id} 没有数据")
-        storm = TyphoonStorm(id=data.id, season=data.season, source="", radii_note="")
-        session.add(storm)
-    storm.name_zh = data.name_zh or storm.name_zh or ""
-    storm.name_en = data.name_en or storm.name_en or ""
-    storm.season = data.season or storm.season
-    sources = [s for s in (storm.source or "").split("\n") if s]
+    if storm is not None and not owners.covers(viewer, storm.owner_scope or owners.CITY):
+        raise owners.refuse(
+            session, viewer, storm.owner_scope, f"storm {data.id}", f"台风 {data.id}"
+        )
+    stored = load(session, data.id)[1] if storm is not None else StormData(id=data.id)
+    rows = _forecast_owners(session, data.id) if storm is not None else {}
+    kept = keep_radii(data.fixes, stored.fixes) if data.fixes and stored.fixes else []
+    kept_fixes = sum(1 for f in data.fixes if any(f.radii.get(level) is not None for level in kept))
+    sources = [s for s in ((storm.source if storm else "") or "").split("\n") if s]
     sources += [s for s in data.source.split("\n") if s and s not in sources]
-    storm.source = "\n".join(sources)
-    storm.radii_note = radii_note or storm.radii_note or ""
+    fields = {
+        "name_zh": data.name_zh or (storm.name_zh if storm else "") or "",
+        "name_en": data.name_en or (storm.name_en if storm else "") or "",
+        "season": storm.season if storm and not data.fixes else data.season,
+        "source": "\n".join(sources),
+        "radii_note": radii_note or (storm.radii_note if storm else "") or "",
+    }
+    best_changed = bool(data.fixes) and not _same(data.fixes, stored.fixes)
+    old = {(f.agency, f.issued_at): f for f in stored.forecasts}
+    changed_forecasts = []
+    for forecast in data.forecasts:
+        key = (forecast.agency, forecast.issued_at)
+        if key in old and _same(forecast.points, old[key].points):
+            continue
+        if key in rows and not owners.covers(viewer, rows[key]):
+            raise owners.refuse(
+                session,
+                viewer,
+                rows[key],
+                f"the {forecast.agency} forecast of storm {data.id} issued {forecast.issued_at}",
+                f"台风 {data.id} 的 {forecast.agency} 预报"
+                f"（{forecast.issued_at:%Y-%m-%d %H:%M} UTC 发布）",
+            )
+        changed_forecasts.append(forecast)
+    same_fields = storm is not None and all(getattr(storm, k) == v for k, v in fields.items())
+    if same_fields and not best_changed and not changed_forecasts:
+        return Saved(storm, False, kept, kept_fixes)
+    if storm is None:
+        storm = TyphoonStorm(
+            id=data.id, owner_scope=owners.owner_of(viewer) if owner is None else owner
+        )
+        session.add(storm)
+    for name, value in fields.items():
+        setattr(storm, name, value)
     storm.updated_at = datetime.now(UTC)  # a new version: cached exposure is recomputed
-    if data.fixes:
+    if best_changed:
         session.execute(
             delete(TyphoonPoint).where(
                 TyphoonPoint.storm_id == data.id, TyphoonPoint.kind == "best"
             )
         )
         session.add_all(_point(data.id, "best", fix) for fix in data.fixes)
-    for forecast in data.forecasts:
+    forecast_owner = owners.owner_of(viewer) if owner is None else owner
+    for forecast in changed_forecasts:
         session.execute(
             delete(TyphoonPoint).where(
                 TyphoonPoint.storm_id == data.id,
@@ -84,11 +184,33 @@ def save(session: Session, data: StormData, radii_note: str = "") -> TyphoonStor
             )
         )
         session.add_all(
-            _point(data.id, "forecast", fix, forecast.agency, forecast.issued_at)
+            _point(data.id, "forecast", fix, forecast.agency, forecast.issued_at, forecast_owner)
             for fix in forecast.points
         )
     session.flush()
-    return storm
+    return Saved(storm, True, kept, kept_fixes)
+
+
+def _forecast_owners(session: Session, storm_id: str) -> dict[tuple[str, datetime], str]:
+    rows = session.execute(
+        select(TyphoonPoint.agency, TyphoonPoint.issued_at, TyphoonPoint.owner_scope)
+        .where(TyphoonPoint.storm_id == storm_id, TyphoonPoint.kind == "forecast")
+        .distinct()
+    )
+    return {(agency, issued): owner or owners.CITY for agency, issued, owner in rows}
+
+
+def lock(session: Session, storm_ids: list[str]) -> None:
+    """Take the write lock before reading, so that two imports of one storm run one after
+    the other: on PostgreSQL the storms' rows (a storm not yet stored: its insert conflicts,
+    and the import runs again), on SQLite the database's (a write as the first statement)."""
+    table = TyphoonStorm.__table__
+    session.execute(
+        table.update()
+        .where(table.c.id.in_(storm_ids))
+        # updated_at named too, or its onupdate would make every lock a new version
+        .values(season=table.c.season, updated_at=table.c.updated_at)
+    )
 
 
 def storms(session: Session) -> list[TyphoonStorm]:
@@ -136,8 +258,6 @@ def has_radii(data: StormData) -> bool:
 def merge_radii(best: StormData, other: StormData) -> None:
     """Give CMA fixes the radii of another agency's track, interpolated in time between its
     fixes (None outside its time span)."""
-    from modules.typhoon.circles import interpolate
-
     if not other.fixes:
         return
     first, last = other.fixes[0].time, other.fixes[-1].time
@@ -168,9 +288,10 @@ def shipped() -> list[tuple[StormData, str]]:
     return result
 
 
-def load_shipped(session: Session) -> list[str]:
+def load_shipped(session: Session, viewer: Viewer) -> list[str]:
+    """Store the shipped storms as the whole city's (`viewer`: the system)."""
     loaded = []
     for data, note in shipped():
-        save(session, data, note)
+        save(session, data, viewer, note, owner=owners.CITY)
         loaded.append(data.id)
     return loaded

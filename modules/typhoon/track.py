@@ -53,7 +53,7 @@ def grade_from_wind(wind_ms: float | None) -> str:
 Radii = tuple[float, float, float, float]
 
 
-@dataclass
+@dataclass(slots=True)  # files hold up to a few hundred thousand of them
 class Fix:
     time: datetime
     lon: float
@@ -62,6 +62,7 @@ class Fix:
     wind: float | None = None
     grade: str = "0"
     radii: dict[int, Radii | None] = field(default_factory=lambda: dict.fromkeys(LEVELS))
+    line: int | None = field(default=None, compare=False)  # where the file has it
 
 
 @dataclass
@@ -80,24 +81,119 @@ class StormData:
     source: str = ""
     fixes: list[Fix] = field(default_factory=list)
     forecasts: list[Forecast] = field(default_factory=list)
+    line: int | None = field(default=None, compare=False)  # its header line, or first row
+
+
+class Bad(ValueError):
+    """One value or line that cannot be used: why in English (`reason`, for the CLI, logs
+    and the API's `error`) and in zh-CN (`reason_zh`, on pages and in `error_zh`)."""
+
+    def __init__(self, reason: str, reason_zh: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.reason_zh = reason_zh
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a file: its line (None: the file as a whole) and why, in both languages."""
+
+    line: int | None
+    reason: str
+    reason_zh: str
+
+    def text(self) -> str:
+        return f"line {self.line}: {self.reason}" if self.line else self.reason
+
+    def text_zh(self) -> str:
+        return f"第{self.line}行：{self.reason_zh}" if self.line else self.reason_zh
+
+
+def problem(line: int | None, error: Bad) -> Problem:
+    return Problem(line or None, error.reason, error.reason_zh)
+
+
+# A file of garbage has as many problems as lines: the first ones say enough.
+MAX_PROBLEMS = 200
 
 
 class ParseError(ValueError):
-    """A file with bad lines: `errors` is [(line number, reason)], nothing was loaded."""
+    """A file that cannot be imported: `errors` are its problems (the first MAX_PROBLEMS;
+    `total` counts them all). Nothing of such a file is loaded."""
 
-    def __init__(self, errors: list[tuple[int, str]]) -> None:
-        self.errors = errors
-        lines = "; ".join(f"第{line}行：{reason}" for line, reason in errors[:20])
-        more = f"（另有{len(errors) - 20}处）" if len(errors) > 20 else ""
-        super().__init__(f"文件有{len(errors)}处错误，未导入任何数据：{lines}{more}")
+    def __init__(self, errors: list[Problem], total: int | None = None) -> None:
+        self.errors = errors[:MAX_PROBLEMS]
+        self.total = max(total or 0, len(errors))
+        super().__init__(self.text())
+
+    def text(self) -> str:
+        return summary(self.errors, self.total)
+
+    def text_zh(self) -> str:
+        return summary_zh(self.errors, self.total)
 
 
-def check_position(lat: float, lon: float) -> str | None:
+def summary(errors: list[Problem], total: int, shown: int = 20) -> str:
+    if total == 1 and errors[0].line is None:
+        return f"nothing was imported: {errors[0].reason}"
+    lines = "; ".join(p.text() for p in errors[:shown])
+    more = f" (and {total - shown} more)" if total > shown else ""
+    return f"nothing was imported, the file has {total} problem(s): {lines}{more}"
+
+
+def summary_zh(errors: list[Problem], total: int, shown: int = 20) -> str:
+    if total == 1 and errors[0].line is None:
+        return f"未导入任何数据：{errors[0].reason_zh}"
+    lines = "；".join(p.text_zh() for p in errors[:shown])
+    more = f"（另有{total - shown}处）" if total > shown else ""
+    return f"文件有{total}处错误，未导入任何数据：{lines}{more}"
+
+
+class Problems:
+    """Problems collected while reading a file, in line order, the first MAX_PROBLEMS kept."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+        self.total = 0
+
+    def add(self, line: int | None, error: Bad) -> None:
+        self.total += 1
+        if len(self.found) < MAX_PROBLEMS:
+            self.found.append(problem(line, error))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def raise_any(self) -> None:
+        if self.total:
+            ordered = sorted(self.found, key=lambda p: (p.line is not None, p.line or 0))
+            raise ParseError(ordered, self.total)
+
+
+def shown(value, limit: int = 40, quoted: bool = True) -> str:
+    """A value as a message quotes it: text in quotes (unless not `quoted`), anything cut to
+    `limit` characters."""
+    text = repr(value) if isinstance(value, str) and quoted else str(value).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def storm_id_ok(value: str) -> bool:
+    """A storm number fit for storage and URLs: letters, digits and dashes, at most 16."""
+    return 0 < len(value) <= 16 and value.isascii() and value.replace("-", "").isalnum()
+
+
+def check_position(lat: float, lon: float) -> None:
+    """Bad unless the position is a latitude and longitude (east up to 360, as JMA writes)."""
     if not -90 <= lat <= 90:
-        return f"纬度 {lat} 超出范围"
+        raise Bad(
+            f"latitude {lat} is outside -90 to 90",
+            f"纬度 {lat} 超出 -90–90：请检查纬度与经度是否写反、单位是否为度",
+        )
     if not -180 <= lon <= 360:
-        return f"经度 {lon} 超出范围"
-    return None
+        raise Bad(
+            f"longitude {lon} is outside -180 to 360",
+            f"经度 {lon} 超出 -180–360：请检查经度是否写错、单位是否为度",
+        )
 
 
 def quadrants_from_axes(direction: str, longest: float, shortest: float) -> Radii:

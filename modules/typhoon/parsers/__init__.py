@@ -1,11 +1,13 @@
 """Readers of the storm file formats OneMap accepts; each raises track.ParseError listing
-every bad line (number and reason) and returns nothing when any line is bad."""
+every bad line (number and reason, in English and zh-CN) and returns nothing when any line
+is bad."""
 
 from __future__ import annotations
 
 from modules.typhoon.parsers import cma, dt_csv, jma, ours
 from modules.typhoon.track import StormData
 
+FORMATS = ("cma", "jma", "csv", "json")
 FORMAT_LABELS = {
     "cma": "中国气象局最佳路径 (CH{年}BST.txt)",
     "jma": "日本气象厅最佳路径 (bst)",

@@ -38,3 +38,12 @@ def core(typhoon_app):
 def client_as(typhoon_app):
     """A factory: a test client logged in as one of tests.accounts_fixture.USERS."""
     return client_factory(typhoon_app)
+
+
+@pytest.fixture
+def cli_core(typhoon_app):
+    """The core the `onemap typhoon` commands get: the system viewer, no request."""
+    from app.cli import cli_core as make
+
+    context = typhoon_app.server.extensions["onemap"]
+    return make(context.modules, context.sessions)

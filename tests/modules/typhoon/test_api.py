@@ -111,7 +111,9 @@ def test_publishing_needs_consult_and_carries_only_the_publishers_scope(client_a
     )
     assert bad.status_code == 400
     with sessions() as session:
-        (signal,) = [s for s in core.signals(session, "exposure") if s.key == "storm:1521"]
+        (signal,) = [
+            s for s in core.signals(session, "exposure") if s.key == "storm:1521@350304100000"
+        ]
     assert signal.source == "typhoon" and signal.payload["event"] == "1521 杜鹃"
     assert {u["code"][:9] for u in signal.payload["units"]} == {"350304100"}
     assert all(u["level"] in (7, 10, 12) for u in signal.payload["units"])
@@ -146,25 +148,27 @@ def test_import_is_admin_only_and_all_or_nothing(client_as):
 
     bad = OURS_CSV.replace("22.0,124.0", "95.0,124.0")
     refused = upload(admin, bad)
-    assert refused.status_code == 400 and "第2行" in refused.json["message"]
+    assert refused.status_code == 400 and "第2行" in refused.json["error_zh"]
+    assert "line 2: lat 95.0 is outside -90 to 90" in refused.json["error"]
     assert admin.get("/api/v1/typhoon/storms/9901/track").status_code == 404
     assert upload(client_as("xtw.staff"), OURS_CSV).status_code == 403
-    assert upload(admin, OURS_CSV).json == {"imported": ["9901"]}
+    assert upload(admin, OURS_CSV).json["imported"] == ["9901"]
     track = admin.get("/api/v1/typhoon/storms/9901/track").json
     kinds = [f["properties"]["kind"] for f in track["features"]]
     assert kinds.count("best") == 2 and kinds.count("forecast") == 1
 
 
-def test_cli_imports_a_file(typhoon_app, tmp_path, capsys):
+def test_cli_imports_a_file(typhoon_app, cli_core, tmp_path, capsys):
     from modules.typhoon.commands import do_import
 
     context = typhoon_app.server.extensions["onemap"]
     path = tmp_path / "bad.csv"
     path.write_text(OURS_CSV.replace("9901", "9903").replace("2026-07-01T06:00:00Z,23.0", "x,23"))
-    assert do_import(context.core, str(path), "csv", None) == 1
-    assert "第3行" in capsys.readouterr().out
+    assert do_import(cli_core, str(path), "csv", None) == 1
+    said = capsys.readouterr().err
+    assert "line 3: time 'x' is not an ISO 8601 time" in said and "第3行" in said
     path.write_text(OURS_CSV.replace("9901", "9903"))
-    assert do_import(context.core, str(path), "csv", None) == 0
+    assert do_import(cli_core, str(path), "csv", None) == 0
     with context.sessions() as session:
         from modules.typhoon.storage import load
 
@@ -192,7 +196,7 @@ def test_a_forecast_over_putian_lists_who_would_be_exposed_in_scope(client_as):
         headers=csrf_header(admin),
         content_type="multipart/form-data",
     )
-    assert response.json == {"imported": ["9920"]}
+    assert response.json["imported"] == ["9920"]
     url = "/api/v1/typhoon/storms/9920/exposure?time=2026-07-01T06:00:00Z"
     xiuyu = client_as("xiuyu.staff").get(url).json
     assert xiuyu["levels"]["7"]["units"] == []  # the observed circles are still far out
@@ -205,6 +209,30 @@ def test_a_forecast_over_putian_lists_who_would_be_exposed_in_scope(client_as):
     assert xtw and all(u["code"].startswith("350304100") for u in xtw)
     track = admin.get("/api/v1/typhoon/storms/9920/track").json
     assert sum(f["properties"].get("kind") == "forecast" for f in track["features"]) == 2
+
+
+def test_a_storm_with_only_a_forecast_answers_every_route(client_as):
+    admin = client_as("city.admin")
+    only = "\n".join(
+        [FORECAST_CSV.splitlines()[0]]
+        + [r.replace("9920", "9921") for r in FORECAST_CSV.splitlines()[3:]]
+    )
+    data = {"file": (io.BytesIO(only.encode()), "f.csv"), "format": "csv"}
+    response = admin.post(
+        "/api/v1/typhoon/import",
+        data=data,
+        headers=csrf_header(admin),
+        content_type="multipart/form-data",
+    )
+    assert response.json["imported"] == ["9921"]
+    base = "/api/v1/typhoon/storms/9921"
+    exposure = admin.get(f"{base}/exposure").json
+    assert exposure["time"].startswith("2026-07-01T06:00") and exposure["forecasts"]
+    for url in (f"{base}/track", f"{base}/exposure.csv", f"{base}/exposure.xlsx"):
+        assert admin.get(url).status_code == 200, url
+    coordinator = client_as("city.coordinator")
+    refused = coordinator.post(f"{base}/publish", headers=csrf_header(coordinator))
+    assert refused.status_code == 409 and "没有风圈资料" in refused.json["error_zh"]
 
 
 def test_a_reimported_track_replaces_the_old_exposure(client_as):

@@ -111,7 +111,9 @@ def test_publish_button_needs_consult(client_as, core, sessions):
     done = text(publish(client_as("city.coordinator")))
     assert "已发布" in done and "历史台风" in done
     with sessions() as session:
-        (signal,) = [s for s in core.signals(session, "exposure") if s.key == "storm:1521"]
+        (signal,) = [
+            s for s in core.signals(session, "exposure") if s.key == "storm:1521@350300000000"
+        ]
     assert signal.payload["drill"] is True
     assert {u["code"][:6] for u in signal.payload["units"]} >= {"350305", "350304"}
     assert signal.payload["units"][0]["from"].startswith("2015-")
@@ -126,7 +128,9 @@ def test_a_replay_drill_publishes_the_storm_as_if_now_and_flood_acts_on_it(
     assert "演练：以台风 09-29 09:00 的位置作为此刻" in done
     now = datetime.now(UTC)
     with sessions() as session:
-        (signal,) = [s for s in core.signals(session, "exposure") if s.key == "storm:1521"]
+        (signal,) = [
+            s for s in core.signals(session, "exposure") if s.key == "storm:1521@350304100000"
+        ]
     assert signal.payload["drill"] is True and signal.payload["event"] == "1521 杜鹃（演练）"
     spans = [
         (datetime.fromisoformat(e["from"]), datetime.fromisoformat(e["until"]))

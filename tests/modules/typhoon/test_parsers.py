@@ -45,15 +45,16 @@ def test_cma_bad_lines_are_reported_by_number_and_reason():
     bad = CMA.replace("2015092812 5 245", "2015092812 7 245").replace(" 970 ", " 97x ")
     with pytest.raises(ParseError) as caught:
         parse(bad, "cma")
-    lines = dict(caught.value.errors)
+    lines = {p.line: p.reason_zh for p in caught.value.errors}
     assert "强度等级" in lines[3] and "整数" in lines[4]
-    assert "第3行" in str(caught.value)
+    assert "第3行" in caught.value.text_zh() and "line 3: grade" in caught.value.text()
 
 
 def test_cma_header_count_must_match():
     with pytest.raises(ParseError) as caught:
         parse(CMA.replace("    3 0022", "    4 0022"), "cma")
-    assert caught.value.errors[0][0] == 1
+    assert caught.value.errors[0].line == 1
+    assert "头行说有4条定位，实有3条" in caught.value.errors[0].reason_zh
 
 
 def test_jma_radii_become_level_7_and_10_quadrants():
@@ -71,7 +72,7 @@ def test_jma_radii_become_level_7_and_10_quadrants():
 def test_jma_bad_line():
     with pytest.raises(ParseError) as caught:
         parse(JMA.replace("15092812 002 5 245", "15092812 002 5 2x5"), "jma")
-    assert caught.value.errors[0][0] == 3
+    assert caught.value.errors[0].line == 3
 
 
 def test_digital_typhoon_csv_reads_axes():
@@ -83,7 +84,7 @@ def test_digital_typhoon_csv_reads_axes():
     with pytest.raises(ParseError) as caught:
         parse(bad, "csv", "2305")
     assert (
-        caught.value.errors[0][0]
+        caught.value.errors[0].line
         == bad.splitlines().index(next(row for row in bad.splitlines() if "abc" in row)) + 1
     )
 
@@ -118,10 +119,10 @@ def test_our_csv_bad_lines_load_nothing():
     )
     with pytest.raises(ParseError) as caught:
         parse(bad, "csv")
-    numbers = [n for n, _ in caught.value.errors]
+    numbers = [p.line for p in caught.value.errors]
     assert numbers == [2, 3, 4]
-    assert "纬度" in caught.value.errors[0][1] and "时间" in caught.value.errors[1][1]
-    assert "四个象限" in caught.value.errors[2][1]
+    assert "纬度" in caught.value.errors[0].reason_zh and "时间" in caught.value.errors[1].reason_zh
+    assert "四个象限" in caught.value.errors[2].reason_zh
 
 
 def test_our_json_reads_a_forecast_and_reports_bad_points_by_line():
@@ -147,7 +148,7 @@ def test_our_json_reads_a_forecast_and_reports_bad_points_by_line():
     text = json.dumps(document, indent=1)
     with pytest.raises(ParseError) as caught:
         parse(text, "json")
-    ((line, reason),) = caught.value.errors
+    ((line, _, reason),) = [(p.line, p.reason, p.reason_zh) for p in caught.value.errors]
     assert "2026-07-03T00:00:00Z" in text.splitlines()[line - 1]
     assert "第2个点" in reason and "纬度" in reason
 
