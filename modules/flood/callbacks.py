@@ -15,12 +15,21 @@ import dash
 from dash import Input, Output, State, html
 from flask import request
 
-from modules.flood import patrol, stations
-from modules.flood.importer_page import report, run_import
+from modules.flood import patrol, settings, stations
+from modules.flood.importer import import_points
+from modules.flood.importer_page import report, upload_bytes
 from modules.flood.layers import STATION_PREFIX
 from modules.flood.pages import campaign_list, my_points, point_list, point_options, progress_line
 from modules.flood.panel import PROGRESS_ID, STATION_ID, progress_block, station_chart
-from modules.sdk import MAP_FOCUS, MAP_GRAPH, Forbidden, NotFound, current_core, record_audit
+from modules.sdk import (
+    MAP_FOCUS,
+    MAP_GRAPH,
+    Forbidden,
+    NotFound,
+    Unreadable,
+    current_core,
+    record_audit,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -170,23 +179,21 @@ def import_file(n_clicks, contents, filename, crs, dry_run):
         return _refused("您没有导入数据的权限。")
     if not contents:
         return _refused("请先选择文件。")
+    limit = settings.import_max_bytes()
     try:
-        data = decode_upload(contents)
-    except patrol.PatrolRefused:
-        return _refused("文件无法读取，请重新选择。")
-    dry = isinstance(dry_run, list) and "dry" in dry_run
-    with core.sessions() as session, session.begin():
-        result = run_import(
-            session,
-            viewer,
-            data,
-            filename if isinstance(filename, str) else "",
-            crs if isinstance(crs, str) else "wgs84",
-            dry,
-            request.remote_addr,
-        )
-        if not result.ok:
-            session.rollback()
+        data = upload_bytes(contents, limit)
+    except Unreadable as exc:
+        return _refused(exc.reason_zh)
+    result = import_points(
+        core.sessions,
+        viewer,
+        data,
+        filename if isinstance(filename, str) else "",
+        crs if isinstance(crs, str) else "wgs84",
+        isinstance(dry_run, list) and "dry" in dry_run,
+        address=request.remote_addr,
+        max_bytes=limit,
+    )
     return report(result)
 
 

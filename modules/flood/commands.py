@@ -8,10 +8,15 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
-from modules.flood import storm
+from modules.flood import settings, storm
+from modules.flood.busy import is_busy
 from modules.flood.models import FloodSource, FloodStation
 from modules.flood.stations import new_token, token_digest
+from modules.sdk import Unreadable, read_file
+
+EX_TEMPFAIL = 75  # sysexits.h: a temporary failure, try again later
 
 
 def add_commands(commands: click.Group, core) -> None:
@@ -43,16 +48,28 @@ def add_commands(commands: click.Group, core) -> None:
 
 
 def run_import(core, path: Path, crs: str, dry_run: bool) -> int:
-    from modules.flood.importer_page import run_import as do_import
+    """Exit 0 when imported (or checked), 1 when refused, 75 (EX_TEMPFAIL) when another
+    import kept the database busy: a sentence each time, never a traceback."""
+    from modules.flood.importer import BUSY_EN, import_points
 
-    if not path.is_file():
-        print(f"onemap flood import: no such file {path}", file=sys.stderr)
-        return 2
-    with core.sessions() as session, session.begin():
-        result = do_import(session, core.viewer(), path.read_bytes(), path.name, crs, dry_run, None)
-        if not result.ok:
-            session.rollback()
+    limit = settings.import_max_bytes()
+    try:
+        data = read_file(path, limit)  # refused by its size on disk before it is read
+    except Unreadable as exc:
+        print(f"onemap flood import: {exc.reason}", file=sys.stderr)
+        return 2 if not path.is_file() else 1
+    try:
+        result = import_points(
+            core.sessions, core.viewer(), data, path.name, crs, dry_run, max_bytes=limit
+        )
+    except DBAPIError as exc:
+        if not is_busy(exc):
+            raise
+        print(f"onemap flood import: {BUSY_EN}", file=sys.stderr)
+        return EX_TEMPFAIL
     print(result.text())
+    if result.busy:
+        return EX_TEMPFAIL
     return 0 if result.ok else 1
 
 

@@ -2,20 +2,19 @@
 their live risk level and patrol status.
 
 Phones follow the same rule as on screen (masked unless the viewer's role and scope allow),
-so an export never shows more than the map does.
+so an export never shows more than the map does. Every cell goes through the SDK's writers,
+so a name such as =HYPERLINK(...) is written as text, never as a formula; the import reads
+an export back unchanged (coordinates carry the 7 decimals the import stores).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
-from openpyxl import Workbook
-
-from modules.flood.features import properties
+from modules.flood.features import COORDINATE_DECIMALS, properties
 from modules.flood.live import PointNow
 from modules.flood.models import FloodKeyPoint
-from modules.sdk import Viewer
+from modules.sdk import Viewer, csv_bytes, xlsx_bytes
+
+SHEET = "重点部位"
 
 COLUMNS = (
     ("id", "编号"),
@@ -39,28 +38,20 @@ def rows(viewer: Viewer, points: list[FloodKeyPoint], now: dict[int, PointNow]) 
     for point in points:
         values = {
             **properties(viewer, point, now[point.id]),
-            "lon": round(point.lon, 6),
-            "lat": round(point.lat, 6),
+            "lon": round(point.lon, COORDINATE_DECIMALS),
+            "lat": round(point.lat, COORDINATE_DECIMALS),
         }
         table.append([values[key] if values[key] is not None else "" for key, _ in COLUMNS])
     return table
 
 
+def header() -> list[str]:
+    return [label for _, label in COLUMNS]
+
+
 def to_csv(viewer: Viewer, points: list[FloodKeyPoint], now: dict[int, PointNow]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([label for _, label in COLUMNS])
-    writer.writerows(rows(viewer, points, now))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(header(), rows(viewer, points, now))
 
 
 def to_xlsx(viewer: Viewer, points: list[FloodKeyPoint], now: dict[int, PointNow]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "重点部位"
-    sheet.append([label for _, label in COLUMNS])
-    for row in rows(viewer, points, now):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes([(SHEET, header(), rows(viewer, points, now))])

@@ -8,6 +8,9 @@ from modules.flood.models import FloodKeyPoint
 from modules.flood.points import RISK_LABELS, phone_for
 from modules.sdk import Viewer
 
+# What an import stores (about 1 cm): so an export reads back as the same position.
+COORDINATE_DECIMALS = 7
+
 
 def properties(viewer: Viewer, point: FloodKeyPoint, now: PointNow) -> dict:
     return {
@@ -40,7 +43,10 @@ def feature_collection(
                 "id": point.id,
                 "geometry": {
                     "type": "Point",
-                    "coordinates": [round(point.lon, 6), round(point.lat, 6)],
+                    "coordinates": [
+                        round(point.lon, COORDINATE_DECIMALS),
+                        round(point.lat, COORDINATE_DECIMALS),
+                    ],
                 },
                 "properties": properties(viewer, point, now[point.id]),
             }

@@ -3,12 +3,15 @@ coordinate system, check or import; the report lists every problem by row."""
 
 from __future__ import annotations
 
-from dash import dcc, html
-from sqlalchemy.orm import Session
+import base64
+import binascii
 
-from modules.flood.importer import MAX_BYTES, ImportResult, import_points
+from dash import dcc, html
+
+from modules.flood import settings
+from modules.flood.importer import ImportResult
 from modules.flood.pages import FIELD_STYLE, PAGE_STYLE
-from modules.sdk import Viewer, record_audit
+from modules.sdk import Unreadable, check_size
 
 CRS_OPTIONS = [
     {"label": "WGS84（GPS 原始坐标）", "value": "wgs84"},
@@ -19,32 +22,18 @@ CRS_OPTIONS = [
 ]
 
 
-def run_import(
-    session: Session,
-    viewer: Viewer,
-    data: bytes,
-    filename: str,
-    crs: str,
-    dry_run: bool,
-    address: str | None,
-) -> ImportResult:
-    """Import (or check) and audit a real import; the caller commits."""
-    result = import_points(session, viewer, data, filename, crs, dry_run)
-    if result.ok and not dry_run:
-        record_audit(
-            session,
-            "data.change",
-            viewer,
-            target="flood.points.import",
-            address=address,
-            detail={
-                "kind": result.kind,
-                "crs": result.crs,
-                "added": result.added,
-                "updated": result.updated,
-            },
-        )
-    return result
+def upload_bytes(contents, limit: int) -> bytes:
+    """The file inside a dcc.Upload value ("data:<type>;base64,<data>"), refused by its
+    decoded size before it is decoded. Raises Unreadable."""
+    if not isinstance(contents, str) or "," not in contents:
+        raise Unreadable("the upload is not a file", "文件无法读取，请重新选择。")
+    start = contents.index(",") + 1
+    # Measured on the string as it is: a copy of a 200 MB upload is what we refuse to make.
+    check_size((len(contents) - start) // 4 * 3 - contents[-2:].count("="), limit)
+    try:
+        return base64.b64decode(contents[start:], validate=True)
+    except (binascii.Error, ValueError):
+        raise Unreadable("the upload is not valid base64", "文件无法读取，请重新选择。") from None
 
 
 def report(result: ImportResult) -> list:
@@ -55,6 +44,8 @@ def report(result: ImportResult) -> list:
             style={"color": "#2ca02c" if result.ok else "#d62728", "fontWeight": "bold"},
         )
     ]
+    if result.note_zh:
+        parts.append(html.P(f"注意：{result.note_zh}。", id="flood-import-note"))
     if result.errors:
         parts.append(
             html.Ol(
@@ -71,6 +62,7 @@ def report(result: ImportResult) -> list:
 def import_layout(core):
     def layout(**_query):
         viewer = core.viewer()
+        limit = settings.import_max_bytes()
         if not viewer.can("import"):
             return html.Div(
                 html.P("您没有导入数据的权限。", className="notice-denied"), style=PAGE_STYLE
@@ -81,12 +73,15 @@ def import_layout(core):
                 html.P(
                     "支持 CSV、XLSX、GeoJSON。列：名称、类别、风险等级（红/橙/黄/蓝）、"
                     "责任人、联系电话、巡查周期（天）、经度、纬度。全部正确才导入；"
-                    "同一村居内同名的部位将被更新。只接受您辖区内的点位。"
+                    "同一村居内同名的部位将被更新，文件中没有的列保持原值不变；"
+                    "导出的文件可直接导入（打码的电话保留原号码）。只接受您辖区内的点位。"
                 ),
                 dcc.Upload(
                     id="flood-import-file",
-                    children=html.Div("选择文件（不超过 10 MB）"),
-                    max_size=MAX_BYTES,
+                    children=html.Div(f"选择文件（不超过 {settings.size_label(limit)}）"),
+                    # The browser refuses a larger file before sending it; the server
+                    # checks again (import_file), as anything a browser sends may be forged.
+                    max_size=limit,
                     style={**FIELD_STYLE, "border": "1px dashed #999", "padding": "8px"},
                 ),
                 html.Div(id="flood-import-chosen"),

@@ -14,14 +14,52 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from modules.flood import settings
 from modules.flood.models import FloodReading, FloodStation
 
 LOGGER = logging.getLogger(__name__)
 
 BEIJING = timezone(timedelta(hours=8))
 RAIN_MAX_MM = 300.0  # rainfall since the previous reading; more than a record hour is a fault
-FUTURE_SLACK = timedelta(minutes=10)  # device clocks drift
 MAX_ITEMS = 5000
+ECHO = 64  # characters of a sent station code or time echoed back in an answer
+
+
+@dataclass(frozen=True)
+class Window:
+    """When a reading may have been taken, around the server's clock: a device whose clock
+    was reset (1970) or runs ahead sends readings that would corrupt the series."""
+
+    max_age: timedelta = timedelta(days=365)
+    max_ahead: timedelta = timedelta(minutes=10)  # device clocks drift
+
+    @classmethod
+    def from_settings(cls) -> Window:
+        values = settings.load()
+        return cls(
+            timedelta(days=values.readings_max_age_days),
+            timedelta(minutes=values.readings_max_ahead_minutes),
+        )
+
+    def check(self, at: datetime, now: datetime) -> None:
+        if at < now - self.max_age:
+            raise ValueError(
+                f"bad time: older than {_span(self.max_age)} (is the device's clock set?)"
+            )
+        if at > now + self.max_ahead:
+            raise ValueError(
+                f"bad time: in the future (more than {_span(self.max_ahead)} ahead of "
+                "the server's clock)"
+            )
+
+
+def _span(span: timedelta) -> str:
+    seconds = span.total_seconds()
+    if seconds >= 86400 and seconds % 86400 == 0:
+        return f"{int(seconds // 86400)} days"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)} minutes"
+    return f"{seconds:g} seconds"
 
 
 @dataclass(frozen=True)
@@ -47,9 +85,16 @@ def parse_time(value) -> datetime:
 
 
 def check_value(station: FloodStation, value) -> float:
+    if value is None:
+        raise ValueError("bad value: missing (expected a number)")
+    if isinstance(value, str):
+        raise ValueError('bad value: expected a number, not text (send 7.92, not "7.92")')
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("bad value: expected a number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
     if not math.isfinite(number):
         raise ValueError("bad value: not a finite number")
     if station.kind == "rain":
@@ -64,16 +109,51 @@ def check_value(station: FloodStation, value) -> float:
     return number
 
 
+def station_code(value) -> str:
+    """The station a reading names: a code (a string; a whole number is read as one)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("bad station: expected the station's code as a string")
+    return value.strip()
+
+
+def _kind(value) -> str:
+    """What a JSON value is, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "a value"
+
+
+def _echo(value) -> str | None:
+    return value[:ECHO] if isinstance(value, str) else None
+
+
 def ingest(
     session: Session,
     items: list,
     allowed: frozenset[int] | None,
     now: datetime | None = None,
+    window: Window | None = None,
 ) -> list[Outcome]:
     """Store the valid, new readings of `items`; `allowed` holds the ids of the stations the
-    caller may write for (None: any, for the system). The caller commits."""
+    caller may write for (None: any, for the system); `window` bounds their times (default:
+    the settings). The caller commits."""
     now = now or datetime.now(UTC)
-    wanted = {str(i.get("station")) for i in items if isinstance(i, dict) and i.get("station")}
+    window = window or Window.from_settings()
+    wanted = set()
+    for item in items:
+        if isinstance(item, dict):
+            try:
+                wanted.add(station_code(item.get("station")))
+            except ValueError:
+                continue
     by_code = {
         s.code: s
         for s in session.scalars(select(FloodStation).where(FloodStation.code.in_(wanted)))
@@ -82,20 +162,24 @@ def ingest(
     candidates: list[tuple[int, FloodStation, datetime, float]] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            outcomes[index] = Outcome(index, None, None, "refused", "bad item: expected an object")
+            outcomes[index] = Outcome(
+                index,
+                None,
+                None,
+                "refused",
+                f"bad item: expected an object {{station, time, value}}, not {_kind(item)}",
+            )
             continue
-        code = item.get("station")
-        code = str(code) if code is not None else None
-        raw_time = item.get("time") if isinstance(item.get("time"), str) else None
-        station = by_code.get(code) if code else None
+        code = _echo(item.get("station"))
+        raw_time = _echo(item.get("time"))
         try:
+            station = by_code.get(station_code(item.get("station")))
             if station is None:
                 raise ValueError("unknown station")
             if allowed is not None and station.id not in allowed:
                 raise ValueError("not your station: the token does not cover it")
             at = parse_time(item.get("time"))
-            if at > now + FUTURE_SLACK:
-                raise ValueError("bad time: in the future")
+            window.check(at, now)
             value = check_value(station, item.get("value"))
         except ValueError as exc:
             outcomes[index] = Outcome(index, code, raw_time, "refused", str(exc))
@@ -111,7 +195,7 @@ def ingest(
         existing.update((sid, at) for sid, at in session.execute(statement))
     rows = []
     for index, station, at, value in candidates:
-        raw_time = items[index].get("time")
+        raw_time = _echo(items[index].get("time"))
         if (station.id, at) in existing:
             outcomes[index] = Outcome(index, station.code, raw_time, "duplicate")
             continue

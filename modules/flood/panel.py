@@ -26,6 +26,9 @@ TITLE = "防汛重点部位"
 PROGRESS_ID = "flood-progress"
 STATION_ID = "flood-station-detail"
 STATION_HINT = "点击地图上的监测站，查看其近 24 小时过程线与阈值。"
+# Every chart of the module: no plotly logo, and no button that sends data to plotly's cloud
+# (an intranet's readings stay on the intranet).
+GRAPH_CONFIG = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False}
 
 
 def _unit_for(session: Session, viewer: Viewer, focus) -> tuple[str | None, str]:
@@ -155,5 +158,5 @@ def station_chart(station, readings: list, state) -> list:
         )
     return [
         html.P(summary_line, id="flood-station-summary"),
-        dcc.Graph(figure=figure, config={"displaylogo": False}, id="flood-station-chart"),
+        dcc.Graph(figure=figure, config=GRAPH_CONFIG, id="flood-station-chart"),
     ]

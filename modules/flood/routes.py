@@ -7,13 +7,11 @@ import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy.exc import IntegrityError
 
-from modules.flood import ingest, live, patrol, stations
+from modules.flood import live, patrol, readings_api, stations
 from modules.flood.export import to_csv, to_xlsx
 from modules.flood.features import feature_collection
 from modules.flood.points import points_for
-from modules.flood.stations import stations_for_token
 from modules.sdk import CoreServices, public, record_audit
 
 
@@ -148,34 +146,5 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
     @public
     def readings():
         """Readings from devices: `Authorization: Bearer <a station's or a source's token>`, a
-        JSON list of {"station", "time", "value"}; answers per item. Wrong or no token: 401."""
-        header = request.headers.get("Authorization", "")
-        token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else ""
-        with core.sessions() as session:
-            allowed = stations_for_token(session, token)
-        if allowed is None:
-            return jsonify(
-                error="missing or wrong station token", message="监测站令牌缺失或无效。"
-            ), 401
-        items = request.get_json(silent=True)
-        if not isinstance(items, list):
-            return jsonify(
-                error="expected a JSON list of {station, time, value}",
-                message="请求体应为读数列表（JSON）。",
-            ), 400
-        if len(items) > ingest.MAX_ITEMS:
-            return jsonify(
-                error=f"at most {ingest.MAX_ITEMS} readings per request",
-                message=f"每次最多 {ingest.MAX_ITEMS} 条读数。",
-            ), 413
-        for attempt in range(2):
-            try:
-                with core.sessions() as session, session.begin():
-                    outcomes = ingest.ingest(session, items, allowed=allowed)
-                break
-            except IntegrityError:
-                # A device retried while its first request was being stored: the second
-                # pass finds those readings and answers them as duplicates.
-                if attempt:
-                    raise
-        return jsonify(ingest.summary(outcomes))
+        JSON list of {"station", "time", "value"}; answers per item (readings_api)."""
+        return readings_api.handle(core)

@@ -45,11 +45,7 @@ def count(sessions) -> int:
 
 
 def run(sessions, login, data, filename="points.csv", crs="wgs84", dry_run=False):
-    with sessions() as session, session.begin():
-        result = import_points(session, viewer_of(login), data, filename, crs, dry_run)
-        if not result.ok:
-            session.rollback()
-    return result
+    return import_points(sessions, viewer_of(login), data, filename, crs, dry_run)
 
 
 def test_a_good_csv_imports_all_rows_and_again_only_updates(sessions):
@@ -80,7 +76,11 @@ def test_a_good_csv_imports_all_rows_and_again_only_updates(sessions):
     assert saved["导入测试点乙"].patrol_every_days == 7  # the default
     rows[0][2] = "橙"
     again = run(sessions, "xtw.admin", to_csv(rows))
-    assert (again.added, again.updated) == (0, 2) and count(sessions) == before + 2
+    assert (again.added, again.updated, again.unchanged) == (0, 1, 1)
+    assert count(sessions) == before + 2
+    twice = run(sessions, "xtw.admin", to_csv(rows))
+    assert (twice.added, twice.updated, twice.unchanged) == (0, 0, 2)
+    assert "ALREADY IMPORTED" in twice.text() and twice.summary_zh().startswith("已导入过")
 
 
 def test_bad_rows_are_reported_by_row_and_field_and_nothing_changes(sessions):
@@ -101,7 +101,7 @@ def test_bad_rows_are_reported_by_row_and_field_and_nothing_changes(sessions):
     assert not result.ok and count(sessions) == before
     report = [e.text_zh() for e in result.errors]
     assert report[0].startswith("第 3 行（类别）：未知类别“水坑”")
-    assert report[1].startswith("第 4 行（联系电话）：联系电话格式不对")
+    assert report[1].startswith("第 4 行（联系电话）：联系电话“12345”格式不对")
     assert report[2] == "第 5 行（经度）：点位不在莆田市范围内"
     assert report[3] == "第 6 行（经度）：点位不在莆田市范围内；经纬度似乎颠倒了"
     assert report[4] == "第 7 行（经度）：点位不在您的辖区内"
@@ -192,7 +192,8 @@ def test_xlsx_and_geojson_files(sessions):
 def test_an_export_reads_back_as_updates_only(client_as, sessions):
     exported = client_as("xtw.staff").get("/api/v1/flood/points.csv").data
     result = run(sessions, "xtw.admin", exported)
-    assert result.ok and result.added == 0 and result.updated >= 46, result.text()
+    assert result.ok and (result.added, result.updated) == (0, 0), result.text()
+    assert result.unchanged >= 46
 
 
 def test_the_import_page_imports_in_scope_and_audits(client_as, sessions):
@@ -272,3 +273,30 @@ def test_geojson_export_is_scoped_and_audited(client_as, sessions):
             select(AuditEntry).where(AuditEntry.target == "flood.points.geojson")
         ).all()[-1]
     assert entry.login == "xtw.staff"
+
+
+def test_the_page_refuses_a_file_over_the_cap_by_its_size(
+    flood_app, client_as, sessions, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from modules.flood.importer_page import import_layout
+    from tests.modules.flood.helpers import page_import, page_submit, state
+
+    def upload_of(layout):
+        return next(c for c in layout.children if getattr(c, "id", None) == "flood-import-file")
+
+    admin = SimpleNamespace(viewer=lambda: viewer_of("xtw.admin"))
+    upload = upload_of(import_layout(admin)())
+    assert upload.max_size == 50 * 1024 * 1024 and "不超过 50 MB" in str(upload.children)
+    monkeypatch.setenv("ONEMAP_FLOOD_IMPORT_MAX_MB", "0.01")  # about 10 KB
+    assert upload_of(import_layout(admin)()).max_size == 10485
+    client = client_as("xtw.admin")
+    before = state(flood_app)
+    text = page_import(client, b"x" * 40_000, "big.csv")
+    assert "文件超过大小上限 10 KB（本文件 39 KB），请拆分后分批导入。" in text
+    # Refused by the length of what was sent, before decoding it: even when it is no base64.
+    text = page_submit(client, "data:text/csv;base64," + "!" * 60_000, "big.csv")
+    assert "文件超过大小上限 10 KB" in text
+    assert "文件无法读取，请重新选择。" in page_submit(client, "data:text/csv;base64,!!!!", "x.csv")
+    assert state(flood_app) == before
