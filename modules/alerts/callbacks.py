@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 import flask
 from dash import Input, Output, State, html, no_update
 
@@ -15,7 +12,7 @@ from modules.alerts.audience import (
     render_all,
     resolve,
 )
-from modules.alerts.contacts import import_contacts, record_import
+from modules.alerts.contacts_import import import_upload
 from modules.alerts.outbox import send
 from modules.alerts.pages import (
     CELL,
@@ -143,15 +140,6 @@ def board_view(session, viewer, message_id) -> list:
     ]
 
 
-def _decode_upload(contents) -> bytes | None:
-    if not isinstance(contents, str) or "," not in contents:
-        return None
-    try:
-        return base64.b64decode(contents.split(",", 1)[1], validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
 def on_preview(n_clicks, unit, groups, sites, exposure, text, template):
     core = current_core()
     viewer = core.viewer()
@@ -259,19 +247,7 @@ def on_upload(contents, filename):
     viewer = core.viewer()
     if not viewer.can("alert"):
         return NO_RIGHT
-    data = _decode_upload(contents)
-    if data is None:
-        return "无法读取上传的文件。"
-    name = filename if isinstance(filename, str) else "upload.csv"
-    with core.sessions() as session:
-        session.begin()
-        report = import_contacts(session, viewer, data, name)
-        if report.ok:
-            record_import(session, viewer, report, name)
-            session.commit()
-        else:
-            session.rollback()  # all or nothing
-    return report.text()
+    return import_upload(core, viewer, contents, filename).text_zh()
 
 
 def register(app) -> None:

@@ -16,6 +16,8 @@ from modules.alerts.audience import (
     FIELDS,
 )
 from modules.alerts.contacts import GROUPS
+from modules.alerts.contacts_file import size_text
+from modules.alerts.settings import AlertsSettingsError, contacts_max_bytes
 from modules.alerts.templates import templates_for
 from modules.sdk import (
     CoreServices,
@@ -198,24 +200,41 @@ def layout(core: CoreServices, unit=None, sites=None, exposure=None, **_query) -
                     html.Div(id="alerts-board"),
                 ],
             ),
-            html.Section(
-                style=CARD,
-                children=[
-                    html.H3("联系人"),
-                    dcc.Upload(
-                        id="alerts-upload",
-                        children=html.Div("导入联系人（CSV / XLSX：姓名、手机号、村居代码、分组）"),
-                        className="alerts-upload",
-                        style={
-                            "border": "1px dashed #8a96a8",
-                            "padding": "1rem",
-                            "cursor": "pointer",
-                        },
-                    ),
-                    html.Pre(id="alerts-import-out"),
-                    html.A("导出本辖区联系人（CSV）", href="/api/v1/alerts/contacts.csv"),
-                ],
-            ),
+            contacts_section(),
+        ],
+    )
+
+
+def contacts_section() -> html.Section:
+    """Import (the browser refuses a file over the limit before sending it; the server
+    checks again) and export."""
+    try:
+        limit = contacts_max_bytes()
+        label = (
+            f"导入联系人（CSV / XLSX，不超过 {size_text(limit)}）：姓名、手机号、村居代码，"
+            "可选分组、重点部位编号；全部正确才导入，文件中没有的列不修改"
+        )
+    except AlertsSettingsError as error:
+        LOGGER.error("alerts page: %s", error)
+        limit, label = 0, "联系人导入的设置有误，暂不能导入：请联系管理员。"
+    upload = dcc.Upload(
+        id="alerts-upload",
+        children=html.Div(label),
+        max_size=limit,
+        disabled=not limit,
+        className="alerts-upload",
+        style=UPLOAD,
+    )
+    return html.Section(
+        style=CARD,
+        children=[
+            html.H3("联系人"),
+            upload,
+            html.Pre(id="alerts-import-out"),
+            html.Span("导出本辖区联系人："),
+            html.A("CSV", href="/api/v1/alerts/contacts.csv", id="alerts-export-csv"),
+            html.Span(" · "),
+            html.A("XLSX", href="/api/v1/alerts/contacts.xlsx", id="alerts-export-xlsx"),
         ],
     )
 

@@ -1,5 +1,5 @@
-"""HTTP routes under /api/v1/alerts/: send a message, read its board, export contacts
-(audited), and the public acknowledgement link."""
+"""HTTP routes under /api/v1/alerts/: send a message, read its board, export contacts as
+CSV or XLSX (audited), and the public acknowledgement link."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from modules.alerts import board
 from modules.alerts.audience import Audience, AudienceRefused
-from modules.alerts.contacts import contacts_csv, contacts_in
+from modules.alerts.contacts import contacts_in
+from modules.alerts.contacts_export import FORMATS, contacts_file
 from modules.alerts.escalation import acknowledge
 from modules.alerts.models import DELIVERED, FAILED, Delivery
 from modules.alerts.outbox import report, send
@@ -82,8 +83,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             except Forbidden:
                 return _error(403, "outside the viewer's scope", "该短信不在您的辖区内，无权查看。")
 
-    @blueprint.get("/contacts.csv")
-    def export_contacts():
+    def export_contacts(kind: str) -> Response:
         """The contacts of `?unit=` (default: the whole scope), phones as the viewer may see
         them; audited."""
         viewer = core.viewer()
@@ -92,20 +92,30 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             if unit is not None:
                 unit = require_unit(session, viewer, unit)
             contacts = contacts_in(session, viewer, unit)
-            body = contacts_csv(viewer, contacts)
+            body = contacts_file(viewer, contacts, kind)
             record_audit(
                 session,
                 "export",
                 viewer,
-                target="alerts.contacts.csv",
+                target=f"alerts.contacts.{kind}",
                 address=request.remote_addr,
                 detail={"unit": unit, "rows": len(contacts)},
             )
         return Response(
             body,
-            mimetype="text/csv; charset=utf-8",
-            headers={"Content-Disposition": "attachment; filename=contacts.csv"},
+            mimetype=FORMATS[kind],
+            headers={"Content-Disposition": f"attachment; filename=contacts.{kind}"},
         )
+
+    @blueprint.get("/contacts.csv")
+    def export_contacts_csv():
+        """The scope's contacts as CSV (UTF-8 with a BOM)."""
+        return export_contacts("csv")
+
+    @blueprint.get("/contacts.xlsx")
+    def export_contacts_xlsx():
+        """The scope's contacts as an XLSX workbook."""
+        return export_contacts("xlsx")
 
     @blueprint.get("/ack/<token>")
     @public

@@ -20,6 +20,7 @@ from modules.sdk import (
 
 MODULE_ID = "alerts"
 PREFIX = "ONEMAP_ALERTS_"
+MB = 1024 * 1024
 
 
 class AlertsSettingsError(SettingsError):
@@ -115,6 +116,13 @@ SETTINGS: tuple[Setting, ...] = (
         "ack_base_url", "", "origin put before acknowledgement links (e.g. https://onemap.example)"
     ),
     Setting(
+        "contacts_max_mb",
+        "50",
+        "largest contacts file accepted, in MB (page upload and CLI; an XLSX may unpack to "
+        "no more)",
+        _positive(float),
+    ),
+    Setting(
         "escalate_groups",
         "包保责任人,村居干部",
         "groups of the parent unit's contacts who receive escalations",
@@ -152,3 +160,13 @@ def ack_base_url(environ: Mapping[str, str] | None = None) -> str:
     except SettingsError:  # the worker reports it; a sender falls back to the page's origin
         return ""
     return read.ack_base_url.strip()
+
+
+def contacts_max_bytes(environ: Mapping[str, str] | None = None) -> int:
+    """The largest contacts file, in bytes (only this setting is read: an import must not
+    fail on a worker-only one); AlertsSettingsError names the variable."""
+    try:
+        read = module_settings(MODULE_ID, SETTINGS, environ, only=("contacts_max_mb",))
+    except SettingsError as exc:
+        raise AlertsSettingsError(str(exc)) from exc
+    return int(read.contacts_max_mb * MB)

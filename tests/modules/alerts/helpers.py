@@ -1,19 +1,25 @@
-"""Shared helpers: a message stored straight through the outbox, and worker settings."""
+"""Shared helpers: a message stored straight through the outbox, worker settings, and a
+contacts import as the page and the CLI run it."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from modules.alerts.audience import Audience
+from modules.alerts.contacts_import import import_bytes
+from modules.alerts.contacts_report import ImportReport
 from modules.alerts.models import Delivery
 from modules.alerts.outbox import send
 from modules.alerts.settings import load
 from modules.sdk import CoreServices
 from tests.accounts_fixture import viewer_of
+from tests.snapshot import VOLATILE, snapshot
+
+LIMIT = 50 * 1024 * 1024  # the contacts_max_mb default
 
 
-def core_of(context, login: str = "xtw.staff") -> CoreServices:
-    viewer = viewer_of(login)
+def core_of(context, login: str = "xtw.staff", viewer=None) -> CoreServices:
+    viewer = viewer or viewer_of(login)
     return CoreServices(
         viewer=lambda: viewer,
         sessions=context.sessions,
@@ -55,3 +61,17 @@ def http_settings(url: str, **extra):
     }
     values.update(extra)
     return load(environ={}, **values)
+
+
+def import_as(context, login: str, data: bytes | str, filename: str = "c.csv") -> ImportReport:
+    """Import a contacts file as `login`, in its own transaction, as the page and CLI do."""
+    data = data.encode() if isinstance(data, str) else data
+    core = core_of(context, login)
+    return import_bytes(core, core.viewer(), data, filename, LIMIT)
+
+
+def tables(engine) -> dict:
+    """tests.snapshot.snapshot of every table an import could change. `divisions` is left
+    out: on PostGIS its rows repr as WKBElement objects with their memory address, so two
+    snapshots of the same rows differ (and no module writes divisions)."""
+    return snapshot(engine, skip=VOLATILE | {"divisions"})

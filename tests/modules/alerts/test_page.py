@@ -157,3 +157,32 @@ def test_a_template_saved_for_a_town_serves_that_town_only(client_as, sessions):
     assert "请于" in str(response_json(mine))  # the check above can see a leak
     with sessions() as session:
         assert session.scalars(select(Template).where(Template.name == "越权")).first() is None
+
+
+def components(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            yield from components(child)
+
+
+def test_the_upload_names_its_limit_and_the_browser_enforces_it(context, monkeypatch):
+    from dash import dcc
+
+    from modules.alerts.pages import layout
+    from tests.modules.alerts.helpers import core_of
+
+    page = layout(core_of(context, "xtw.staff"))
+    upload = find(page, "alerts-upload")
+    assert upload.max_size == 50 * 1024 * 1024 and not upload.disabled
+    assert "不超过 50 MB" in str(upload.children)
+    assert find(page, "alerts-export-xlsx").href == "/api/v1/alerts/contacts.xlsx"
+    # Every graph of the module's (none today) hides plotly's logo and cloud links.
+    for graph in (c for c in components(page) if isinstance(c, dcc.Graph)):
+        config = graph.config or {}
+        assert config.get("displaylogo") is False and config.get("showSendToCloud") is False
+        assert config.get("showEditInChartStudio") is False
+    monkeypatch.setenv("ONEMAP_ALERTS_CONTACTS_MAX_MB", "-1")
+    broken = find(layout(core_of(context, "xtw.staff")), "alerts-upload")
+    assert broken.disabled and "设置有误" in str(broken.children)
