@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from modules.sdk import Columns, FileRefused, read_rows, xlsx_bytes
+from modules.sdk import Columns, FileRefused, csv_bytes, read_rows, xlsx_bytes
 
 COLUMNS = Columns(
     {"name": ("姓名", "name"), "phone": ("手机号", "电话"), "note": ("备注",)},
@@ -166,3 +166,9 @@ def test_our_own_xlsx_export_states_its_size_and_reads_back():
     data = xlsx_bytes([("表", ["姓名", "手机号"], [["=1+1", "13800000000"]])])
     assert b"<dimension" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     assert read(data, "t.xlsx").rows == [(2, {"name": "=1+1", "phone": "13800000000"})]
+
+
+def test_text_that_starts_with_an_apostrophe_survives_the_round_trip():
+    stored = ["'=not a formula", "'quoted", "=1+1", "plain"]
+    data = csv_bytes(["姓名", "手机号"], [[name, "13800000000"] for name in stored])
+    assert [row["name"] for _, row in read(data).rows] == stored
