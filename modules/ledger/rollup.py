@@ -1,0 +1,72 @@
+"""Figures above the level a tag is kept at, computed from the kept values by the tag's
+rule (sum, mean weighted by another tag, max), grouped by the code prefix in SQL. Never
+stored, so never typed twice and never out of step."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from modules.ledger.models import LedgerTag, LedgerValue
+from modules.ledger.values import carried_query
+from modules.sdk import LEVELS, DivisionCode, Viewer
+
+PREFIX = {"city": 4, "county": 6, "town": 9, "village": 12}
+
+
+def rollup(
+    session: Session,
+    viewer: Viewer,
+    tag: LedgerTag,
+    month: int,
+    level: str,
+    within: str | None = None,
+) -> dict[str, float]:
+    """Unit code at `level` → the tag's figure for `month`, for the units of that level the
+    viewer's scope holds whole (a partial sum of another unit would mislead), inside
+    `within` (a 12-digit code) when given. Empty for a tag that does not roll up."""
+    if tag.rollup == "none" or LEVELS.index(level) >= LEVELS.index(tag.level):
+        return {}
+    scope = viewer.code_filter(LedgerValue.unit_code)
+    if within:
+        scope = scope & LedgerValue.unit_code.startswith(DivisionCode.parse(within).prefix)
+    length = PREFIX[level]
+    if tag.rollup == "mean" and tag.weight_code:
+        figures = _weighted_mean(session, tag, month, scope, length)
+    else:
+        _, latest = carried_query([tag.code], month, scope)
+        group = func.substr(latest.c.unit_code, 1, length)
+        how = {"sum": func.sum, "max": func.max, "mean": func.avg}[tag.rollup]
+        query = (
+            select(group.label("prefix"), how(latest.c.number).label("figure"))
+            .where(latest.c.rank == 1, latest.c.number.is_not(None))
+            .group_by(group)
+        )
+        figures = {row.prefix: row.figure for row in session.execute(query)}
+    return {
+        code: float(figure)
+        for prefix, figure in figures.items()
+        if figure is not None and viewer.covers(code := prefix.ljust(12, "0"))
+    }
+
+
+def _weighted_mean(session, tag, month, scope, length) -> dict[str, float | None]:
+    _, values = carried_query([tag.code], month, scope)
+    _, weights = carried_query([tag.weight_code], month, scope)
+    values = select(values).where(values.c.rank == 1).subquery()
+    weights = select(weights).where(weights.c.rank == 1).subquery()
+    group = func.substr(values.c.unit_code, 1, length)
+    query = (
+        select(
+            group.label("prefix"),
+            func.sum(values.c.number * weights.c.number).label("product"),
+            func.sum(weights.c.number).label("weight"),
+        )
+        .join(weights, weights.c.unit_code == values.c.unit_code)
+        .where(values.c.number.is_not(None), weights.c.number > 0)
+        .group_by(group)
+    )
+    return {
+        row.prefix: (row.product / row.weight if row.weight else None)
+        for row in session.execute(query)
+    }
