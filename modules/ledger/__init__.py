@@ -21,7 +21,7 @@ def register_permissions() -> list[Permission]:
     from modules.ledger.tags import APPROVE, CATALOGUE, READ, SENSITIVE, WRITE
 
     return [
-        Permission(READ, "查看一张表", ("staff", "leader", "admin")),
+        Permission(READ, "查看一张表", ("staff", "leader", "coordinator", "admin")),
         Permission(WRITE, "填报一张表", ("staff",)),
         Permission(APPROVE, "审核一张表", ("admin",)),
         Permission(SENSITIVE, "查看个人敏感标签", ("staff", "admin")),

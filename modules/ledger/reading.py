@@ -5,6 +5,7 @@ against the viewer's scope (Forbidden / NotFound) before anything is read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -67,14 +68,15 @@ def split(text: object) -> list[str]:
 
 
 def parse_months(text: object) -> list[int]:
+    """The months asked for (`2026-11,2026-10`); none asked means the current month."""
+    if not split(text):
+        return [periods.of_date(date.today())]
     found = []
     for part in split(text):
         try:
             found.append(periods.parse(part))
         except periods.BadPeriod as bad:
             raise BadRequest(str(bad), bad.reason_zh) from None
-    if not found:
-        raise BadRequest("give periods=2026-11[,2026-10...]", "请给出期间，如 periods=2026-11")
     if len(found) > MAX_MONTHS:
         raise BadRequest(
             f"at most {MAX_MONTHS} periods", f"一次最多查询 {MAX_MONTHS} 个月，请分批查询"

@@ -3,6 +3,8 @@ scoped by the core's viewer (403 outside the scope, 404 unknown, 400 with the re
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, jsonify, request
 
 from modules.ledger import periods
@@ -24,6 +26,7 @@ from modules.ledger.sheet import build, parse_within
 from modules.ledger.sheetfile import MAX_BYTES, import_file, to_csv, to_xlsx
 from modules.ledger.tags import CATALOGUE, READ, ROLLUP_ZH, TYPE_ZH, readable
 from modules.sdk import (
+    LEVELS,
     CoreServices,
     Forbidden,
     InvalidCode,
@@ -42,6 +45,17 @@ CSV_HEADER = ("单位代码", "单位", "标签编码", "标签", "计量单位"
 def _bad(reason: str, reason_zh: str, status: int = 400):
     body = {"error": reason, "error_zh": reason_zh, "message": reason_zh, "status": status}
     return jsonify(body), status
+
+
+def _month_asked() -> int:
+    """`?period=2026-11`, else the current month (BadPeriod for anything else)."""
+    text = request.args.get("period") or ""
+    return periods.parse(text) if text else periods.of_date(date.today())
+
+
+def _within_asked() -> str | None:
+    """The unit a read is narrowed to: `?within=`, or `?unit=` as every route names it."""
+    return request.args.get("within") or request.args.get("unit")
 
 
 def tag_json(tag) -> dict:
@@ -73,18 +87,30 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
 
     @blueprint.get("/tags")
     def tags():
-        """The catalogue the viewer may read (retired tags with `?retired=1`)."""
+        """The catalogue the viewer may read (retired tags with `?retired=1`); with `?unit=`,
+        the tags that unit has figures for (kept there, or rolled up from below it)."""
         viewer = core.viewer()
         if not viewer.can(READ):
             raise Forbidden("reading the ledger needs ledger.read")
         with core.sessions() as session:
-            found = readable(session, viewer, retired=request.args.get("retired") == "1")
-            return jsonify({"tags": [tag_json(t) for t in found.values()]})
+            found = list(
+                readable(session, viewer, retired=request.args.get("retired") == "1").values()
+            )
+            if request.args.get("unit"):
+                try:
+                    [(_, _, level)] = parse_units(session, viewer, request.args.get("unit"))
+                except BadRequest as bad:
+                    return _bad(bad.reason, bad.reason_zh)
+                except ValueError:
+                    return _bad("give one unit", "请只给出一个单位")
+                found = [t for t in found if LEVELS.index(t.level) >= LEVELS.index(level)]
+            return jsonify({"tags": [tag_json(t) for t in found]})
 
     @blueprint.get("/values")
     @blueprint.get("/values.csv")
     def values():
-        """?tags=RK001,RK002&units=350304100001&periods=2026-11[&level=village][&format=csv]"""
+        """?tags=RK001,RK002&units=350304100001&periods=2026-11[&level=village][&format=csv];
+        without periods, the current month; without units, the viewer's own."""
         viewer = core.viewer()
         if not viewer.can(READ):
             raise Forbidden("reading the ledger needs ledger.read")
@@ -93,9 +119,9 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             try:
                 months = parse_months(request.args.get("periods"))
                 asked = parse_tags(session, viewer, request.args.get("tags"))
-                unit_rows = parse_units(
-                    session, viewer, request.args.get("units"), request.args.get("level")
-                )
+                # `unit=` (one unit, as every route of the API names it) or `units=` (several).
+                asked_units = request.args.get("units") or request.args.get("unit")
+                unit_rows = parse_units(session, viewer, asked_units, request.args.get("level"))
                 found = cells(session, viewer, asked, unit_rows, months)
             except BadRequest as bad:
                 return _bad(bad.reason, bad.reason_zh)
@@ -175,14 +201,14 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             raise Forbidden("reading the ledger needs ledger.read")
         level = request.args.get("level") or "village"
         try:
-            month = periods.parse(request.args.get("period") or "")
+            month = _month_asked()
         except periods.BadPeriod as bad:
             return _bad(str(bad), bad.reason_zh)
         if level not in ("village", "town"):
             return _bad("level must be village or town", "level 只能是 village 或 town")
         with core.sessions() as session, session.begin():
             try:
-                within = parse_within(session, viewer, request.args.get("within"))
+                within = parse_within(session, viewer, _within_asked())
             except InvalidCode:
                 return _bad("within is not a division code", "within 不是区划代码")
             sheet = build(session, viewer, month, level, within)
@@ -286,7 +312,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         if not viewer.can(READ):
             raise Forbidden("reading the ledger needs ledger.read")
         try:
-            month = periods.parse(request.args.get("period") or "")
+            month = _month_asked()
         except periods.BadPeriod as bad:
             return _bad(str(bad), bad.reason_zh)
         due_day = ledger_settings().due_day
@@ -298,7 +324,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             if level not in ("village", "town"):
                 return _bad("level must be village or town", "level 只能是 village 或 town")
             try:
-                within = parse_within(session, viewer, request.args.get("within"))
+                within = parse_within(session, viewer, _within_asked())
             except InvalidCode:
                 return _bad("within is not a division code", "within 不是区划代码")
             found = of_units(session, viewer, month, level, within, due_day=due_day)
@@ -309,6 +335,10 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         if not viewer.can(READ):
             raise Forbidden("reading the ledger needs ledger.read")
         with core.sessions() as session, session.begin():
+            try:  # the catalogue is the whole city's; a unit named must still be the viewer's
+                parse_within(session, viewer, request.args.get("unit"))
+            except InvalidCode:
+                return _bad("unit is not a division code", "unit 不是区划代码")
             body = catalogue_xlsx(session) if kind == "xlsx" else catalogue_csv(session)
             record_audit(
                 session,

@@ -88,10 +88,12 @@ def test_unknown_api_paths_are_404_json_not_the_dash_page(client):
 
 
 def test_a_get_on_an_api_route_that_takes_only_posts_is_405(onemap_app, client):
+    every = list(onemap_app.server.url_map.iter_rules())
+    readable = {r.rule for r in every if "GET" in r.methods}  # a path may have both kinds
     rules = [
         r
-        for r in onemap_app.server.url_map.iter_rules()
-        if r.rule.startswith("/api/v1/") and "GET" not in r.methods and "<" not in r.rule
+        for r in every
+        if r.rule.startswith("/api/v1/") and r.rule not in readable and "<" not in r.rule
     ]
     assert rules, "no POST-only API route to try"
     for rule in rules:

@@ -52,9 +52,9 @@ def probe(tmp_path: Path, *args: str, **env: str) -> dict:
         ("oversized-csv", "50", "文件超过大小上限 50 MB（本文件 51.0 MB），请拆分后分批导入"),
         ("many-lines-csv", "50", "超过 50000 行，请拆分后分批导入"),
         ("xlsx-4m-rows", "50", "工作簿解压后有 401 MB，超过上限 50 MB"),
-        # A sheet without <dimension> under the unpacked cap is parsed whole when opened:
-        # at 10 MB here; at the 50 MB default it takes 47 MB and 10 s (docs/alerts.md).
-        ("xlsx-under-unpacked-cap", "10", "超过 50000 行，请拆分后分批导入"),
+        # A large sheet without <dimension> under the unpacked cap would be parsed whole
+        # when opened: the SDK refuses it from the zip before openpyxl sees it.
+        ("xlsx-under-unpacked-cap", "10", "工作表较大且缺少尺寸信息"),
     ],
 )
 def test_a_refused_upload_stays_far_below_its_budget(tmp_path, case, limit_mb, message):
