@@ -17,7 +17,7 @@ from flask import request
 
 from modules.flood import patrol, settings, stations
 from modules.flood.importer import import_points
-from modules.flood.importer_page import report, upload_bytes
+from modules.flood.importer_page import report
 from modules.flood.layers import STATION_PREFIX
 from modules.flood.pages import campaign_list, my_points, point_list, point_options, progress_line
 from modules.flood.panel import PROGRESS_ID, STATION_ID, progress_block, station_chart
@@ -29,6 +29,7 @@ from modules.sdk import (
     Unreadable,
     current_core,
     record_audit,
+    upload_bytes,
 )
 
 LOGGER = logging.getLogger(__name__)

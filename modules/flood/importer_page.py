@@ -3,15 +3,11 @@ coordinate system, check or import; the report lists every problem by row."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from dash import dcc, html
 
 from modules.flood import settings
 from modules.flood.importer import ImportResult
 from modules.flood.pages import FIELD_STYLE, PAGE_STYLE
-from modules.sdk import Unreadable, check_size
 
 CRS_OPTIONS = [
     {"label": "WGS84（GPS 原始坐标）", "value": "wgs84"},
@@ -20,20 +16,6 @@ CRS_OPTIONS = [
     {"label": "CGCS2000 经纬度（EPSG:4490）", "value": "EPSG:4490"},
     {"label": "CGCS2000 3度带 120°E（EPSG:4549）", "value": "EPSG:4549"},
 ]
-
-
-def upload_bytes(contents, limit: int) -> bytes:
-    """The file inside a dcc.Upload value ("data:<type>;base64,<data>"), refused by its
-    decoded size before it is decoded. Raises Unreadable."""
-    if not isinstance(contents, str) or "," not in contents:
-        raise Unreadable("the upload is not a file", "文件无法读取，请重新选择。")
-    start = contents.index(",") + 1
-    # Measured on the string as it is: a copy of a 200 MB upload is what we refuse to make.
-    check_size((len(contents) - start) // 4 * 3 - contents[-2:].count("="), limit)
-    try:
-        return base64.b64decode(contents[start:], validate=True)
-    except (binascii.Error, ValueError):
-        raise Unreadable("the upload is not valid base64", "文件无法读取，请重新选择。") from None
 
 
 def report(result: ImportResult) -> list:

@@ -19,7 +19,6 @@ from modules.ledger.settings import ledger_settings
 from modules.ledger.sheet import build, parse_within, towns_of
 from modules.ledger.sheetfile import MAX_BYTES, import_file
 from modules.ledger.tags import READ
-from modules.ledger.uploads import upload_bytes
 from modules.sdk import (
     Forbidden,
     InvalidCode,
@@ -28,6 +27,7 @@ from modules.sdk import (
     current_core,
     record_audit,
     unit_names,
+    upload_bytes,
 )
 
 GRID = "ledger-grid"

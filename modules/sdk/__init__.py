@@ -32,6 +32,7 @@ from layers.uploads import (
     load_json,
     read_file,
     text_encoding,
+    upload_bytes,
 )
 from modules.sdk.context import current_core
 from modules.sdk.exporting import csv_bytes, xlsx_bytes
@@ -130,6 +131,7 @@ __all__ = [
     "read_file",
     "decode_text",
     "text_encoding",
+    "upload_bytes",
     "load_json",
     # downloads: every text cell safe from running as a formula
     "csv_bytes",
