@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import uuid
 from functools import cache
 
 import dash
@@ -33,12 +31,12 @@ import plotly.express as px
 import shapely
 from dash import html
 from flask import has_request_context, request
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import text
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from app import plotly_bundle
 from bench import b1_first_render, baselines, ours
+from bench.postgis import scratch_database
 from bench.runner import Context, Result, alternate, compare, log, median
 from bench.serve import serve
 from layers import tiles
@@ -46,7 +44,6 @@ from layers.load import bump_boundaries_version
 
 ID = "B4"
 TITLE = "100,000 village-sized polygons"
-POSTGRES_URL = "postgresql+psycopg2://postgres@localhost:5432/postgres"
 CENTRE = (119.0, 25.4)
 AREA_KM2 = 4.15
 VERTICES = 12
@@ -97,36 +94,6 @@ def view(n: int) -> tuple[dict, float]:
     min_lon, min_lat, max_lon, max_lat = shapely.total_bounds(polygons(n)[1])
     ring = [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat]]
     return baselines.fit([{"geometry": {"type": "Polygon", "coordinates": [ring + [ring[0]]]}}])
-
-
-def bench_database(ctx: Context, n: int) -> str | None:
-    """A scratch PostGIS database URL with the shipped boundaries and n synthetic villages."""
-    admin_url = os.environ.get("ONEMAP_BENCH_POSTGRES_URL", POSTGRES_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    name = f"onemap_bench_b4_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # no server: B4 cannot run ours
-        log(f"B4: PostGIS unavailable ({' '.join(str(error).split())[:120]})")
-        admin.dispose()
-        return None
-
-    def drop() -> None:
-        from store.engine import get_engine
-
-        get_engine.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    ctx.resources.callback(drop)
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url, poolclass=NullPool)
-    with engine.begin() as connection:
-        connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    engine.dispose()
-    return url
 
 
 def load_polygons(app, n: int) -> None:
@@ -258,7 +225,7 @@ def run(ctx: Context) -> list[Result]:
     # Quick: a smoke run within make bench's 2 min. Full: at most 3 repetitions, since the
     # baseline takes 30-60 s a load (6 loads of it alone would be 5 min of the 15).
     reps = 1 if ctx.quick else min(FULL_REPETITIONS, ctx.repetitions)
-    url = bench_database(ctx, n)
+    url = scratch_database(ctx, "B4")  # the villages are loaded into it below
     if url is None:
         return []
     log(f"B4: generating and loading {n:,} polygons into PostGIS")

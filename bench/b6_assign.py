@@ -10,14 +10,12 @@ minutes on all the points). Points: seeded uniform random over the city's boundi
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 from shapely.geometry import Point
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
+from bench.postgis import scratch_database
 from bench.runner import Context, Result, alternate, compare, log, median
 from layers import repository
 from layers.assign import assign_villages, assign_villages_postgis
@@ -33,7 +31,6 @@ POINTS = {False: 1_000_000, True: 100_000}
 # The loop's rate holds within a few % from 5,000 points (it ran 20,000 until the floors of
 # B1 and B3 needed the time inside make bench's 15 minutes).
 SAMPLE = {False: 5_000, True: 2_000}
-POSTGRES_URL = "postgresql+psycopg2://postgres@localhost:5432/postgres"
 NO_BROWSER = "n/a (no browser)"
 
 
@@ -59,29 +56,11 @@ def naive_loop(polygons: list[tuple[str, object]], lon: np.ndarray, lat: np.ndar
 
 def _postgis_engine(ctx: Context):
     """A scratch PostGIS database with the schema and the shipped boundaries, or None."""
-    import os
-
-    admin_url = os.environ.get("ONEMAP_BENCH_POSTGRES_URL", POSTGRES_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    name = f"onemap_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # no server: report shapely alone
-        log(f"B6: PostGIS unavailable ({' '.join(str(error).split())[:120]}); skipping it")
-        admin.dispose()
+    url = scratch_database(ctx, "B6")
+    if url is None:
         return None
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    ctx.resources.callback(drop)
-    engine = build_engine(admin.url.set(database=name).render_as_string(hide_password=False))
+    engine = build_engine(url)
     ctx.resources.callback(engine.dispose)
-    with engine.begin() as connection:
-        connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     upgrade(engine)
     load_shipped(engine, PROJECT_ROOT / "data" / "boundaries")
     return engine

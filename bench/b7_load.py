@@ -43,18 +43,16 @@ from collections import defaultdict
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
 from app import accounts
 from bench import baselines, ours
+from bench.postgis import scratch_database
 from bench.runner import Context, Result, compare, log
 
 ID = "B7"
 IDS = {"sqlite": "B7", "postgresql": "B7-PG"}
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL + PostGIS"}
 TITLE = "50 users against gunicorn -w 2 (SQLite, PostgreSQL)"
-POSTGRES_URL = "postgresql+psycopg2://postgres@localhost:5432/postgres"
 FULL_SECONDS = 600
 MEMORY_GROWTH_GOAL = 0.05
 PASSWORD = "bench-load-0123"
@@ -100,8 +98,10 @@ def prepare_database(ctx: Context, users: list[tuple[str, str, str]], engine: st
     url = (
         f"sqlite:///{(ctx.scratch / 'b7.sqlite').as_posix()}"
         if engine == "sqlite"
-        else _postgres_database(ctx)
+        else scratch_database(ctx, "B7")
     )
+    if url is None:
+        raise RuntimeError("B7 on PostgreSQL: no PostGIS server answered")
     app = ours.make_app(url, var_dir=ctx.scratch)
     context = app.server.extensions["onemap"]
     # One scrypt for all: they share the password, and 50 hashes took 9 s of the 15 minutes.
@@ -115,30 +115,6 @@ def prepare_database(ctx: Context, users: list[tuple[str, str, str]], engine: st
     from store.engine import get_engine
 
     get_engine(url).dispose()  # gunicorn's workers open their own connections
-    return url
-
-
-def _postgres_database(ctx: Context) -> str:
-    admin_url = os.environ.get("ONEMAP_BENCH_POSTGRES_URL", POSTGRES_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    name = f"onemap_bench_b7_{os.getpid()}_{int(time.time())}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        from store.engine import get_engine
-
-        get_engine.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    ctx.resources.callback(drop)
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url, poolclass=NullPool)
-    with engine.begin() as connection:
-        connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    engine.dispose()
     return url
 
 
