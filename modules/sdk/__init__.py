@@ -52,6 +52,7 @@ from modules.sdk.settings import (
 from modules.sdk.tables import add_tables
 from modules.sdk.types import (
     EXPOSURE,
+    INSTRUCTION,
     CoreServices,
     LayerSpec,
     MeasureSpec,
@@ -60,6 +61,8 @@ from modules.sdk.types import (
     PanelSpec,
     Signal,
     Site,
+    SituationEvent,
+    SituationItem,
     WorkerSpec,
     public,
 )
@@ -81,6 +84,9 @@ __all__ = [
     "Site",
     "Signal",
     "EXPOSURE",
+    "INSTRUCTION",
+    "SituationEvent",
+    "SituationItem",
     "CoreServices",
     "current_core",
     "public",

@@ -17,6 +17,7 @@ from modules.sdk.types import (
     PageSpec,
     PanelSpec,
     Site,
+    SituationItem,
     WorkerSpec,
 )
 
@@ -96,6 +97,12 @@ def register_routes(blueprint, core) -> None:
 @hookspec
 def register_signals(bus) -> None:
     """Subscribe to (and keep the bus to publish) core signals."""
+
+
+@hookspec
+def situation(viewer, session, event, moment, core) -> list[SituationItem]:
+    """Return SituationItem objects: this module's part of a consultation's board for the
+    SituationEvent `event` at `moment` (UTC; a replay's clock), as the viewer may see it."""
 
 
 @hookspec

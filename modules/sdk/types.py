@@ -73,6 +73,59 @@ class Signal:
 
 # Signal names the core knows; payload shapes are documented in docs/modules.md.
 EXPOSURE = "exposure"  # sites and units inside a hazard's footprint, with enter/leave times
+INSTRUCTION = "instruction"  # a consultation's instruction to units, to be sent on as SMS
+
+
+@dataclass(frozen=True)
+class SituationEvent:
+    """What a consultation (会商) is about, as the modules answering `situation` see it.
+
+    `kind` is "typhoon", "rainstorm" or "flood"; `ref` names the hazard in its module's
+    terms (a typhoon's storm id such as "1521", else ""); `scope` is the event's
+    jurisdiction (a division code); `drill` marks a replay (演练). `level` is the response
+    level in force: 4 (IV, 四级) to 1 (I, 一级), 0 for none.
+    """
+
+    id: int
+    kind: str
+    ref: str
+    scope: str
+    title: str
+    started_at: datetime
+    drill: bool = False
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class SituationItem:
+    """One figure of a consultation's situation board, with the list behind it.
+
+    `id` ("<module>.<name>") is stable across moments: snapshots are compared item by item.
+    `value` is the headline figure (a number, or a short text such as "16级 超强台风"),
+    `rows` the list behind it (JSON-safe dicts) described by `columns` ((key, zh heading)
+    pairs). Where `key` names a column, rows are members (villages inside a circle, stations
+    over a threshold): a diff lists those that entered and left, labelled by `entered`/`left`.
+    A row's `unit` column, when present, is a division code: the core drops rows outside the
+    viewer's scope. `features` are GeoJSON Features (WGS84) for the board's map, with
+    `properties.name` and optional `properties.colour`. `source` says where the figure
+    comes from, `as_of` when it was true (UTC). `severity`: "", "info", "warn" or "alarm".
+    """
+
+    id: str
+    module: str
+    title: str
+    value: Any
+    source: str
+    as_of: datetime | None = None
+    unit: str = ""
+    columns: tuple[tuple[str, str], ...] = ()
+    rows: tuple[dict, ...] = ()
+    key: str = ""
+    entered: str = "新进入"
+    left: str = "已离开"
+    features: tuple[dict, ...] = ()
+    severity: str = ""
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -128,6 +181,9 @@ class CoreServices:
     publish: Callable[..., int] = lambda session, signal: 0
     # signals(session, name, at=None) -> list[Signal] in force at `at` (default: now).
     signals: Callable[..., list] = lambda session, name, at=None: []
+    # situation(session, viewer, event, moment) -> list[SituationItem]: every module's
+    # answer to the `situation` hook, rows outside the viewer's scope dropped.
+    situation: Callable[..., list] = lambda session, viewer, event, moment: []
 
 
 def public(view: Callable) -> Callable:

@@ -4,6 +4,7 @@ reported by name and the app keeps working. Each hook is named in a test below."
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import json
@@ -237,6 +238,29 @@ def test_register_sites_gives_every_module_the_viewer_s_sites_only(installed, tm
         masked = [s for s in context.core.sites(session, leader) if s.module == "flood"]
     assert all("****" in s.contact_phone for s in masked if s.contact_phone)
     assert any(s.contact_phone and "****" not in s.contact_phone for s in mine)
+
+
+def test_situation_gathers_every_module_s_items_inside_the_viewer_s_scope(installed, tmp_path):
+    from datetime import UTC, datetime
+
+    from modules.sdk import SituationEvent
+
+    app = make_app(tmp_path)
+    context = app.server.extensions["onemap"]
+    moment = datetime(2015, 9, 28, 6, tzinfo=UTC)
+    event = SituationEvent(1, "typhoon", "1521", "350300000000", "1521 杜鹃", moment, drill=True)
+    xtw = viewer_as(1, "x", "x", "staff", ["350304100"])
+    city = viewer_as(2, "c", "c", "coordinator", ["350300000000"])
+    with context.sessions() as session:
+        mine = {i.id: i for i in context.core.situation(session, xtw, event, moment)}
+        everyone = {i.id: i for i in context.core.situation(session, city, event, moment)}
+        rainstorm = dataclasses.replace(event, kind="rainstorm")
+        quiet = context.core.situation(session, city, rainstorm, moment)
+    # The toy answers both markers; the core keeps only the staff member's own.
+    assert [r["unit"] for r in mine["toy.markers"].rows] == ["350304100001"]
+    assert len(everyone["toy.markers"].rows) == 2
+    assert everyone["toy.markers"].source == "玩具模块 · 1521 · 06:00"
+    assert "toy.markers" not in {i.id for i in quiet}
 
 
 def test_stored_signals_reach_other_processes_while_in_force(installed, tmp_path):

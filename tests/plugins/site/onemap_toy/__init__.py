@@ -11,6 +11,7 @@ from modules.sdk import (
     Permission,
     Signal,
     Site,
+    SituationItem,
     WorkerSpec,
     hookimpl,
     public,
@@ -139,6 +140,27 @@ def register_sites(viewer, session, unit):
         Site(f"toy:{code}", "toy", f"玩具点 {code}", "toy", xy[0], xy[1], code)
         for code, xy in MARKERS.items()
         if viewer.covers(code) and (unit is None or code.startswith(unit.rstrip("0")))
+    ]
+
+
+@hookimpl
+def situation(viewer, session, event, moment):
+    # Deliberately answers both markers, whoever asks: the core must drop the foreign row.
+    if event.kind != "typhoon":
+        return []
+    rows = tuple({"unit": code, "name": f"玩具点 {code}"} for code in MARKERS)
+    return [
+        SituationItem(
+            "toy.markers",
+            "toy",
+            "玩具点",
+            len(rows),
+            f"玩具模块 · {event.ref} · {moment:%H:%M}",
+            as_of=moment,
+            columns=(("unit", "单位"), ("name", "名称")),
+            rows=rows,
+            key="unit",
+        )
     ]
 
 
