@@ -100,7 +100,8 @@ def _shell() -> html.Div:
     nav = [
         dcc.Link(page["name"], href=page["relative_path"], className="nav-link")
         for page in dash.page_registry.values()
-        if page.get("permission") is None or viewer.can(page["permission"])
+        if page.get("in_nav", True)
+        and (page.get("permission") is None or viewer.can(page["permission"]))
     ]
     return html.Div(
         className="shell",
@@ -138,6 +139,7 @@ def _module_pages(registry: ModuleRegistry, core: CoreServices) -> None:
             title=f"{page.title} · 莆田市",
             layout=page.layout,
             permission=page.permission,
+            in_nav=page.in_nav,
             order=10 + page.order,
         )
 

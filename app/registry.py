@@ -154,9 +154,16 @@ class ModuleRegistry:
         return sorted(items, key=lambda item: (getattr(item, "order", 0), item.id))
 
     def seed_demo(self, session: Any, only: str | None = None) -> None:
-        """Every module's (or `only` one's) demo data, seeded as the system viewer."""
+        """Every module's (or `only` one's) demo data, seeded as the system viewer, with a
+        core lent on the same database (a module's demo may ask the others through it)."""
+        from sqlalchemy.orm import Session
+
+        from app.core import build_core  # app.core builds on this registry
+
         viewer = system_viewer(session, self.grants)
-        self.call("seed_demo", only=only, session=session, viewer=viewer)
+        bind = session.get_bind()
+        core = build_core(self, lambda: viewer, lambda: Session(bind))
+        self.call("seed_demo", only=only, session=session, viewer=viewer, core=core)
 
     def _permissions(self) -> tuple[Permission, ...]:
         declared = list(CORE_PERMISSIONS)

@@ -106,5 +106,5 @@ def situation(viewer, session, event, moment, core) -> list[SituationItem]:
 
 
 @hookspec
-def seed_demo(session, viewer) -> None:
+def seed_demo(session, viewer, core) -> None:
     """Fill this module's demo data on an empty database, as the system `viewer`."""

@@ -148,7 +148,8 @@ class Site:
 @dataclass(frozen=True)
 class PageSpec:
     """A page of its own (e.g. 我的巡查): `layout` is a callable taking the query string's
-    values as keyword arguments; `permission` hides it from viewers without it."""
+    values as keyword arguments; `permission` hides it from viewers without it; `in_nav`
+    False keeps it out of the header (a page reached by a link, such as a snapshot's)."""
 
     id: str
     path: str
@@ -156,6 +157,7 @@ class PageSpec:
     layout: Callable[..., Any]
     permission: str | None = None
     order: int = 100
+    in_nav: bool = True
 
 
 @dataclass(frozen=True)
