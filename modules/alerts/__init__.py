@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modules.sdk import ModuleInfo, Permission, WorkerSpec, add_tables, hookimpl
+from modules.sdk import INSTRUCTION, ModuleInfo, Permission, WorkerSpec, add_tables, hookimpl
 
 MODULE_ID = "alerts"
 
@@ -70,6 +70,22 @@ def register_commands(commands, core) -> None:
     from modules.alerts.commands import add_commands
 
     add_commands(commands, core)
+
+
+@hookimpl
+def register_signals(bus) -> None:
+    from modules.alerts.instructions import on_instruction
+
+    bus.subscribe(INSTRUCTION, on_instruction, module=MODULE_ID)
+
+
+# Named apart from the hook: importing modules.alerts.situation makes `situation` the
+# submodule on this package, and a hook implementation of that name would be lost.
+@hookimpl(specname="situation")
+def situation_items(viewer, session, event, moment) -> list:
+    from modules.alerts.situation import items
+
+    return items(viewer, session, event, moment)
 
 
 @hookimpl

@@ -82,6 +82,8 @@ class Message(Base):
     escalated_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    # The instruction a message carries on (`consult:entry:12`): one message per ref.
+    ref: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
 
     __table_args__ = (MODULE,)
 

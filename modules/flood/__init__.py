@@ -99,6 +99,15 @@ def register_commands(commands, core) -> None:
     add_commands(commands, core)
 
 
+# Named apart from the hook: importing modules.flood.situation makes `situation` the
+# submodule on this package, and a hook implementation of that name would be lost.
+@hookimpl(specname="situation")
+def situation_items(viewer, session, event, moment, core) -> list:
+    from modules.flood.situation import items
+
+    return items(viewer, session, event, moment, core)
+
+
 @hookimpl
 def seed_demo(session, viewer) -> None:
     from modules.flood.demo import seed
