@@ -8,6 +8,7 @@ are in force (`in_force`); an empty payload withdraws the stored one.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections import defaultdict
@@ -25,11 +26,16 @@ LOGGER = logging.getLogger(__name__)
 
 class SignalBus:
     def __init__(self) -> None:
-        self._handlers: dict[str, list[tuple[str, Callable[[Signal], None]]]] = defaultdict(list)
+        # name -> (module, handler, whether the handler takes the publisher's session)
+        self._handlers: dict[str, list[tuple[str, Callable, bool]]] = defaultdict(list)
         self.failures: list[tuple[str, str, str]] = []  # (module, signal, error)
 
-    def subscribe(self, name: str, handler: Callable[[Signal], None], module: str = "?") -> None:
-        self._handlers[name].append((module, handler))
+    def subscribe(self, name: str, handler: Callable[..., None], module: str = "?") -> None:
+        """`handler(signal)`, or `handler(signal, session=...)` when it names a `session`
+        parameter: it then gets the publisher's session, so its writes join (and roll back
+        with) the publisher's transaction."""
+        takes_session = "session" in inspect.signature(handler).parameters
+        self._handlers[name].append((module, handler, takes_session))
 
     def publish(self, signal: Signal, session: Session | None = None) -> int:
         """Store the signal (with a session) and deliver it to every subscriber; returns how
@@ -37,9 +43,12 @@ class SignalBus:
         if session is not None:
             store(session, signal)
         delivered = 0
-        for module, handler in self._handlers.get(signal.name, []):
+        for module, handler, takes_session in self._handlers.get(signal.name, []):
             try:
-                handler(signal)
+                if takes_session:
+                    handler(signal, session=session)
+                else:
+                    handler(signal)
                 delivered += 1
             except Exception as error:  # one module's bug must not stop the others
                 LOGGER.exception("module %s failed on signal %s", module, signal.name)

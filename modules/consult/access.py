@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modules.consult.models import ConsultEvent
-from modules.sdk import Forbidden, NotFound, Viewer
+from modules.sdk import DivisionCode, Forbidden, NotFound, Viewer
 
 READ = "consult.read"
 RUN = "consult.run"
@@ -26,14 +26,22 @@ def visible(viewer: Viewer, event: ConsultEvent) -> bool:
     return viewer.can(READ) and viewer.covers(event.scope_code)
 
 
+MAX_ID = 2**31 - 1  # an INTEGER column: a larger number is no id, on either engine
+
+
+def record_id(value: object) -> int | None:
+    """A row id sent by a browser or a URL, or None when it cannot be one."""
+    text = str(value).strip() if isinstance(value, int | str) else ""
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
 def event_for(session: Session, viewer: Viewer, event_id: object) -> ConsultEvent:
     """The event, if the viewer may read it; an unknown id and one outside the scope answer
     alike (404), so ids tell nothing."""
-    try:
-        number = int(str(event_id))
-    except ValueError:
-        raise NotFound("no such event") from None
-    event = session.get(ConsultEvent, number)
+    number = record_id(event_id)
+    event = session.get(ConsultEvent, number) if number is not None else None
     if event is None or not visible(viewer, event):
         raise NotFound("no such event")
     return event
@@ -46,11 +54,15 @@ def require_run(viewer: Viewer, event: ConsultEvent | None = None) -> None:
         raise NotFound("no such event")
 
 
-def events_for(session: Session, viewer: Viewer) -> list[ConsultEvent]:
-    """The events the viewer may read, newest first."""
+def events_for(session: Session, viewer: Viewer, within: str | None = None) -> list[ConsultEvent]:
+    """The events the viewer may read (inside the unit `within`, already checked), newest
+    first."""
     if not viewer.can(READ):
         return []
-    found = session.scalars(
-        select(ConsultEvent).where(viewer.code_filter(ConsultEvent.scope_code))
-    ).all()
+    statement = select(ConsultEvent).where(viewer.code_filter(ConsultEvent.scope_code))
+    if within is not None:
+        statement = statement.where(
+            ConsultEvent.scope_code.startswith(DivisionCode.parse(within).prefix)
+        )
+    found = session.scalars(statement).all()
     return sorted(found, key=lambda e: (e.ended_at is None, e.created_at, e.id), reverse=True)

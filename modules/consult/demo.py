@@ -19,7 +19,7 @@ from modules.consult.snapshots import take
 from modules.sdk import CoreServices, Viewer
 
 STORM = "1521"
-FIRST_ROUND = "2015-09-28 20:00"  # Beijing time: the 7-level circle nears Putian's coast
+FIRST_ROUND = "2015-09-28 08:00"  # Beijing time: the 7-level circle reaches the coast
 CITY = "350300000000"
 CITY_VIEW = {"center": {"lon": 119.05, "lat": 25.35}, "zoom": 8.3}
 
@@ -59,18 +59,18 @@ def seed(session: Session, viewer: Viewer, core: CoreServices) -> ConsultEvent |
         host,
         event,
         kind="assessment",
-        text="杜鹃预计明日上午在莆田至福清一带沿海登陆，七级风圈今夜起影响秀屿区、荔城区沿海镇街。",
+        text="杜鹃七级风圈已触及秀屿区沿海，预计今天白天覆盖全市，明日上午在莆田至福清一带沿海登陆。",
     )
     add_entry(
         session,
         host,
         event,
         kind="decision",
-        text="启动防台风Ⅳ级应急响应；沿海镇街今晚20时前完成渔船回港、人员上岸。",
+        text="启动防台风Ⅳ级应急响应；沿海镇街12时前完成渔船回港、人员上岸。",
     )
     take(session, host, core, event, CITY_VIEW)
     move_clock(session, host, event, "+6h")
-    set_level(session, host, event, 3, "七级风圈已覆盖沿海镇街，十级风圈逼近")
+    set_level(session, host, event, 3, "七级风圈已覆盖全市，十级风圈今夜逼近")
     add_entry(
         session,
         host,

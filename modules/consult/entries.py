@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from modules.consult.access import INSTRUCTIONS, require_run
+from modules.consult.access import INSTRUCTIONS, record_id, require_run
 from modules.consult.events import now, title_of
 from modules.consult.models import ENTRY_KINDS, ConsultEntry, ConsultEvent
 from modules.consult.refusals import Refused
@@ -108,7 +108,8 @@ def add_entry(
         raise Refused("an instruction names its units", "指令须选择接收单位")
     corrected = None
     if corrects not in (None, ""):
-        corrected = session.get(ConsultEntry, int(corrects)) if str(corrects).isdigit() else None
+        number = record_id(corrects)
+        corrected = session.get(ConsultEntry, number) if number is not None else None
         if corrected is None or corrected.event_id != event.id:
             raise Refused("the entry to correct is not in this event", "要更正的记录不存在")
     name, data = attachment or ("", None)
@@ -175,7 +176,8 @@ def edit_entry(
 
 
 def entry_for(session: Session, event: ConsultEvent, entry_id: object) -> ConsultEntry:
-    entry = session.get(ConsultEntry, int(entry_id)) if str(entry_id).isdigit() else None
+    number = record_id(entry_id)
+    entry = session.get(ConsultEntry, number) if number is not None else None
     if entry is None or entry.event_id != event.id:
         raise NotFound("no such entry")
     return entry
@@ -192,6 +194,7 @@ def send_instruction(
         raise Refused("already sent", "该指令已发送")
     payload = {
         "ref": ref_of(entry),
+        "event_id": event.id,
         "units": entry.unit_codes,
         "text": entry.text,
         "event": title_of(event),
@@ -214,10 +217,11 @@ def send_instruction(
 
 
 def instructions_for_staff(
-    session: Session, viewer: Viewer, limit: int = 100
+    session: Session, viewer: Viewer, within: str | None = None, limit: int = 100
 ) -> list[tuple[ConsultEntry, ConsultEvent, list[str]]]:
     """Instructions naming the viewer's units (or a unit holding theirs), with the codes of
-    theirs among them: what staff see of consultations."""
+    theirs among them (inside `within`, a unit already checked): what staff see of
+    consultations."""
     if not viewer.can(INSTRUCTIONS):
         return []
     rows = session.execute(
@@ -227,13 +231,16 @@ def instructions_for_staff(
         .order_by(ConsultEntry.at.desc(), ConsultEntry.id.desc())
         .limit(2000)
     ).all()
+    inside = DivisionCode.parse(within) if within else None
+
+    def concerns(code: str) -> bool:
+        unit = DivisionCode.parse(code)
+        mine = viewer.covers(unit) or any(unit.covers(s) for s in viewer.scopes)
+        return mine and (inside is None or inside.covers(unit) or unit.covers(inside))
+
     found = []
     for entry, event in rows:
-        mine = [
-            code
-            for code in entry.unit_codes
-            if viewer.covers(code) or any(DivisionCode.parse(code).covers(s) for s in viewer.scopes)
-        ]
+        mine = [code for code in entry.unit_codes if concerns(code)]
         if mine:
             found.append((entry, event, mine))
         if len(found) >= limit:

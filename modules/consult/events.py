@@ -72,6 +72,7 @@ def situation_event(event: ConsultEvent) -> SituationEvent:
         started_at=event.started_at,
         drill=event.drill,
         level=event.level,
+        opened_at=event.created_at,
     )
 
 

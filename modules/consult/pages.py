@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from modules.consult import styles
-from modules.consult.access import INSTRUCTIONS, READ, RUN
+from modules.consult.access import INSTRUCTIONS, READ, RUN, record_id
 from modules.consult.events import LEVEL_ZH
 from modules.consult.figure import figure
 from modules.consult.snapshots import read as read_snapshot
@@ -32,7 +32,7 @@ WALL_REFRESH_MS = 30_000
 
 
 def _event_id(value: object) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return record_id(value)
 
 
 def _run_controls() -> html.Div:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from modules.consult import briefs
-from modules.consult.access import event_for, events_for, may_read, require_run
+from modules.consult.access import event_for, events_for, require_run
 from modules.consult.documents import board, iso
 from modules.consult.entries import (
     add_entry,
@@ -19,7 +19,7 @@ from modules.consult.entries import (
 from modules.consult.events import end_event, move_clock, open_event, set_level, title_of
 from modules.consult.refusals import Refused
 from modules.consult.snapshots import count, listed, read, take
-from modules.sdk import CoreServices, Forbidden, record_audit
+from modules.sdk import CoreServices, record_audit, require_unit
 
 
 def _refused(refusal: Refused):
@@ -64,16 +64,19 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:  # noqa: C901 
         run.__doc__ = view.__doc__
         return run
 
+    def narrowed(session, viewer) -> str | None:
+        """`?unit=`: a unit of the viewer's (403 outside, 404 unknown) the answer lies in."""
+        asked = request.args.get("unit")
+        return str(require_unit(session, viewer, asked)) if asked else None
+
     @blueprint.get("/events")
     def events():
-        """The events the viewer may read, newest first."""
+        """The events the viewer may read (none without consult.read), newest first;
+        `?unit=` keeps those inside that unit."""
         viewer = core.viewer()
-        if not may_read(viewer):
-            raise Forbidden("reading consultations needs consult.read")
         with core.sessions() as session:
-            return jsonify(
-                {"events": [event_summary(session, e) for e in events_for(session, viewer)]}
-            )
+            found = events_for(session, viewer, narrowed(session, viewer))
+            return jsonify({"events": [event_summary(session, e) for e in found]})
 
     @blueprint.post("/events")
     @guarded
@@ -254,7 +257,8 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:  # noqa: C901 
         """Instructions naming the viewer's units (what staff see of consultations)."""
         viewer = core.viewer()
         with core.sessions() as session:
-            found = instructions_for_staff(session, viewer)
+            within = narrowed(session, viewer)
+            found = instructions_for_staff(session, viewer, within)
             return jsonify(
                 {
                     "instructions": [

@@ -83,7 +83,8 @@ class SituationEvent:
     `kind` is "typhoon", "rainstorm" or "flood"; `ref` names the hazard in its module's
     terms (a typhoon's storm id such as "1521", else ""); `scope` is the event's
     jurisdiction (a division code); `drill` marks a replay (演练). `level` is the response
-    level in force: 4 (IV, 四级) to 1 (I, 一级), 0 for none.
+    level in force: 4 (IV, 四级) to 1 (I, 一级), 0 for none. `opened_at` is when the event
+    was opened in real time (a drill's `started_at` is a moment of the past storm).
     """
 
     id: int
@@ -94,6 +95,7 @@ class SituationEvent:
     started_at: datetime
     drill: bool = False
     level: int = 0
+    opened_at: datetime | None = None
 
 
 @dataclass(frozen=True)

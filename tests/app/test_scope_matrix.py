@@ -85,8 +85,14 @@ def leaked_codes(text: str, login: str, sent: tuple[str, ...] = ()) -> set[str]:
 STORM = "1521"  # 杜鹃, shipped with the typhoon module's demo data
 PATH_SAMPLES = {"<storm_id>": STORM}
 # Routes the matrix reaches another way: tiles (test_tiles_hold_only_units_in_scope) and
-# per-object routes (test_messages_are_readable_only_inside_their_scope).
-SEPARATE = ("/api/v1/tiles/", "/api/v1/alerts/messages/<message_id>")
+# per-object routes (test_messages_are_readable_only_inside_their_scope; a consultation's
+# events and snapshots: tests/modules/consult/test_scope.py).
+SEPARATE = (
+    "/api/v1/tiles/",
+    "/api/v1/alerts/messages/<message_id>",
+    "/api/v1/consult/events/<event_id>",
+    "/api/v1/consult/snapshots/<snapshot_id>",
+)
 
 
 def is_public(app, rule) -> bool:
