@@ -266,6 +266,10 @@ def changes(doc: dict) -> Changes:
     return Changes(against, previous is None, level_text, items, decisions)
 
 
+def _shown(value: object) -> str:
+    return str(cell_value(value)) or "—"
+
+
 def _changed_rows(change: dict, columns: list[tuple[str, str]], key: str) -> list[str]:
     """Members still there whose figures changed: 西天尾镇：到达 20:00 → 18:00."""
     headings = dict(columns)
@@ -275,7 +279,7 @@ def _changed_rows(change: dict, columns: list[tuple[str, str]], key: str) -> lis
             continue
         row = entry.get("row") if isinstance(entry.get("row"), dict) else {}
         fields = [
-            f"{headings.get(name, name)} {cell_value(pair[0])} → {cell_value(pair[1])}"
+            f"{headings.get(name, name)} {_shown(pair[0])} → {_shown(pair[1])}"
             for name, pair in entry["fields"].items()
             if isinstance(pair, list | tuple) and len(pair) == 2
         ]

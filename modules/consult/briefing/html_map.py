@@ -37,6 +37,17 @@ body {{ display: flex; font-family: {FONT_STACK}; color: #223; }}
 .leaflet-container {{ background: #eef2f5; font-family: {FONT_STACK}; }}
 .briefing-panel {{ flex: 0 0 26rem; max-width: 45%; overflow-y: auto; padding: .8rem 1rem;
   box-sizing: border-box; border-right: 1px solid #ccd; background: #fff; font-size: 14px; }}
+/* Figures stacked in the narrow panel: title, value, source, one under the other. */
+.briefing-panel .figures thead {{ display: none; }}
+.briefing-panel .figures tr {{ display: block; border: 1px solid #ccd; border-top: 0; }}
+.briefing-panel .figures tr:first-child {{ border-top: 1px solid #ccd; }}
+.briefing-panel .figures td {{ display: block; border: 0; padding: .1em .5em; }}
+.briefing-panel .figures td:first-child {{ padding-top: .35em; }}
+.briefing-panel .figures td:last-child {{ padding-bottom: .35em; }}
+.briefing-panel .figures .value {{ white-space: normal; font-size: 1.1em; }}
+.briefing-panel .figures tr.severity-alarm {{ border-left: 4px solid #e03131; }}
+.briefing-panel .figures tr.severity-warn {{ border-left: 4px solid #f08c00; }}
+.briefing-panel .figures tr.severity-info {{ border-left: 4px solid #1c7ed6; }}
 @media (max-width: 800px) {{
   body {{ flex-direction: column; height: auto; }}
   .folium-map {{ flex: 0 0 60vh; height: 60vh; }}

@@ -14,7 +14,10 @@ from modules.consult.briefing.sections import (
 )
 from modules.consult.briefing.svg_map import legend_html, svg_map
 
-NAMES_ON_PAPER = 40  # members listed per change before "等N个"; the workbook has them all
+# On paper, per item: members named before "等N个", and members whose figures changed
+# (an ETA per town) before "另有N项变化"; the workbook and the HTML map list them all.
+NAMES_ON_PAPER = 40
+CHANGED_ON_PAPER = 8
 PRINT_CSS = f"""
 @page {{
   size: A4;
@@ -51,7 +54,7 @@ def print_html(doc: dict) -> str:
         f"<style>{PRINT_CSS}{SECTION_CSS}</style></head><body>"
         f"{header_html(doc)}"
         f'<figure class="map">{svg_map(doc)}{legend_html(doc)}</figure>'
-        f"{body_sections(doc, names_limit=NAMES_ON_PAPER)}"
+        f"{body_sections(doc, names_limit=NAMES_ON_PAPER, changed_limit=CHANGED_ON_PAPER)}"
         '<p class="taken-footer">本简报由会商快照生成，内容为冻结时的态势，不随实时数据变化。</p>'
         "</body></html>"
     )

@@ -100,9 +100,10 @@ def _severity_badge(severity: str) -> str:
     return f'<span class="severity">{esc(label)}</span>' if label else ""
 
 
-def diff_html(doc: dict, names_limit: int | None = None) -> str:
-    """The change since the previous round; `names_limit` shortens long member lists
-    (the printed page) to that many names and a count."""
+def diff_html(doc: dict, names_limit: int | None = None, changed_limit: int | None = None) -> str:
+    """The change since the previous round. On paper, `names_limit` shortens a list of
+    members to that many names and a count, `changed_limit` the members whose figures
+    changed to that many lines and a count; the workbook has them all."""
     change = changes(doc)
     parts = [
         f'<section class="diff"><h2>与上期相比</h2><p class="against">{esc(change.against)}</p>'
@@ -125,7 +126,7 @@ def diff_html(doc: dict, names_limit: int | None = None) -> str:
                 f'<p class="members"><b>{esc(group.label)}（{len(names)}）：</b>'
                 f"{esc('、'.join(shown))}{esc(more)}</p>"
             )
-        changed = item.changed if names_limit is None else item.changed[:names_limit]
+        changed = item.changed if changed_limit is None else item.changed[:changed_limit]
         if changed:
             lines = "".join(f"<li>{esc(line)}</li>" for line in changed)
             more = len(item.changed) - len(changed)
@@ -155,6 +156,8 @@ def decisions_html(doc: dict) -> str:
     return f'<section class="decisions"><h2>会商决策</h2><ol>{rows}</ol></section>'
 
 
-def body_sections(doc: dict, names_limit: int | None = None) -> str:
+def body_sections(
+    doc: dict, names_limit: int | None = None, changed_limit: int | None = None
+) -> str:
     """Everything but the map, in reading order."""
-    return figures_html(doc) + diff_html(doc, names_limit) + decisions_html(doc)
+    return figures_html(doc) + diff_html(doc, names_limit, changed_limit) + decisions_html(doc)

@@ -47,7 +47,7 @@ def test_text_from_the_document_is_escaped(page):
     assert "&lt;img src=&quot;x&quot; onerror=&quot;window.__pwned = 2&quot;&gt;" in page
 
 
-def test_long_member_lists_are_shortened_on_paper():
+def test_long_lists_are_shortened_on_paper():
     doc = snapshot_document()
     many = villages("350322101000") + villages("350302101000")[:12]  # 51 villages
     doc["diff"]["items"][0]["entered"] = many
@@ -55,6 +55,14 @@ def test_long_member_lists_are_shortened_on_paper():
     assert f"新进入七级风圈（{len(many)}）" in page
     assert f" 等{len(many)}个" in page
     assert many[39]["name"] in page and many[40]["name"] not in page
+    eta = doc["diff"]["items"][1]
+    eta["changed"] = [
+        {"key": str(n), "row": {"name": f"第{n}镇"}, "fields": {"eta": [None, "2015-09-28T14:00Z"]}}
+        for n in range(12)
+    ]
+    page = print_html(doc)
+    assert "第7镇：预计到达 — → 2015-09-28 22:00" in page and "第8镇" not in page
+    assert "另有4项变化" in page
 
 
 def test_the_svg_map_draws_outlines_and_every_kind_of_feature():
