@@ -8,7 +8,8 @@ from urllib.parse import quote
 from flask import Response
 
 KINDS = {
-    "html": "text/html; charset=utf-8",
+    "print.html": "text/html",  # the A4 page, shown (Flask adds the charset)
+    "html": "text/html",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
@@ -29,6 +30,8 @@ def file_name(document: dict, kind: str) -> str:
 def render(document: dict, kind: str) -> bytes:
     from modules.consult import briefing
 
+    if kind == "print.html":
+        return briefing.print_html(document).encode("utf-8")
     if kind == "html":
         return briefing.briefing_html(document)
     if kind == "xlsx":
@@ -37,8 +40,9 @@ def render(document: dict, kind: str) -> bytes:
 
 
 def response(document: dict, kind: str) -> Response:
-    return Response(
-        render(document, kind),
-        mimetype=KINDS[kind],
-        headers={"Content-Disposition": disposition(file_name(document, kind))},
+    headers = (
+        {}
+        if kind == "print.html"
+        else {"Content-Disposition": disposition(file_name(document, kind))}
     )
+    return Response(render(document, kind), mimetype=KINDS[kind], headers=headers)

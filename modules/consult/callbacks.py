@@ -152,8 +152,11 @@ def _act(event_id, refresh, action):
 
 
 def create_event(_n, kind, title, ref, drill, start, refresh):
+    """Open an event; the list gets it and selects it in one answer (a value the options do
+    not hold yet would be dropped by the dropdown)."""
     core = current_core()
     viewer = core.viewer()
+    unchanged = (dash.no_update,) * 3
     try:
         with core.sessions() as session, session.begin():
             event = open_event(
@@ -169,10 +172,11 @@ def create_event(_n, kind, title, ref, drill, start, refresh):
             event_id = event.id
             label = title_of(event)
     except Refused as refusal:
-        return _notice(refusal.reason_zh), dash.no_update, dash.no_update
+        return _notice(refusal.reason_zh), *unchanged
     except Forbidden:
-        return _notice("您没有主持会商的权限。"), dash.no_update, dash.no_update
-    return _notice(f"已开启事件：{label}", ok=True), event_id, (refresh or 0) + 1
+        return _notice("您没有主持会商的权限。"), *unchanged
+    options = event_options(None)
+    return _notice(f"已开启事件：{label}", ok=True), options, event_id, (refresh or 0) + 1
 
 
 def change_level(_n, event_id, level, reason, refresh):
@@ -341,6 +345,7 @@ def register(app: dash.Dash) -> None:
     )(show_detail)
     app.callback(
         Output("consult-message", "children"),
+        Output("consult-event", "options", allow_duplicate=True),
         Output("consult-event", "value"),
         Output("consult-refresh", "data"),
         Input("consult-new-open", "n_clicks"),

@@ -234,7 +234,8 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:  # noqa: C901 
 
     @blueprint.get("/snapshots/<snapshot_id>/briefing.<kind>")
     def briefing(snapshot_id, kind):
-        """The briefing of a snapshot: html (an offline map), xlsx or pdf."""
+        """The briefing of a snapshot: html (an offline map), xlsx, pdf, or print.html (the
+        printable A4 page)."""
         viewer = core.viewer()
         if kind not in briefs.KINDS:
             return jsonify(

@@ -3,6 +3,7 @@ figure cards, the wall display's large type for a command-centre screen read at 
 
 from __future__ import annotations
 
+WALL_TYPE = "28px"  # ≥ 24 px reads at 3 m on a command-centre screen
 SEVERITY_BORDER = {"alarm": "#c62828", "warn": "#ef6c00", "info": "#1565c0", "": "#90a4ae"}
 
 CARDS = {"display": "flex", "flexWrap": "wrap", "gap": "8px", "margin": "8px 0"}
@@ -19,6 +20,8 @@ def card(severity: str, wall: bool = False) -> dict:
         "textAlign": "left",
         "cursor": "pointer",
         "borderRadius": "4px",
+        # A button does not inherit the page's type size: the wall's is set on the card.
+        "fontSize": WALL_TYPE if wall else "inherit",
     }
 
 
@@ -32,7 +35,7 @@ WALL = {
     "zIndex": 2000,
     "background": "#0b1d2a",
     "color": "#ffffff",
-    "fontSize": "28px",  # ≥ 24 px reads at 3 m on a command-centre screen
+    "fontSize": WALL_TYPE,
     "padding": "16px 24px",
     "overflow": "auto",
     "display": "grid",

@@ -117,3 +117,28 @@ def test_the_demo_consultation_has_two_rounds_six_hours_apart(client_as):
     assert second["diff"]["level"]["after"] == 3
     assert len(second["decisions"]) == 4
     assert any(i["id"] == "typhoon.inside7" and i["entered"] for i in second["diff"]["items"])
+
+
+def test_a_snapshot_s_briefings_download_in_every_format(client_as):
+    import io
+
+    from openpyxl import load_workbook
+
+    leader = client_as("city.leader")
+    events = leader.get("/api/v1/consult/events").get_json()["events"]
+    event = min(events, key=lambda e: e["id"])
+    listed = leader.get(f"/api/v1/consult/events/{event['id']}/snapshots").get_json()["snapshots"]
+    base = f"/api/v1/consult/snapshots/{listed[-1]['id']}/briefing"
+    html = leader.get(f"{base}.html")
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    assert "attachment" in html.headers["Content-Disposition"]
+    page = html.get_data(as_text=True)
+    assert "第2期防汛防台会商简报" in page and "<script src=" not in page
+    book = load_workbook(io.BytesIO(leader.get(f"{base}.xlsx").data))
+    assert {"概况", "变化", "决策"} <= set(book.sheetnames)
+    pdf = leader.get(f"{base}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    printable = leader.get(f"{base}.print.html")
+    assert "Content-Disposition" not in printable.headers
+    assert "【演练】第2期防汛防台会商简报" in printable.get_data(as_text=True)
+    assert leader.get(f"{base}.docx").status_code == 404
