@@ -73,3 +73,12 @@ def register_layers(viewer, moment, session, core) -> list:
     from modules.typhoon.layers import published_storms_layer
 
     return published_storms_layer(viewer, moment, session, core)
+
+
+# Named apart from the hook: importing modules.typhoon.situation makes `situation` the
+# submodule on this package, and a hook implementation of that name would be lost.
+@hookimpl(specname="situation")
+def situation_items(viewer, session, event, moment, core) -> list:
+    from modules.typhoon.situation import items
+
+    return items(viewer, session, event, moment, core)
