@@ -71,7 +71,10 @@ def test_a_coordinator_runs_two_rounds_of_a_replayed_typhoon(browser, consult_ur
     fill(page, "consult-entry-text", "启动防台风Ⅳ级应急响应")
     click(page, "consult-entry-add")
     wait_for(lambda: "已记录第1条" in message(page), message="the decision recorded")
-    wait_for(lambda: "启动防台风Ⅳ级应急响应" in page.find_element(By.ID, "consult-log").text, message="the log")
+    wait_for(
+        lambda: "启动防台风Ⅳ级应急响应" in page.find_element(By.ID, "consult-log").text,
+        message="the log",
+    )
 
     click(page, "consult-freeze")
     wait_for(lambda: "已冻结第1期" in message(page), message="round 1 frozen")
@@ -112,6 +115,4 @@ def test_a_coordinator_runs_two_rounds_of_a_replayed_typhoon(browser, consult_ur
     )
     assert size >= 24  # readable at 3 m
     cards[0].click()
-    wait_for(
-        lambda: page.find_element(By.ID, "consult-wall-detail").text, message="the detail"
-    )
+    wait_for(lambda: page.find_element(By.ID, "consult-wall-detail").text, message="the detail")

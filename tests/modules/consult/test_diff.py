@@ -66,13 +66,21 @@ def test_members_still_there_report_the_columns_that_changed():
     change = diff(_doc(4, [_eta(a=12.0, b=6.0)]), _doc(4, [_eta(a=6.0, b=6.0)], number=2))
     [item] = change["items"]
     assert item["entered"] == [] and item["left"] == []
-    assert item["changed"] == [{"key": "a", "row": {"unit": "a", "hours": 6.0}, "fields": {"hours": [12.0, 6.0]}}]
+    assert item["changed"] == [
+        {"key": "a", "row": {"unit": "a", "hours": 6.0}, "fields": {"hours": [12.0, 6.0]}}
+    ]
 
 
 def test_unchanged_items_are_left_out_and_items_that_appear_or_vanish_are_marked():
     same = _circle("350304100001")
-    gauge = {"id": "flood.stations_over", "title": "超警站点", "value": 1, "key": "code",
-             "columns": [["code", "站码"]], "rows": [{"code": "S1"}]}
+    gauge = {
+        "id": "flood.stations_over",
+        "title": "超警站点",
+        "value": 1,
+        "key": "code",
+        "columns": [["code", "站码"]],
+        "rows": [{"code": "S1"}],
+    }
     change = diff(_doc(4, [same, gauge]), _doc(4, [same], number=2))
     [item] = change["items"]
     assert item["id"] == "flood.stations_over" and item["vanished"]
@@ -82,7 +90,12 @@ def test_unchanged_items_are_left_out_and_items_that_appear_or_vanish_are_marked
 
 
 def test_an_item_without_a_key_reports_its_headline_only():
-    position = {"id": "typhoon.position", "title": "台风位置", "value": "强台风", "rows": [{"lon": 1}]}
+    position = {
+        "id": "typhoon.position",
+        "title": "台风位置",
+        "value": "强台风",
+        "rows": [{"lon": 1}],
+    }
     moved = {**position, "value": "超强台风", "rows": [{"lon": 2}]}
     [item] = diff(_doc(4, [position]), _doc(4, [moved], number=2))["items"]
     assert (item["before"], item["after"]) == ("强台风", "超强台风")
