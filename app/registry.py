@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import types
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -86,6 +87,19 @@ class ModuleRegistry:
         record an exception instead of letting it stop the other modules' answers."""
         guarded = _Guarded(getattr(plugin, "__name__", name))
         for attribute in dir(plugin):
+            if isinstance(getattr(plugin, attribute), types.ModuleType) and hasattr(
+                hooks, attribute
+            ):
+                # `pkg.situation` the submodule has replaced `situation` the hook function:
+                # say so, rather than lose the hook without a word.
+                self._fail(
+                    name,
+                    "contract",
+                    TypeError(
+                        f"{name}.{attribute} is a submodule, not the hook: name the function "
+                        f'apart and mark it @hookimpl(specname="{attribute}")'
+                    ),
+                )
             # pluggy's own test of what is a hook implementation (it reads only routines).
             options = self.pm.parse_hookimpl_opts(plugin, attribute)
             if options is None:

@@ -378,3 +378,14 @@ def test_every_hook_has_a_test_and_documentation():
         # The whole signature, as datasette's docs test checks: a renamed argument fails.
         signature = f"{hook}({', '.join(inspect.signature(fn).parameters)})"
         assert f"`{signature}`" in docs, f"{signature} is not documented in docs/modules.md"
+
+
+def test_a_hook_shadowed_by_a_submodule_is_reported_not_lost(installed):
+    """`import pkg.situation` replaces the function `pkg.situation` with the submodule: the
+    registry says so by name instead of silently dropping the module's situation items."""
+    registry = ModuleRegistry(frozenset(TOY_MODULES))
+    plugin = types.ModuleType("onemap_shadowed")
+    plugin.situation = types.ModuleType("onemap_shadowed.situation")
+    registry.add("shadowed", plugin)
+    [failure] = [f for f in registry.failures if f.module == "shadowed"]
+    assert failure.stage == "contract" and 'specname="situation"' in failure.error
