@@ -44,8 +44,9 @@ def register_migrations() -> str:
 @hookimpl
 def register_measures(viewer) -> list:
     from modules.ledger.completeness import completeness_measure
+    from modules.ledger.demo_label import labelled
 
-    return [completeness_measure()]
+    return [labelled(completeness_measure())]
 
 
 @hookimpl
@@ -76,3 +77,12 @@ def seed_demo(session, viewer) -> None:
     from modules.ledger.demo import seed
 
     seed(session, viewer)
+
+
+# The hook's module is `exposed`, not `situation`: importing modules.ledger.situation would
+# put the submodule in this function's place on the package, and the hook would be lost.
+@hookimpl
+def situation(viewer, session, event, moment, core) -> list:
+    from modules.ledger.exposed import exposed_people
+
+    return exposed_people(session, viewer, event, moment, core)

@@ -12,13 +12,14 @@ from dash import Input, Output, State, html
 from modules.ledger import periods
 from modules.ledger.approval import ACTION_ZH, act
 from modules.ledger.completeness import by_town
+from modules.ledger.demo_label import demo_units
 from modules.ledger.entry import ACCEPTED, REFUSED, UNCHANGED, Change, save
 from modules.ledger.grid import column_defs, row_data
 from modules.ledger.history_view import history_table
 from modules.ledger.settings import ledger_settings
-from modules.ledger.sheet import build, parse_within, towns_of
+from modules.ledger.sheet import DEMO, build, parse_within, towns_of
 from modules.ledger.sheetfile import MAX_BYTES, import_file
-from modules.ledger.tags import READ
+from modules.ledger.tags import READ, required_tags
 from modules.sdk import (
     Forbidden,
     InvalidCode,
@@ -230,11 +231,13 @@ def completeness_view(month, _refresh):
         return ""
     with core.sessions() as session:
         towns = by_town(session, viewer, parsed, due_day=ledger_settings().due_day)
-    head = ("镇街", "村（社区）", "已提交", "已审核", "按时", "逾期", "必填完成率")
+        demo = demo_units(session, viewer, required_tags(session, "village"), parsed, length=9)
+    head = ("镇街", "数据", "村（社区）", "已提交", "已审核", "按时", "逾期", "必填完成率")
     rows = [
         html.Tr(
             [
                 html.Td(t.name),
+                html.Td(DEMO if t.code in demo else ""),
                 html.Td(t.villages),
                 html.Td(t.submitted),
                 html.Td(t.approved),
@@ -263,7 +266,11 @@ def _notice(text: str) -> html.P:
 
 
 def register(app: dash.Dash) -> None:
-    """Wire the callbacks above to the app (the register_callbacks hook)."""
+    """Wire the callbacks above, and the 标签目录 page's, to the app (the
+    register_callbacks hook)."""
+    from modules.ledger import catalogue_callbacks
+
+    catalogue_callbacks.register(app)
     app.callback(
         Output("ledger-within", "options"),
         Output("ledger-within", "value"),

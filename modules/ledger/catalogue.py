@@ -1,10 +1,13 @@
-"""The shipped tag catalogue: 162 shared tags over 15 domains, as Putian's township clerks
+"""The shipped tag catalogue: 163 shared tags over 15 domains, as Putian's township clerks
 keep them (names, units of measure, rules and roll-ups after the city's 共享标签 list).
 
 One line a tag: code | name | unit of measure | type | level | period | flags | min | max |
 roll-up | rule | extra. Types: int, dec, pct, bool, choice, date, text. Level: v (village),
 t (town). Period: m, q, y, c (on change). Flags: R required, I 内部, P 个人敏感. Extra: the
 choices ("a/b/c") or the weight of a mean ("w:RK001"). An empty min of a number is 0.
+
+镇街户籍人口 (RK015) is the town's own figure from its police station's register, kept
+beside its villages' 户籍人口: its rule `= RK001` compares the two on the towns' sheet.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ RK011|外出务工人员|人|int|v|m||||sum|<= RK001|
 RK012|本月出生人数|人|int|v|m||||sum||
 RK013|本月死亡人数|人|int|v|m||||sum||
 RK014|人口自然增长率|‰|dec|t|y||-50|50|mean||w:RK001
+RK015|镇街户籍人口|人|int|t|m||||sum|= RK001|
 # 民政 | 民政局
 MZ001|独居老人|人|int|v|m|R|||sum|<= RK008|
 MZ002|低保户数|户|int|v|m|R|||sum|<= RK003|

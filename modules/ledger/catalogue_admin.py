@@ -237,12 +237,33 @@ def _consistent(session: Session, tag: LedgerTag) -> None:
     if tag.weight_code and tag.weight_code not in known:
         raise Refused("unknown weight", f"加权标签 {tag.weight_code} 不存在")
     try:
-        parse(tag.code, tag.rule, known)
+        rule = parse(tag.code, tag.rule, known)
     except BadRule:
         raise Refused(
             f"rule {tag.rule!r}",
-            f"规则「{tag.rule}」应写成 <= 或 >= 加另一个标签的编码，如 <= RK002",
+            f"规则「{tag.rule}」应写成 <=、>=、<、> 或 = 加另一个标签的编码，如 <= RK002",
         ) from None
+    if rule is not None:
+        _across_levels(session, tag, rule.right)
+
+
+def _across_levels(session: Session, tag: LedgerTag, right: str) -> None:
+    """A rule naming a tag of the other level compares a town's own figure with its
+    villages' roll-up of that tag: only from a town-level number to a village-level number
+    that rolls up."""
+    other = session.scalar(select(LedgerTag).where(LedgerTag.code == right))
+    if other is None or other.level == tag.level:
+        return
+    numbers = ("integer", "decimal", "percent")
+    if tag.level != "town":
+        raise Refused(
+            f"a rule across levels belongs on the town-level tag {right}",
+            f"跨层级的规则只能写在镇街标签上（比较本镇数与各村汇总），「{other.name}」是镇街标签",
+        )
+    if tag.value_type not in numbers or other.value_type not in numbers:
+        raise Refused("only numbers compare across levels", "跨层级的规则只能比较数字类标签")
+    if other.rollup == "none":
+        raise Refused(f"{right} does not roll up", f"「{other.name}」不汇总，不能与镇街的数比较")
 
 
 def _next_position(session: Session) -> int:

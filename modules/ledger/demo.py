@@ -1,7 +1,8 @@
 """Demo values (演示) for every village and town over the last 12 months, consistent with
 each other: population tags add up (男 + 女 = 户籍人口; 0-17 + 18-59 + 60以上 = 常住人口),
 every rule across tags holds (独居老人 ≤ 60岁以上老人 ...), and each village's 防汛重点部位数
-is the number of the flood module's key points there, read through the sites contract.
+is the number of the flood module's key points there, read through the sites contract. A
+town's figure compared with its villages' (镇街户籍人口 = Σ 户籍人口) is their roll-up.
 
 Values are generated month by month and stored only when they change (carry-forward), in
 bulk inserts; they are marked `demo` and shown as 演示."""
@@ -20,6 +21,7 @@ from modules.ledger import periods
 from modules.ledger.bulk import insert_values
 from modules.ledger.catalogue import seed_catalogue
 from modules.ledger.models import LedgerTag
+from modules.ledger.rules import comparisons
 from modules.ledger.tags import all_tags
 from modules.sdk import CoreServices, Viewer, units
 
@@ -200,16 +202,65 @@ def seed(session: Session, viewer: Viewer, sites: Callable | None = None) -> int
     now = datetime.now(UTC)
     stamp = {"changed_by": "演示", "changed_at": now, "channel": "demo", "demo": True}
     stored = 0
+    tags = all_tags(session)
+    village_rows: list[dict] = []
     for level in ("village", "town"):
-        plan = _plan([_Tag.of(t) for t in all_tags(session).values() if t.level == level], months)
+        plan = _plan([_Tag.of(t) for t in tags.values() if t.level == level], months)
         rows: list[dict] = []
         for unit in units(session, viewer, level):
             rows.extend(_unit_rows(unit.code, unit.name, plan, key_points))
+        if level == "village":
+            village_rows = rows
+        else:
+            towns = [u.code for u in units(session, viewer, "town")]
+            rows.extend(_compared_rows(tags, village_rows, towns, months))
         for row in rows:
             row.update(stamp)
         insert_values(session, rows)
         stored += len(rows)
     return stored
+
+
+def _compared_rows(
+    tags: dict[str, LedgerTag], village_rows: list[dict], towns: list[str], months: list[int]
+) -> list[dict]:
+    """Each town's figure of a tag compared with its villages' (rule `= RK001`): the sum (or
+    max) of what its villages read each month, stored when it changes."""
+    found: list[dict] = []
+    for town_code, rule in comparisons(tags).items():
+        how = {"sum": sum, "max": max}.get(tags[rule.right].rollup)
+        if how is None:
+            continue
+        kept = sorted(
+            (row["period"], row["unit_code"], row["number"])
+            for row in village_rows
+            if row["tag_code"] == rule.right and row["number"] is not None
+        )
+        reading: dict[str, dict[str, float]] = {}  # town prefix → village → this month's
+        last: dict[str, float] = {}  # town → the figure stored last
+        position = 0
+        for month in months:
+            while position < len(kept) and kept[position][0] <= month:
+                _, village, number = kept[position]
+                reading.setdefault(village[:9], {})[village] = number
+                position += 1
+            for town in towns:
+                inside = list(reading.get(town[:9], {}).values())
+                if not inside or last.get(town) == (figure := how(inside)):
+                    continue
+                last[town] = figure
+                integer = tags[town_code].value_type == "integer"
+                value = str(int(figure)) if integer else f"{figure:g}"
+                found.append(
+                    {
+                        "tag_code": town_code,
+                        "unit_code": town,
+                        "period": month,
+                        "value": value,
+                        "number": float(figure),
+                    }
+                )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

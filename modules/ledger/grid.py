@@ -1,14 +1,31 @@
 """A Sheet as dash-ag-grid wants it: column definitions grouped by domain with the unit's
-name pinned, and one row of plain values per unit."""
+name pinned, and one row of plain values per unit. Beside a town's own figure that has a
+rule against a village tag stands its villages' roll-up, both highlighted where they
+disagree (a style condition on a flag of the row, evaluated by dash-ag-grid without eval)."""
 
 from __future__ import annotations
 
 from modules.ledger.approval import STATE_ZH
 from modules.ledger.models import LedgerTag
 from modules.ledger.sheet import DEMO, Sheet, header
-from modules.ledger.tags import PERIOD_ZH, SENSITIVITY_ZH
+from modules.ledger.tags import PERIOD_ZH, ROLLUP_ZH, SENSITIVITY_ZH
 
 NUMERIC = ("integer", "decimal", "percent")
+MISMATCH_STYLE = {"backgroundColor": "#fde2e1", "color": "#a40e0e", "fontWeight": "bold"}
+
+
+def villages_field(code: str) -> str:
+    """The row field of the villages' roll-up shown beside a town's own figure."""
+    return f"{code}__villages"
+
+
+def mismatch_field(code: str) -> str:
+    return f"{code}__mismatch"
+
+
+def _highlight(code: str) -> dict:
+    condition = f"params.data && params.data.{mismatch_field(code)} === true"
+    return {"styleConditions": [{"condition": condition, "style": MISMATCH_STYLE}]}
 
 
 def column_defs(sheet: Sheet) -> list[dict]:
@@ -27,6 +44,8 @@ def column_defs(sheet: Sheet) -> list[dict]:
     groups: dict[str, list[dict]] = {}
     for tag in sheet.tags:
         groups.setdefault(tag.domain, []).append(_column(sheet, tag))
+        if tag.code in sheet.compared:
+            groups[tag.domain].append(_villages_column(sheet, tag))
     columns.extend(
         {"headerName": domain, "children": children} for domain, children in groups.items()
     )
@@ -52,7 +71,26 @@ def _column(sheet: Sheet, tag: LedgerTag) -> dict:
         column["cellEditorParams"] = {"values": ["", *options]}
     if tag.required:
         column["headerClass"] = "ledger-required"
+    if tag.code in sheet.compared:
+        column["cellStyle"] = _highlight(tag.code)
     return column
+
+
+def _villages_column(sheet: Sheet, tag: LedgerTag) -> dict:
+    rule, other = sheet.compared[tag.code]
+    return {
+        "headerName": f"{other.name}·村汇总",
+        "field": villages_field(tag.code),
+        "colId": villages_field(tag.code),
+        "editable": False,
+        "type": "numericColumn",
+        "headerTooltip": (
+            f"各村「{other.name}」{ROLLUP_ZH[other.rollup]}，与本镇填报的「{tag.name}」对照"
+            f"（规则 {rule.op} {other.code}），不一致时标红；由各村汇总，不在此填"
+        ),
+        "cellStyle": _highlight(tag.code),
+        "minWidth": 110,
+    }
 
 
 def _tooltip(tag: LedgerTag, rolled: bool) -> str:
@@ -67,7 +105,7 @@ def _tooltip(tag: LedgerTag, rolled: bool) -> str:
 
 
 def row_data(sheet: Sheet) -> list[dict]:
-    demo = sheet.demo_units
+    demo = sheet.demo_shown
     rows = []
     for code, name in sheet.units:
         state = STATE_ZH[sheet.states.get(code, "open")]
@@ -79,5 +117,8 @@ def row_data(sheet: Sheet) -> list[dict]:
         }
         for tag in sheet.tags:
             row[tag.code] = sheet.cell(code, tag)
+            if tag.code in sheet.compared:
+                row[villages_field(tag.code)] = sheet.villages_figure(code, tag)
+                row[mismatch_field(tag.code)] = sheet.mismatch(code, tag)
         rows.append(row)
     return rows

@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from modules.ledger import periods
 from modules.ledger.catalogue import DOMAIN_ORDER
-from modules.ledger.tags import APPROVE, READ, WRITE
+from modules.ledger.tags import APPROVE, CATALOGUE, READ, WRITE
 from modules.sdk import PageSpec
 
 GRID = "ledger-grid"
@@ -146,6 +146,8 @@ def _actions(viewer) -> html.Div:
 
 
 def pages(core) -> list[PageSpec]:
+    from modules.ledger.catalogue_page import PATH, catalogue_layout
+
     return [
         PageSpec(
             id="ledger-sheet",
@@ -154,5 +156,13 @@ def pages(core) -> list[PageSpec]:
             layout=sheet_layout(core),
             permission=READ,
             order=40,
-        )
+        ),
+        PageSpec(
+            id="ledger-catalogue",
+            path=PATH,
+            title="标签目录",
+            layout=catalogue_layout(core),
+            permission=CATALOGUE,
+            order=41,
+        ),
     ]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from modules.ledger import periods
 from modules.ledger.checks import figure
 from modules.ledger.models import LedgerTag, LedgerValue
-from modules.ledger.rollup import rollup
+from modules.ledger.rollup import rolled
 from modules.ledger.tags import READ, readable
 from modules.ledger.values import carried
 from modules.sdk import (
@@ -165,10 +165,11 @@ def cells(
                         value = None if h is None else figure(tag, h.value, h.number)
                         found.append(Cell(code, name, tag, month, value, False, bool(h and h.demo)))
                 elif above and tag.rollup != "none":
-                    sums = rollup(session, viewer, tag, month, level)
+                    sums = rolled(session, viewer, tag, month, level)
                     for code, name in members:
-                        total = sums.get(code)
+                        total = sums[code].figure if code in sums else None
                         if total is not None and tag.value_type == "integer":
                             total = int(round(total))
-                        found.append(Cell(code, name, tag, month, total, True, False))
+                        demo = code in sums and sums[code].demo
+                        found.append(Cell(code, name, tag, month, total, True, demo))
     return found

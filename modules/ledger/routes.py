@@ -19,12 +19,13 @@ from modules.ledger.catalogue_admin import (
 from modules.ledger.checks import Refused
 from modules.ledger.completeness import by_town, of_units
 from modules.ledger.demo import remember_core
+from modules.ledger.demo_label import demo_units
 from modules.ledger.entry import ACCEPTED, Change, save
 from modules.ledger.reading import BadRequest, cells, parse_months, parse_tags, parse_units
 from modules.ledger.settings import ledger_settings
 from modules.ledger.sheet import build, parse_within
 from modules.ledger.sheetfile import MAX_BYTES, import_file, to_csv, to_xlsx
-from modules.ledger.tags import CATALOGUE, READ, ROLLUP_ZH, TYPE_ZH, readable
+from modules.ledger.tags import CATALOGUE, READ, ROLLUP_ZH, TYPE_ZH, readable, required_tags
 from modules.sdk import (
     LEVELS,
     CoreServices,
@@ -319,7 +320,9 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         with core.sessions() as session:
             if request.args.get("by") == "town":
                 towns = by_town(session, viewer, month, due_day=due_day)
-                return jsonify({"towns": [t.as_json() for t in towns]})
+                required = required_tags(session, "village")
+                demo = demo_units(session, viewer, required, month, length=9)
+                return jsonify({"towns": [t.as_json() | {"demo": t.code in demo} for t in towns]})
             level = request.args.get("level") or "village"
             if level not in ("village", "town"):
                 return _bad("level must be village or town", "level 只能是 village 或 town")
@@ -328,7 +331,8 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             except InvalidCode:
                 return _bad("within is not a division code", "within 不是区划代码")
             found = of_units(session, viewer, month, level, within, due_day=due_day)
-            return jsonify({"units": [u.as_json() for u in found]})
+            demo = demo_units(session, viewer, required_tags(session, level), month, within)
+            return jsonify({"units": [u.as_json() | {"demo": u.code in demo} for u in found]})
 
     def catalogue_file(kind: str):
         viewer = core.viewer()

@@ -1,6 +1,7 @@
 """The sheet a viewer sees (一张表): rows are the units of their scope at one level, columns
-the tags kept at that level (and, on the towns' sheet, the villages' tags rolled up), one
-month at a time. Used by the page, the XLSX/CSV export and the API alike."""
+the tags kept at that level (and, on the towns' sheet, the villages' tags rolled up, and
+beside a town's own figure that has a rule against a village tag, its villages' roll-up of
+that tag), one month at a time. Used by the page, the XLSX/CSV export and the API alike."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 from modules.ledger.approval import states
 from modules.ledger.checks import figure
 from modules.ledger.models import LedgerTag, LedgerValue
-from modules.ledger.rollup import rollup
+from modules.ledger.rollup import rolled
+from modules.ledger.rules import Rule, comparisons
 from modules.ledger.tags import WRITE, readable
 from modules.ledger.values import Held, carried
 from modules.sdk import DivisionCode, InvalidCode, NotFound, Viewer, require_unit, units
@@ -31,6 +33,11 @@ class Sheet:
     sums: dict[str, dict[str, float]] = field(default_factory=dict)  # tag → unit → figure
     editable: bool = False
     states: dict[str, str] = field(default_factory=dict)  # unit → approval state
+    rolled_demo: set[str] = field(default_factory=set)  # units with a roll-up of demo values
+    # A town-level tag → its rule against a village tag and that tag, and unit → the
+    # villages' roll-up of it (the towns' sheet only).
+    compared: dict[str, tuple[Rule, LedgerTag]] = field(default_factory=dict)
+    villages: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def cell(self, unit: str, tag: LedgerTag) -> str | float | None:
         if tag.code in self.rolled:
@@ -41,10 +48,33 @@ class Sheet:
         held = self.values.get((unit, tag.code))
         return None if held is None else figure(tag, held.value, held.number)
 
+    def villages_figure(self, unit: str, tag: LedgerTag) -> int | float | None:
+        """The villages' roll-up compared with the town's own figure of `tag`."""
+        _, other = self.compared[tag.code]
+        total = self.villages.get(tag.code, {}).get(unit)
+        if total is None:
+            return None
+        return int(round(total)) if other.value_type == "integer" else round(total, 2)
+
+    def mismatch(self, unit: str, tag: LedgerTag) -> bool:
+        """Whether the town's own figure breaks its rule against its villages' roll-up
+        (never when either is blank)."""
+        rule, _ = self.compared[tag.code]
+        held = self.values.get((unit, tag.code))
+        total = self.villages.get(tag.code, {}).get(unit)
+        if held is None or held.number is None or total is None:
+            return False
+        return rule.broken(held.number, total)
+
     @property
     def demo_units(self) -> set[str]:
-        """Units showing a demo value (labelled 演示 wherever shown)."""
+        """Units whose kept values include a demo value (labelled 演示 wherever shown)."""
         return {unit for (unit, _), held in self.values.items() if held.demo}
+
+    @property
+    def demo_shown(self) -> set[str]:
+        """Units showing a demo value, kept or rolled up from demo values."""
+        return self.demo_units | self.rolled_demo
 
 
 def towns_of(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
@@ -94,8 +124,30 @@ def build(
     sheet.states = {code: row.state for code, row in states(session, codes, month).items()}
     for tag in tags:
         if tag.code in sheet.rolled:
-            sheet.sums[tag.code] = rollup(session, viewer, tag, month, level, within)
+            _add_rollup(sheet, tag.code, rolled(session, viewer, tag, month, level, within))
+    if level == "town":
+        _compare(session, viewer, sheet, [t for t in tags if t.level == "town"])
     return sheet
+
+
+def _add_rollup(sheet: Sheet, code: str, found: dict) -> None:
+    sheet.sums[code] = {unit: r.figure for unit, r in found.items()}
+    sheet.rolled_demo.update(unit for unit, r in found.items() if r.demo)
+
+
+def _compare(session: Session, viewer: Viewer, sheet: Sheet, kept: list[LedgerTag]) -> None:
+    """The villages' roll-up beside each town-level tag with a rule against a village tag."""
+    known = readable(session, viewer)
+    for code, rule in comparisons(known).items():
+        tag = next((t for t in kept if t.code == code), None)
+        if tag is None:
+            continue
+        other = known[rule.right]
+        sheet.compared[code] = (rule, other)
+        if rule.right not in sheet.sums:
+            found = rolled(session, viewer, other, sheet.month, "town", sheet.within)
+            _add_rollup(sheet, rule.right, found)
+        sheet.villages[code] = sheet.sums[rule.right]
 
 
 def _units_filter(codes: list[str]):

@@ -44,3 +44,8 @@ def may_read(viewer: Viewer, tag: LedgerTag) -> bool:
 
 def readable(session: Session, viewer: Viewer, retired: bool = False) -> dict[str, LedgerTag]:
     return {c: t for c, t in all_tags(session, retired).items() if may_read(viewer, t)}
+
+
+def required_tags(session: Session, level: str) -> list[str]:
+    """The codes of the required tags kept at `level` (what completeness counts)."""
+    return [t.code for t in all_tags(session).values() if t.required and t.level == level]

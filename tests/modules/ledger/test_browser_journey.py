@@ -104,5 +104,6 @@ def test_staff_fill_and_submit_and_the_admin_approves(browser, ledger_url):  # n
     history = wait_for(
         lambda: page.find_element(By.ID, "ledger-history").text, message="the cell's history"
     )
-    assert f"{old} → {old - 1}" in history and f"{old - 1} → {old - 2}" in history
+    # The first change replaced the demo's value: labelled 演示.
+    assert f"{old}（演示） → {old - 1}" in history and f"{old - 1} → {old - 2}" in history
     assert "xitianwei.staff" in history

@@ -138,8 +138,12 @@ def test_a_cells_history_shows_who_changed_it_and_only_to_its_scope(ledger_app, 
         return str(response_json(response)["response"]["ledger-history"]["children"])
 
     shown = history(client)
-    assert "xitianwei.staff" in shown and f"{before} → {before + 5}" in shown and "表格" in shown
-    assert "还没有修改记录" in history(client_as("xiuyu.staff"))
+    # The value replaced was the demo's: labelled 演示.
+    assert "xitianwei.staff" in shown and f"{before}（演示） → {before + 5}" in shown
+    assert "表格" in shown and "还没有修改记录" in history(client_as("xiuyu.staff"))
+    edit(ledger_app, client, V3, "MZ011", before + 6, old=before + 5)
+    again = history(client)
+    assert f"{before + 5} → {before + 6}" in again and f"{before + 5}（演示）" not in again
 
 
 def upload(client, data: bytes, name="sheet.csv", month=THIS):
