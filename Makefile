@@ -36,6 +36,22 @@ $(BUNDLE): $(BUNDLE_DIR)/package-lock.json $(BUNDLE_DIR)/build.mjs
 
 install: $(STAMP) $(BUNDLE)
 
+# The offline basemap (tools/basemap): land, coastline and rivers from GSHHG, read with GMT
+# (Debian's gmt and gmt-gshhg-full, which .ci/run installs). Nothing built is committed;
+# without GMT the map's default basemap is blank: a warning, not a failure.
+BASEMAP_DIR := tools/basemap
+BASEMAP := $(BASEMAP_DIR)/dist/basemap.geojson
+
+$(BASEMAP): $(BASEMAP_DIR)/build.py | $(STAMP)
+	@if command -v gmt >/dev/null 2>&1; then \
+		$(PY) $(BASEMAP_DIR)/build.py --out $(BASEMAP) \
+			|| echo "warning: the offline basemap did not build: the map's default is blank"; \
+	else \
+		echo "gmt not found (Debian gmt, gmt-gshhg-full): the map's default basemap is blank"; \
+	fi
+
+install: $(BASEMAP)
+
 run: install
 	$(VENV)/bin/onemap run
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from access import audit, scoped
 from access.viewer import Forbidden, NotFound
-from app import tiles
+from app import basemap_routes, tiles
 from app.auth import client_address, current_viewer
 from app.context import current
 from app.encodings import accepts_gzip, etag_for
@@ -127,6 +127,7 @@ def build_api(module_blueprints: list[Blueprint]) -> Blueprint:
     api.add_url_rule("/layers/<level>.geojson", "layer", layer, methods=["GET"])
     api.add_url_rule("/divisions/<code>", "division", division, methods=["GET"])
     tiles.register(api)
+    basemap_routes.register(api)
     for blueprint in module_blueprints:
         api.register_blueprint(blueprint)
     return api

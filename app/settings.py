@@ -58,6 +58,22 @@ def _tiles_url(text: str) -> str:
     return value
 
 
+def _basemap_id(text: str) -> str:
+    value = str(text).strip().lower()
+    known = ("offline", "blank", "custom", "local", "tianditu-vec", "tianditu-img", "osm", "amap")
+    if value and value not in known:
+        raise ValueError(f"expected one of {', '.join(known)} (or empty), got {text!r}")
+    return value
+
+
+def _online_basemaps(text: str) -> frozenset[str]:
+    names = _names(text)
+    unknown = names - {"osm", "amap"}
+    if unknown:
+        raise ValueError(f"expected osm and/or amap, got {', '.join(sorted(unknown))}")
+    return names
+
+
 def _upload_mb(text: str) -> int:
     megabytes = int(text)
     if not 1 <= megabytes <= 1024:
@@ -94,6 +110,47 @@ SETTINGS: tuple[Setting, ...] = (
         "wgs84",
         "wgs84, or gcj02 for Amap-style tiles (overlays are shifted for display only)",
         _tiles_crs,
+    ),
+    Setting(
+        "basemap",
+        "",
+        "the basemap a map opens on: offline, blank, custom (tiles_url), local "
+        "(basemap_mbtiles), tianditu-vec, tianditu-img, osm, amap; empty = custom when "
+        "tiles_url is set, else offline",
+        _basemap_id,
+    ),
+    Setting(
+        "basemap_file",
+        "",
+        "the offline basemap GeoJSON; empty = tools/basemap/dist/basemap.geojson (make install)",
+    ),
+    Setting(
+        "basemap_mbtiles",
+        "",
+        "a raster MBTiles file the app serves as the 本地瓦片 basemap; empty = none",
+    ),
+    Setting(
+        "basemap_mbtiles_crs",
+        "wgs84",
+        "the datum of basemap_mbtiles' tiles: wgs84, or gcj02 (overlays shifted for display)",
+        _tiles_crs,
+    ),
+    Setting(
+        "tianditu_key",
+        "",
+        "a Tianditu (天地图) key: offers its vector and imagery basemaps (an outside server)",
+    ),
+    Setting(
+        "basemaps_online",
+        "",
+        "public online basemaps to offer, comma-separated: osm, amap (outside servers)",
+        _online_basemaps,
+    ),
+    Setting(
+        "glyphs_font",
+        "",
+        "the font map labels are drawn with (a .ttf/.otf/.ttc); empty = Noto Sans CJK or "
+        "WenQuanYi Micro Hei, whichever is installed",
     ),
     Setting(
         "live_seconds",
