@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+from app.map_legend import outline_group, selection_group, shade_group
 from layers import codes
 from layers.crs import from_wgs84_arrays
 
@@ -24,6 +25,9 @@ OUTLINE_STYLE = {
 }
 # The map's size on a desktop screen, for fitting a unit's bounding box.
 MAP_WIDTH_PX, MAP_HEIGHT_PX = 900, 800
+# A click picks a module's point only within this many pixels of its marker's edge; anywhere
+# else it picks the unit under it (plotly's default, 20 px, let ~1,000 points cover a city).
+HIT_PX = 2
 
 
 def layer_url(
@@ -223,16 +227,24 @@ def build_figure(
         if level in outlines and level not in child_levels
     ]
     centre, zoom = fit_view(focus["bbox"], crs)
+    legend = [
+        shade_group(traces[0], traces[0]["name"], PALETTE) if by_level else None,
+        outline_group(outlines, OUTLINE_STYLE),
+        selection_group(selected["name"], SELECTED_COLOUR)
+        if selected and selected["code"] != focus["code"]
+        else None,
+    ]
     annotations = []
     if any(c["geometry_source"] == "generated" for c in children):
         annotations.append(
             {
                 "text": "镇街、村居边界为示意（自动生成，非实测）",
-                "x": 0.01,
-                "y": 0.01,
+                # Bottom right, above the tiles' attribution: the legend holds the bottom left.
+                "x": 0.99,
+                "y": 0.06 if settings.tiles_url and settings.tiles_attribution else 0.01,
                 "xref": "paper",
                 "yref": "paper",
-                "xanchor": "left",
+                "xanchor": "right",
                 "yanchor": "bottom",
                 "showarrow": False,
                 "bgcolor": "rgba(255,255,255,0.85)",
@@ -264,9 +276,16 @@ def build_figure(
             # A new focus re-fits the view; a new selection or toggle keeps the user's pan/zoom.
             "uirevision": focus["code"] or "root",
             "clickmode": "event",
-            # assets/onemap.js fits the zoom to this box at the map's real size on screen.
+            "hovermode": "closest",
+            "hoverdistance": HIT_PX,
             "meta": {
-                "fit_bbox": focus["bbox"] if crs == "wgs84" else shifted_bbox(focus["bbox"], crs)
+                # assets/onemap.js fits the zoom to this box at the map's real size on screen.
+                "fit_bbox": focus["bbox"] if crs == "wgs84" else shifted_bbox(focus["bbox"], crs),
+                "focus": focus["code"],
+                "focus_name": focus["name"],
+                # Groups of assets/map-view.js's legend; render() adds the modules' layers.
+                "legend": [group for group in legend if group],
+                "layers": [],
             },
             "hoverlabel": {"font": {"family": "sans-serif"}},
         },

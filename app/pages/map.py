@@ -1,91 +1,59 @@
-"""一张图: the drill-down map 市 → 区县 → 镇街 → 村居 with a breadcrumb and a side panel.
+"""一张图: the drill-down map 市 → 区县 → 镇街 → 村居 with a breadcrumb and a side panel, a layer
+list, a legend, search by name or pinyin initials, and exports of the view.
 
 Every callback takes its scope from the logged-in viewer (app.auth.current_viewer) and reads
 divisions through access.scoped: codes in the stores or in a forged request are only wishes.
+What only changes how the figure looks (layers on and off, the legend, the search's
+highlight, the URL) is done in the browser by assets/map-view.js.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
 from access import scoped
 from access.viewer import Forbidden, NotFound, Viewer
+from app import map_export, map_search
 from app.auth import current_viewer
 from app.callback_inputs import require, text, texts
 from app.context import current
 from app.graph_config import SAFE_GRAPH_CONFIG
-from app.map_figure import SHADES, build_figure, shading
+from app.map_figure import PALETTE, SHADES, build_figure, shading
+from app.map_legend import module_groups, shade_group
+from app.map_panels import (
+    export_section,
+    layer_list,
+    layers_off,
+    legend_box,
+    module_panels,
+    search_box,
+)
+from app.map_view import (
+    MEASURE_PREFIX,
+    focus_and_children,
+    measure_shading,
+    measures,
+    module_layers,
+)
 from layers import codes
 from layers.display import cache_token
 from layers.load import boundaries_stamp
-from modules.sdk import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED, LayerSpec, MeasureSpec, PanelSpec
+from modules.sdk import MAP_FOCUS, MAP_GRAPH, MAP_SELECTED
 
 LOGGER = logging.getLogger(__name__)
 
 ROOT = ""  # the focus value of a viewer's virtual root (several jurisdictions)
 DEFAULT_OUTLINES = ["city", "county"]
-MEASURE_PREFIX = "measure:"
-# Module traces carry values; polygons only ever travel by URL.
-MODULE_TRACE_TYPES = frozenset({"scattermap", "densitymap", "choroplethmap"})
 
 
-def _measures(viewer: Viewer) -> list[MeasureSpec]:
-    return current().modules.collect("register_measures", MeasureSpec, viewer=viewer)
-
-
-def _module_panels(viewer: Viewer) -> list:
-    with current().sessions() as session:
-        panels = current().modules.collect(
-            "register_panels", PanelSpec, viewer=viewer, session=session, core=current().core
-        )
-    return [
-        html.Section(
-            [html.H3(panel.title), panel.component],
-            id=f"panel-{panel.id}",
-            className="module-panel",
-        )
-        for panel in panels
-    ]
-
-
-def _module_traces(session, viewer: Viewer, unit: str | None) -> list[dict]:
-    traces = []
-    layers = current().modules.collect(
-        "register_layers",
-        LayerSpec,
-        viewer=viewer,
-        moment=datetime.now(UTC),
-        session=session,
-        unit=unit,
-        core=current().core,
-    )
-    for layer in layers:
-        for trace in layer.traces:
-            inline_geometry = isinstance(trace.get("geojson"), dict)
-            if trace.get("type") not in MODULE_TRACE_TYPES or inline_geometry:
-                LOGGER.error("layer %s: refused a %s trace", layer.id, trace.get("type"))
-                continue
-            traces.append({**trace, "meta": {"layer": layer.id}})
-    return traces
-
-
-def _measure_shading(session, viewer: Viewer, shade: str, children: list[dict]):
-    """(values by code, title) for a module's measure, or None for the core's shades."""
-    if not shade or not shade.startswith(MEASURE_PREFIX):
-        return None
-    wanted = shade[len(MEASURE_PREFIX) :]
-    for measure in _measures(viewer):
-        if measure.id == wanted:
-            codes_shown = [c["code"] for c in children if viewer.covers(c["code"])]
-            values = measure.values(session, viewer, codes_shown)
-            return {c: v for c, v in values.items() if c in codes_shown}, (
-                f"{measure.title}（{measure.unit}）"
-            )
-    return None
+def _focus_and_children(session, viewer: Viewer, code) -> tuple[dict, list[dict]]:
+    found = focus_and_children(session, viewer, code)
+    if found is None:
+        raise dash.exceptions.PreventUpdate
+    return found
 
 
 def _start(viewer: Viewer, unit: str | None) -> tuple[str, bool]:
@@ -113,7 +81,14 @@ def _initial_outlines(viewer: Viewer, layers: str | None) -> list[str]:
     return chosen or allowed[:1]
 
 
-def layout(unit: str | None = None, layers: str | None = None, **_query) -> html.Div:
+def _initial_shade(viewer: Viewer, shade: str | None) -> str:
+    known = set(SHADES) | {MEASURE_PREFIX + m.id for m in measures(viewer)}
+    return shade if shade in known else "zone"
+
+
+def layout(
+    unit: str | None = None, layers: str | None = None, shade: str | None = None, **_query
+) -> html.Div:
     viewer = current_viewer()
     if viewer.is_anonymous:
         return html.Div(html.A("请先登录", href="/login"), className="notice")
@@ -123,6 +98,8 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
         if refused
         else None
     )
+    with current().sessions() as session:
+        panels = module_panels(session, viewer, start or None)
     return html.Div(
         className="map-page",
         children=[
@@ -130,6 +107,9 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
             dcc.Store(id=MAP_SELECTED, data=start),
             dcc.Store(id="map-figure"),
             dcc.Store(id="map-live"),
+            # A key point found by the search: {lon, lat, name, village}, drawn while in view.
+            dcc.Store(id="map-highlight"),
+            dcc.Store(id="map-url-sink"),
             dcc.Interval(
                 id="map-live-tick",
                 interval=max(current().settings.live_seconds, 1) * 1000,
@@ -137,12 +117,16 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
             ),
             html.Div(
                 className="map-area",
-                children=dcc.Graph(
-                    id=MAP_GRAPH,
-                    config={**SAFE_GRAPH_CONFIG, "scrollZoom": True, "locale": "zh-CN"},
-                    responsive=True,
-                    style={"height": "100%"},
-                ),
+                children=[
+                    dcc.Graph(
+                        id=MAP_GRAPH,
+                        config={**SAFE_GRAPH_CONFIG, "scrollZoom": True, "locale": "zh-CN"},
+                        responsive=True,
+                        style={"height": "100%"},
+                    ),
+                    search_box(),
+                    legend_box(),
+                ],
             ),
             html.Aside(
                 className="side-panel",
@@ -165,6 +149,7 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
                             ),
                         ],
                     ),
+                    layer_list(layers_off(layers)),
                     html.Label(
                         [
                             "着色 ",
@@ -175,9 +160,9 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
                                 ]
                                 + [
                                     {"label": m.title, "value": MEASURE_PREFIX + m.id}
-                                    for m in _measures(viewer)
+                                    for m in measures(viewer)
                                 ],
-                                value="zone",
+                                value=_initial_shade(viewer, shade),
                                 clearable=False,
                                 searchable=False,
                             ),
@@ -185,31 +170,12 @@ def layout(unit: str | None = None, layers: str | None = None, **_query) -> html
                         className="shade-picker",
                     ),
                     html.Div(id="unit-children", className="unit-children"),
-                    *_module_panels(viewer),
+                    html.Div(panels, id="map-panels"),
+                    export_section(),
                 ],
             ),
         ],
     )
-
-
-def _focus_and_children(session, viewer: Viewer, code: str | None) -> tuple[dict, list[dict]]:
-    """The unit to show and its children, inside the scope; home when `code` is not."""
-    if code and viewer.covers(code):
-        try:
-            focus = scoped.profile(session, viewer, code)
-        except (Forbidden, NotFound):
-            focus = None
-        if focus is not None:
-            if not focus["children_count"] and focus["parent_code"]:
-                # A village as the focus (from a URL): show its town, the village selected.
-                focus = scoped.profile(session, viewer, focus["parent_code"])
-            return focus, scoped.children(session, viewer, focus["code"])
-    home = scoped.home(session, viewer)
-    if home is None:
-        raise dash.exceptions.PreventUpdate
-    if home.get("virtual"):
-        return home, scoped.home_children(session, viewer)
-    return home, scoped.children(session, viewer, home["code"])
 
 
 def _breadcrumb(viewer: Viewer, profile: dict) -> list:
@@ -291,8 +257,8 @@ def render(focus_code, selected_code, outlines, shade):
                 selected = scoped.profile(session, viewer, selected_code)
             except (Forbidden, NotFound):
                 selected = focus
-        measure = _measure_shading(session, viewer, shade, children)
-        module_traces = _module_traces(session, viewer, focus["code"] or None)
+        measure = measure_shading(session, viewer, shade, children)
+        layers_shown = module_layers(session, viewer, focus["code"] or None)
         token = cache_token(boundaries_stamp(session), viewer.scopes)
     # Outlines are a filter of the levels the viewer may see: anything else is none.
     wanted = outlines if texts(outlines) and outlines else []
@@ -300,7 +266,11 @@ def render(focus_code, selected_code, outlines, shade):
     figure = build_figure(
         focus, children, selected, allowed, app_context.settings, shade or "zone", measure, token
     )
-    figure["data"].extend(module_traces)
+    for layer in layers_shown:
+        figure["data"].extend(layer["traces"])
+    meta = figure["layout"]["meta"]
+    meta["legend"].extend(module_groups(layers_shown))
+    meta["layers"] = [{"id": layer["id"], "title": layer["title"]} for layer in layers_shown]
     return (
         figure,
         _breadcrumb(viewer, selected),
@@ -318,10 +288,14 @@ def recolour(shade, focus_code):
         if not children:
             raise dash.exceptions.PreventUpdate
         first_level = [c for c in children if c["level"] == children[0]["level"]]
-        measure = _measure_shading(session, viewer, shade, first_level)
+        measure = measure_shading(session, viewer, shade, first_level)
     patch = Patch()
-    for key, value in shading(first_level, shade, *(measure or ())).items():
+    colours = shading(first_level, shade, *(measure or ()))
+    for key, value in colours.items():
         patch["data"][0][key] = value
+    # The legend's first group is the units' shading (app/map_figure.py).
+    level_label = codes.LEVEL_LABELS[first_level[0]["level"]]
+    patch["layout"]["meta"]["legend"][0] = shade_group(colours, level_label, PALETTE)
     return patch
 
 
@@ -336,7 +310,73 @@ def refresh_live(_tick, focus_code):
     if focus_code and unit is None:  # a forged or stale focus: nothing rather than home
         raise dash.exceptions.PreventUpdate
     with current().sessions() as session:
-        return {"traces": _module_traces(session, viewer, unit)}
+        layers = module_layers(session, viewer, unit)
+    return {"traces": [trace for layer in layers for trace in layer["traces"]]}
+
+
+def focus_panels(focus_code):
+    """The modules' side-panel sections again for the new focus: every figure follows it."""
+    require(text(focus_code))
+    viewer = current_viewer()
+    if viewer.is_anonymous:
+        raise dash.exceptions.PreventUpdate
+    if focus_code and not viewer.covers(focus_code):
+        raise dash.exceptions.PreventUpdate  # a forged or stale focus: the panel stays
+    try:
+        unit = codes.normalize(focus_code) if focus_code else None
+    except codes.InvalidCode as exc:
+        raise dash.exceptions.PreventUpdate from exc
+    with current().sessions() as session:
+        return module_panels(session, viewer, unit)
+
+
+def _hit_button(hit: map_search.Hit) -> html.Li:
+    return html.Li(
+        html.Button(
+            [
+                html.Span(hit.name, className="hit-name"),
+                html.Span(hit.detail, className="hit-detail"),
+            ],
+            id={"role": "search-hit", "code": hit.code, "site": hit.site},
+            className=f"search-hit search-hit-{hit.kind}",
+            n_clicks=0,
+        )
+    )
+
+
+def find(query):
+    """Units and key points in the viewer's scope matching the search box."""
+    require(text(query))
+    viewer = current_viewer()
+    if viewer.is_anonymous or not map_search.normalise(query):
+        return []
+    with current().sessions() as session:
+        hits = map_search.search(session, viewer, current().core, query)
+    if not hits:
+        return html.P("辖区内未找到匹配的单位或重点部位。", className="search-none")
+    return html.Ul([_hit_button(hit) for hit in hits], id="map-search-list")
+
+
+def pick(_clicks):
+    """A key point picked in the search: where to draw its highlight (checked in scope)."""
+    trigger = dash.ctx.triggered_id
+    if not isinstance(trigger, dict) or not dash.ctx.triggered[0].get("value"):
+        raise dash.exceptions.PreventUpdate
+    site, village = trigger.get("site"), trigger.get("code")
+    if not site:
+        return None  # a unit: nothing to mark but the unit itself
+    viewer = current_viewer()
+    with current().sessions() as session:
+        found = map_search.site_position(session, viewer, current().core, site, village)
+    if found is None:
+        raise dash.exceptions.PreventUpdate
+    return found
+
+
+def _clientside(app: dash.Dash, name: str, *spec, **options) -> None:
+    app.clientside_callback(
+        ClientsideFunction(namespace="onemap_map", function_name=name), *spec, **options
+    )
 
 
 def register(app: dash.Dash) -> None:
@@ -345,13 +385,15 @@ def register(app: dash.Dash) -> None:
     Not `dash.callback`: Dash moves its global callback list into the first app that serves
     a request and clears it, so a second app from `create_app` would get none.
     """
-    app.clientside_callback(
-        ClientsideFunction(namespace="onemap", function_name="chooseUnit"),
+    _clientside(
+        app,
+        "chooseUnit",
         Output(MAP_FOCUS, "data"),
         Output(MAP_SELECTED, "data"),
         Input(MAP_GRAPH, "clickData"),
         Input({"role": "crumb", "code": ALL}, "n_clicks"),
         Input({"role": "child", "code": ALL}, "n_clicks"),
+        Input({"role": "search-hit", "code": ALL, "site": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
     app.callback(
@@ -370,10 +412,22 @@ def register(app: dash.Dash) -> None:
         State(MAP_FOCUS, "data"),
         prevent_initial_call=True,
     )(recolour)
-    app.clientside_callback(
-        ClientsideFunction(namespace="onemap", function_name="fitFigure"),
+    _clientside(
+        app,
+        "showFigure",
         Output(MAP_GRAPH, "figure"),
         Input("map-figure", "data"),
+        State("map-layers-off", "data"),
+        State("map-highlight", "data"),
+    )
+    _clientside(
+        app,
+        "applyLayers",
+        Output(MAP_GRAPH, "figure", allow_duplicate=True),
+        Input("map-layers-off", "data"),
+        Input("map-highlight", "data"),
+        State(MAP_GRAPH, "figure"),
+        prevent_initial_call=True,
     )
     app.callback(
         Output("map-live", "data"),
@@ -381,10 +435,57 @@ def register(app: dash.Dash) -> None:
         State(MAP_FOCUS, "data"),
         prevent_initial_call=True,
     )(refresh_live)
-    app.clientside_callback(
-        ClientsideFunction(namespace="onemap", function_name="swapLiveTraces"),
+    _clientside(
+        app,
+        "swapLive",
         Output(MAP_GRAPH, "figure", allow_duplicate=True),
         Input("map-live", "data"),
+        State("map-layers-off", "data"),
         State(MAP_GRAPH, "figure"),
         prevent_initial_call=True,
     )
+    _clientside(
+        app,
+        "layerOptions",
+        Output("map-layer-list", "options"),
+        Output("map-layer-list", "value"),
+        Input("map-figure", "data"),
+        State("map-layers-off", "data"),
+    )
+    _clientside(
+        app,
+        "layersOff",
+        Output("map-layers-off", "data"),
+        Input("map-layer-list", "value"),
+        State("map-layer-list", "options"),
+        State("map-layers-off", "data"),
+        prevent_initial_call=True,
+    )
+    _clientside(
+        app,
+        "drawLegend",
+        Output("map-legend-body", "children"),
+        Input(MAP_GRAPH, "figure"),
+    )
+    _clientside(
+        app,
+        "rememberView",
+        Output("map-url-sink", "data"),
+        Input(MAP_FOCUS, "data"),
+        Input(MAP_SELECTED, "data"),
+        Input("layer-toggles", "value"),
+        Input("map-layers-off", "data"),
+        Input("map-shade", "value"),
+    )
+    app.callback(
+        Output("map-panels", "children"),
+        Input(MAP_FOCUS, "data"),
+        prevent_initial_call=True,
+    )(focus_panels)
+    app.callback(Output("map-search-hits", "children"), Input("map-search", "value"))(find)
+    app.callback(
+        Output("map-highlight", "data"),
+        Input({"role": "search-hit", "code": ALL, "site": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )(pick)
+    map_export.install(app.server)

@@ -1,23 +1,53 @@
 """The map layers: the viewer's key points coloured by live risk level, and the stations
-coloured by state (each carrying its code in customdata, for the click that shows its series)."""
+coloured by state (each carrying its code in customdata, for the click that shows its series).
+
+At a city or county view ~1,000 points would cover the map, and a click would nearly always
+land on one instead of the unit under it: there the points are gathered into one marker per
+unit below the view (sized by their number, coloured by the highest live risk, carrying
+`unit:<code>` so a click on it drills into that unit). From a town view down each point is
+drawn. Each colour a layer uses is named by an empty trace (no points) for the map's legend.
+"""
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from modules.flood import live, stations
+from modules.flood.models import RISK_LEVELS
 from modules.flood.points import RISK_COLOURS, RISK_LABELS, phone_for, points_for
-from modules.sdk import LayerSpec, Viewer
+from modules.sdk import DivisionCode, LayerSpec, Viewer, child_level, unit_profile, units
 
 LAYER_ID = "flood-key-points"
 TITLE = "重点部位"
 STATIONS_LAYER_ID = "flood-stations"
 STATIONS_TITLE = "监测站"
 STATION_PREFIX = "flood-station:"
+# customdata of a gathered marker: a click on it asks the map for that unit.
+UNIT_PREFIX = "unit:"
+# Views at which points are gathered per unit one level down.
+GATHERED_LEVELS = ("city", "county")
 # ~1 m: enough for a marker, and it keeps the city leader's figure small.
 DECIMALS = 5
+POINT_SIZE = 9
+GATHERED_SIZE = (14, 32)  # px, the fewest and the most points of a view
+STATION_SIZE = 14
+# Smaller where the view is wide, so that a station near a unit's middle leaves it clickable.
+STATION_SIZE_WIDE = 10
+
+
+@dataclass(frozen=True)
+class Group:
+    """A unit the points of a city or county view are gathered in."""
+
+    code: str
+    name: str
+    lon: float
+    lat: float
 
 
 def _point_text(viewer: Viewer, point, now: live.PointNow) -> str:
@@ -32,27 +62,107 @@ def _point_text(viewer: Viewer, point, now: live.PointNow) -> str:
     return text + f"<br>{status}{point.responsible_name} {phone_for(viewer, point)}"
 
 
+def legend_trace(name: str, colour: str, size: int = POINT_SIZE) -> dict:
+    """An empty trace that names one colour of a layer in the map's legend."""
+    return {
+        "type": "scattermap",
+        "mode": "markers",
+        "name": name,
+        "lon": [],
+        "lat": [],
+        "marker": {"size": size, "color": colour},
+        "hoverinfo": "skip",
+        "showlegend": True,
+    }
+
+
+def wide_view(viewer: Viewer, unit: str | None) -> bool:
+    """True at a city or county view (the viewer's several jurisdictions: when one is wide)."""
+    unit = unit or viewer.home
+    if unit:
+        return DivisionCode.parse(unit).level in GATHERED_LEVELS
+    return any(DivisionCode.parse(s).level in GATHERED_LEVELS for s in viewer.scopes)
+
+
+def groups_for(session: Session, viewer: Viewer, unit: str | None) -> list[Group] | None:
+    """The units a view's points are gathered in, or None when they are drawn one by one."""
+    if not wide_view(viewer, unit):
+        return None
+    unit = unit or viewer.home
+    if unit:
+        focus = DivisionCode.parse(unit)
+        rows = units(session, viewer, child_level(focus.level), within=focus)
+        return [Group(r.code, r.name, r.label_lon, r.label_lat) for r in rows]
+    # Several jurisdictions (the viewer's own root): one group each.
+    found = [unit_profile(session, viewer, s) for s in viewer.scopes]
+    return [Group(p["code"], p["name"], *p["label_point"]) for p in found]
+
+
+def _gathered_trace(groups: list[Group], points, now: dict[int, live.PointNow]) -> dict:
+    inside: dict[str, list] = {g.code: [] for g in groups}
+    prefixes = [(DivisionCode.parse(g.code).prefix, g.code) for g in groups]
+    for point in points:
+        code = next((c for p, c in prefixes if point.village_code.startswith(p)), None)
+        if code is not None:
+            inside[code].append(point)
+    shown = [g for g in groups if inside[g.code]]
+    most = max((len(inside[g.code]) for g in shown), default=1)
+    low, high = GATHERED_SIZE
+    sizes, colours, texts = [], [], []
+    for group in shown:
+        members = inside[group.code]
+        risks = Counter(now[p.id].live_risk_level for p in members)
+        worst = next(r for r in RISK_LEVELS if risks[r])
+        raised = sum(now[p.id].live_risk_level != p.risk_level for p in members)
+        detail = " · ".join(f"{RISK_LABELS[r]} {risks[r]}" for r in RISK_LEVELS if risks[r])
+        text = f"<b>{group.name}</b>：{len(members)} 个重点部位<br>{detail}"
+        if raised:
+            text += f"<br>实时风险升高 {raised} 个"
+        sizes.append(round(low + (high - low) * math.sqrt(len(members) / most), 1))
+        colours.append(RISK_COLOURS[worst])
+        texts.append(text + "<br>点击进入查看各点")
+    return {
+        "type": "scattermap",
+        "mode": "markers",
+        "name": TITLE,
+        "lon": [round(g.lon, DECIMALS) for g in shown],
+        "lat": [round(g.lat, DECIMALS) for g in shown],
+        "marker": {"size": sizes, "color": colours, "opacity": 0.85},
+        "customdata": [UNIT_PREFIX + g.code for g in shown],
+        "text": texts,
+        "hoverinfo": "text",
+        "showlegend": True,
+    }
+
+
 def key_points_layer(
     session: Session, viewer: Viewer, unit: str | None = None, core=None
 ) -> LayerSpec:
     """The points inside the map's focus unit: a drill-down sends only the unit's points."""
     points = points_for(session, viewer, unit=unit)
     now = live.annotate(session, core, points)
-    trace = {
-        "type": "scattermap",
-        "mode": "markers",
-        "name": TITLE,
-        "lon": [round(p.lon, DECIMALS) for p in points],
-        "lat": [round(p.lat, DECIMALS) for p in points],
-        "marker": {
-            "size": 9,
-            "color": [RISK_COLOURS[now[p.id].live_risk_level] for p in points],
-        },
-        "text": [_point_text(viewer, p, now[p.id]) for p in points],
-        "hoverinfo": "text",
-        "showlegend": True,
-    }
-    return LayerSpec(id=LAYER_ID, title=TITLE, traces=(trace,), order=50)
+    groups = groups_for(session, viewer, unit)
+    if groups is not None:
+        trace = _gathered_trace(groups, points, now)
+    else:
+        trace = {
+            "type": "scattermap",
+            "mode": "markers",
+            "name": TITLE,
+            "lon": [round(p.lon, DECIMALS) for p in points],
+            "lat": [round(p.lat, DECIMALS) for p in points],
+            "marker": {
+                "size": POINT_SIZE,
+                "color": [RISK_COLOURS[now[p.id].live_risk_level] for p in points],
+            },
+            "text": [_point_text(viewer, p, now[p.id]) for p in points],
+            "hoverinfo": "text",
+            "showlegend": True,
+        }
+    legend = [legend_trace(f"{RISK_LABELS[r]}色风险", RISK_COLOURS[r]) for r in RISK_LEVELS]
+    if groups is not None:
+        legend.append(legend_trace("按下级单位汇总，圆越大越多", "#bdbdbd", GATHERED_SIZE[1]))
+    return LayerSpec(id=LAYER_ID, title=TITLE, traces=(trace, *legend), order=50)
 
 
 def _station_text(station, state: stations.StationState) -> str:
@@ -67,9 +177,19 @@ def _station_text(station, state: stations.StationState) -> str:
     return f"{station.name}（{kind}）<br>{state.label} · {reading}<br>点击查看过程线"
 
 
+# What each station colour means in the legend (rain and level words together).
+STATE_LEGEND = {
+    "normal": "正常",
+    "warning": "超警戒",
+    "danger": "严重（超保证）",
+    "nodata": "无数据",
+}
+
+
 def stations_layer(session: Session, viewer: Viewer, unit: str | None = None) -> LayerSpec:
     found = stations.stations_for(session, viewer, unit)
     state = stations.states(session, found, datetime.now(UTC))
+    size = STATION_SIZE_WIDE if wide_view(viewer, unit) else STATION_SIZE
     trace = {
         "type": "scattermap",
         "mode": "markers",
@@ -77,7 +197,7 @@ def stations_layer(session: Session, viewer: Viewer, unit: str | None = None) ->
         "lon": [round(s.lon, DECIMALS) for s in found],
         "lat": [round(s.lat, DECIMALS) for s in found],
         "marker": {
-            "size": 14,
+            "size": size,
             "symbol": "circle",
             "color": [stations.STATE_COLOURS[state[s.id].state] for s in found],
         },
@@ -86,4 +206,8 @@ def stations_layer(session: Session, viewer: Viewer, unit: str | None = None) ->
         "hoverinfo": "text",
         "showlegend": True,
     }
-    return LayerSpec(id=STATIONS_LAYER_ID, title=STATIONS_TITLE, traces=(trace,), order=60)
+    legend = [
+        legend_trace(label, stations.STATE_COLOURS[key], size)
+        for key, label in STATE_LEGEND.items()
+    ]
+    return LayerSpec(id=STATIONS_LAYER_ID, title=STATIONS_TITLE, traces=(trace, *legend), order=60)

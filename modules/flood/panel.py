@@ -1,16 +1,20 @@
-"""The side panel 防汛重点部位: counts by risk level and by category inside the scope, the
-open campaign's progress for the focused unit, and the series of a clicked station."""
+"""The side panel 防汛重点部位 for the map's focus: counts by risk level and by category, the
+points raised by live risk, the stations in alarm, the open campaign's progress, links to
+download the points, and the series of a clicked station. Every figure is for the unit in
+focus (the viewer's whole scope when there is none)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from dash import dcc, html
 from sqlalchemy.orm import Session
 
-from modules.flood import live, patrol
+from modules.flood import live, patrol, stations
 from modules.flood.models import RISK_LEVELS
-from modules.flood.points import RISK_COLOURS, RISK_LABELS, points_for, summary
+from modules.flood.points import RISK_COLOURS, RISK_LABELS, points_for
 from modules.sdk import (
     DivisionCode,
     Forbidden,
@@ -66,10 +70,8 @@ def progress_block(session: Session, viewer: Viewer, focus=None) -> list:
     ]
 
 
-def raised_line(session: Session, viewer: Viewer, core) -> html.P:
+def raised_line(points, now: dict[int, live.PointNow]) -> html.P:
     """How many points are above their base level right now (stations, exposure)."""
-    points = points_for(session, viewer)
-    now = live.annotate(session, core, points)
     raised = [p for p in points if now[p.id].live_risk_level != p.risk_level]
     by_level = Counter(now[p.id].live_risk_level for p in raised)
     detail = "、".join(f"{RISK_LABELS[r]} {by_level[r]}" for r in RISK_LEVELS if by_level[r])
@@ -77,8 +79,57 @@ def raised_line(session: Session, viewer: Viewer, core) -> html.P:
     return html.P(text, id="flood-raised", title="因附近监测站超阈值或台风影响而升级")
 
 
-def key_points_panel(session: Session, viewer: Viewer, core=None) -> PanelSpec:
-    counts = summary(session, viewer)
+def stations_line(session: Session, viewer: Viewer, unit: str | None) -> html.P:
+    """How many of the unit's stations are over a threshold now, and which."""
+    found = stations.stations_for(session, viewer, unit)
+    state = stations.states(session, found, datetime.now(UTC))
+    alarmed = [s for s in found if state[s.id].state in ("warning", "danger")]
+    names = "、".join(s.name for s in alarmed[:3]) + ("等" if len(alarmed) > 3 else "")
+    text = f"监测站 {len(found)} 个，超阈值 {len(alarmed)} 个" + (f"（{names}）" if names else "")
+    return html.P(text, id="flood-stations-alarm", className="alarm" if alarmed else "")
+
+
+def counts(points) -> dict:
+    """Total, by base risk level (all four) and by category, of these points (the live
+    rises are raised_line's)."""
+    by_risk = Counter(p.risk_level for p in points)
+    by_category = Counter(p.category for p in points)
+    return {
+        "total": len(points),
+        "by_risk": {risk: by_risk[risk] for risk in RISK_LEVELS},
+        "by_category": dict(sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+
+
+def export_links(unit: str | None) -> html.P:
+    """The routes of modules/flood/routes.py, narrowed to the unit in focus."""
+    query = f"?{urlencode({'unit': unit})}" if unit else ""
+    return html.P(
+        [
+            "导出重点部位：",
+            *[
+                html.A(
+                    label,
+                    href=f"/api/v1/flood/points.{kind}{query}",
+                    download=f"key-points.{kind}",
+                    id={"module": "flood", "role": "export", "kind": kind},
+                    className="flood-export",
+                )
+                for kind, label in (("csv", "CSV"), ("xlsx", "XLSX"), ("geojson", "GeoJSON"))
+            ],
+        ],
+        className="flood-exports",
+    )
+
+
+def key_points_panel(
+    session: Session, viewer: Viewer, core=None, unit: str | None = None
+) -> PanelSpec:
+    """The panel for `unit` (the map's focus; None for the viewer's whole scope)."""
+    unit, name = _unit_for(session, viewer, unit)
+    points = points_for(session, viewer, unit)
+    now = live.annotate(session, core, points)
+    figures = counts(points)
     risks = [
         html.Li(
             [
@@ -87,19 +138,21 @@ def key_points_panel(session: Session, viewer: Viewer, core=None) -> PanelSpec:
             ],
             id={"module": "flood", "role": "risk-count", "level": risk},
         )
-        for risk, n in counts["by_risk"].items()
+        for risk, n in figures["by_risk"].items()
     ]
-    categories = [html.Li(f"{category} {n}") for category, n in counts["by_category"].items()]
+    categories = [html.Li(f"{category} {n}") for category, n in figures["by_category"].items()]
     component = html.Div(
         [
             html.P(
-                f"{counts['total']} 个重点部位",
+                f"{name} {figures['total']} 个重点部位",
                 id={"module": "flood", "role": "points-total"},
             ),
             html.Ul(risks, className="flood-risk-counts"),
-            raised_line(session, viewer, core),
+            raised_line(points, now),
+            stations_line(session, viewer, unit),
             html.Ul(categories, className="flood-category-counts"),
-            html.Div(progress_block(session, viewer), id=PROGRESS_ID),
+            html.Div(progress_block(session, viewer, unit), id=PROGRESS_ID),
+            export_links(unit),
             html.Div(html.P(STATION_HINT), id=STATION_ID),
         ]
     )

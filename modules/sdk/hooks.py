@@ -54,8 +54,9 @@ def register_layers(viewer, moment, session, unit, core) -> list[LayerSpec]:
 
 
 @hookspec
-def register_panels(viewer, session, core) -> list[PanelSpec]:
-    """Return PanelSpec objects for the map page's side panel for this viewer."""
+def register_panels(viewer, session, core, unit) -> list[PanelSpec]:
+    """Return PanelSpec objects for the map page's side panel: figures for `unit`, the map's
+    focus (None for the viewer's whole scope), asked again whenever the focus changes."""
 
 
 @hookspec

@@ -1,5 +1,6 @@
 """On the core map: the storms whose exposure has been published and is still in force (a
-consultation is under way), with the track and, while the storm is live, its circles now."""
+consultation is under way), with the track and, while the storm is live, its circles now.
+The grades the track's points are coloured by are named by empty traces for the legend."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from modules.typhoon.circles import interpolate
 from modules.typhoon.figure import CIRCLE_STYLE, hover
 from modules.typhoon.publishing import storm_of
 from modules.typhoon.service import circle_ring, label
-from modules.typhoon.track import GRADE_COLOURS
+from modules.typhoon.track import GRADE_COLOURS, GRADES
 
 
 def published_storms_layer(viewer, moment, session, core) -> list[LayerSpec]:
@@ -17,12 +18,14 @@ def published_storms_layer(viewer, moment, session, core) -> list[LayerSpec]:
         return []
     storm_ids = sorted({storm_of(s) for s in core.signals(session, EXPOSURE, moment)} - {None})
     traces: list[dict] = []
+    grades: set[str] = set()
     for storm_id in storm_ids:
         found = storage.load(session, storm_id)
         if found is None or not found[1].fixes:
             continue
         storm, data = found
         fixes = data.fixes
+        grades.update(f.grade for f in fixes if f.grade in GRADE_COLOURS)
         traces.append(
             {
                 "type": "scattermap",
@@ -57,4 +60,22 @@ def published_storms_layer(viewer, moment, session, core) -> list[LayerSpec]:
                 )
     if not traces:
         return []
+    traces.extend(_grade_legend(grades))
     return [LayerSpec(id="typhoon-storms", title="台风路径", traces=tuple(traces), order=120)]
+
+
+def _grade_legend(grades: set[str]) -> list[dict]:
+    """Empty traces naming the colours of the grades on the tracks (in GRADES' order)."""
+    return [
+        {
+            "type": "scattermap",
+            "mode": "markers",
+            "name": name,
+            "lon": [],
+            "lat": [],
+            "marker": {"size": 6, "color": GRADE_COLOURS[grade]},
+            "hoverinfo": "skip",
+        }
+        for grade, name in GRADES.items()
+        if grade in grades
+    ]
