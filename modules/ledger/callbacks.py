@@ -21,6 +21,7 @@ from modules.ledger.sheet import DEMO, build, parse_within, towns_of
 from modules.ledger.sheetfile import MAX_BYTES, import_file
 from modules.ledger.tags import READ, required_tags
 from modules.sdk import (
+    DivisionCode,
     Forbidden,
     InvalidCode,
     NotFound,
@@ -137,10 +138,17 @@ def _rows_as_held(session, viewer, month, changed) -> list[dict]:
 
 
 def export_links(month, level, within):
-    """The download links of the sheet on screen (the route checks everything again)."""
+    """The download links of the sheet on screen (the route checks everything again; a
+    unit outside the viewer's scope gets no link at all)."""
     parsed = _month(month)
     if parsed is None or level not in ("village", "town"):
         return "", ""
+    if isinstance(within, str) and within and level == "village":
+        try:
+            if not current_core().viewer().covers(str(DivisionCode.parse(within))):
+                return "", ""
+        except InvalidCode:
+            return "", ""
     query = urlencode(
         {
             "period": periods.label(parsed),

@@ -1,7 +1,11 @@
 """A Sheet as dash-ag-grid wants it: column definitions grouped by domain with the unit's
 name pinned, and one row of plain values per unit. Beside a town's own figure that has a
 rule against a village tag stands its villages' roll-up, both highlighted where they
-disagree (a style condition on a flag of the row, evaluated by dash-ag-grid without eval)."""
+disagree (style conditions on a flag of the row, evaluated by dash-ag-grid without eval).
+
+The roll-up's cell holds {figure, mismatch}, a new object in every row update: AG Grid
+re-styles only cells whose value changed, and the roll-up does not change when the town's
+figure is edited, yet its colour must."""
 
 from __future__ import annotations
 
@@ -23,8 +27,7 @@ def mismatch_field(code: str) -> str:
     return f"{code}__mismatch"
 
 
-def _highlight(code: str) -> dict:
-    condition = f"params.data && params.data.{mismatch_field(code)} === true"
+def _highlight(condition: str) -> dict:
     return {"styleConditions": [{"condition": condition, "style": MISMATCH_STYLE}]}
 
 
@@ -72,7 +75,11 @@ def _column(sheet: Sheet, tag: LedgerTag) -> dict:
     if tag.required:
         column["headerClass"] = "ledger-required"
     if tag.code in sheet.compared:
-        column["cellStyle"] = _highlight(tag.code)
+        flag = mismatch_field(tag.code)
+        column["cellStyle"] = _highlight(f"params.data && params.data.{flag} === true")
+        # An edited cell holds what was typed, equal to what the server sends back: told
+        # that values always differ, AG Grid re-styles it on the row's update.
+        column["equals"] = {"function": "false"}
     return column
 
 
@@ -84,11 +91,14 @@ def _villages_column(sheet: Sheet, tag: LedgerTag) -> dict:
         "colId": villages_field(tag.code),
         "editable": False,
         "type": "numericColumn",
+        "valueFormatter": {"function": "params.value ? params.value.figure : null"},
+        "sortable": False,
+        "filter": False,
         "headerTooltip": (
             f"各村「{other.name}」{ROLLUP_ZH[other.rollup]}，与本镇填报的「{tag.name}」对照"
             f"（规则 {rule.op} {other.code}），不一致时标红；由各村汇总，不在此填"
         ),
-        "cellStyle": _highlight(tag.code),
+        "cellStyle": _highlight("params.value && params.value.mismatch === true"),
         "minWidth": 110,
     }
 
@@ -118,7 +128,9 @@ def row_data(sheet: Sheet) -> list[dict]:
         for tag in sheet.tags:
             row[tag.code] = sheet.cell(code, tag)
             if tag.code in sheet.compared:
-                row[villages_field(tag.code)] = sheet.villages_figure(code, tag)
-                row[mismatch_field(tag.code)] = sheet.mismatch(code, tag)
+                mismatch = sheet.mismatch(code, tag)
+                figure = sheet.villages_figure(code, tag)
+                row[villages_field(tag.code)] = {"figure": figure, "mismatch": mismatch}
+                row[mismatch_field(tag.code)] = mismatch
         rows.append(row)
     return rows
