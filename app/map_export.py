@@ -266,12 +266,7 @@ def view_svg(session, viewer: Viewer, args, moment: datetime | None = None) -> t
     moment = moment or datetime.now(UTC)
     unit = args.get("unit") or None
     if unit is not None:
-        try:
-            unit = codes.normalize(unit)
-        except codes.InvalidCode as exc:
-            raise NotFound(str(exc), str(unit)) from exc
-        if not viewer.covers(unit):
-            raise Forbidden(f"division {unit} is outside the viewer's scope", unit)
+        unit = scoped.require_unit(session, viewer, str(unit))  # 404 unknown, 403 outside
     found = focus_and_children(session, viewer, unit)
     if found is None:
         raise LookupError("the viewer has no unit")
@@ -337,13 +332,16 @@ def view_pdf(svg: str) -> bytes:
 
 def _answer(kind: str) -> Response:
     viewer = current_viewer()
-    with current().sessions() as session, session.begin():
+    with current().sessions() as session:
         try:
             svg, shown = view_svg(session, viewer, request.args)
         except Forbidden:
             return Response("无权导出该单位的地图。", status=403, mimetype="text/plain")
         except (NotFound, LookupError):
             return Response("未找到该单位。", status=404, mimetype="text/plain")
+    # A write transaction of its own: SQLite refuses to turn a reading one into a writer
+    # while another request writes (an export of the other kind, at the same moment).
+    with current().sessions() as session, session.begin():
         audit.record(
             session,
             "export",

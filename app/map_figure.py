@@ -238,7 +238,8 @@ def build_figure(
     if any(c["geometry_source"] == "generated" for c in children):
         annotations.append(
             {
-                "text": "镇街、村居边界为示意（自动生成，非实测）",
+                # Two short lines: on a phone it shares the bottom edge with the legend.
+                "text": "镇街、村居边界为示意<br>（自动生成，非实测）",
                 # Bottom right, above the tiles' attribution: the legend holds the bottom left.
                 "x": 0.99,
                 "y": 0.06 if settings.tiles_url and settings.tiles_attribution else 0.01,
@@ -249,7 +250,7 @@ def build_figure(
                 "showarrow": False,
                 "bgcolor": "rgba(255,255,255,0.85)",
                 "bordercolor": "#c77c02",
-                "font": {"color": "#8a5300", "size": 12},
+                "font": {"color": "#8a5300", "size": 11},
             }
         )
     if settings.tiles_url and settings.tiles_attribution:
@@ -277,6 +278,8 @@ def build_figure(
             "uirevision": focus["code"] or "root",
             "clickmode": "event",
             "hovermode": "closest",
+            # Down the right edge: the search box holds the top left.
+            "modebar": {"orientation": "v"},
             "hoverdistance": HIT_PX,
             "meta": {
                 # assets/onemap.js fits the zoom to this box at the map's real size on screen.
