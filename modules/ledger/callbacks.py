@@ -11,15 +11,14 @@ from dash import Input, Output, State, html
 
 from modules.ledger import periods
 from modules.ledger.approval import ACTION_ZH, act
-from modules.ledger.completeness import by_town
-from modules.ledger.demo_label import demo_units
+from modules.ledger.completeness_view import towns_table, villages_table
 from modules.ledger.entry import ACCEPTED, REFUSED, UNCHANGED, Change, save
 from modules.ledger.grid import column_defs, row_data
 from modules.ledger.history_view import history_table
 from modules.ledger.settings import ledger_settings
-from modules.ledger.sheet import DEMO, build, parse_within, towns_of
+from modules.ledger.sheet import build, parse_within, towns_of
 from modules.ledger.sheetfile import MAX_BYTES, import_file
-from modules.ledger.tags import READ, required_tags
+from modules.ledger.tags import READ
 from modules.sdk import (
     DivisionCode,
     Forbidden,
@@ -230,33 +229,20 @@ def period_action(_submit, _approve, _return, _reopen, selected, month, reason, 
     return lines, (refresh or 0) + 1 if done else dash.no_update
 
 
-def completeness_view(month, _refresh):
-    """Completeness of the month by town, for everyone who reads the sheet."""
+def completeness_view(month, _refresh, level=None, within=None):
+    """Completeness of the month by town, for everyone who reads the sheet, and of the
+    villages of the town on screen (checked against the viewer's scope)."""
     core = current_core()
     viewer = core.viewer()
     parsed = _month(month)
     if parsed is None or not viewer.can(READ):
         return ""
+    due_day = ledger_settings().due_day
     with core.sessions() as session:
-        towns = by_town(session, viewer, parsed, due_day=ledger_settings().due_day)
-        demo = demo_units(session, viewer, required_tags(session, "village"), parsed, length=9)
-    head = ("镇街", "数据", "村（社区）", "已提交", "已审核", "按时", "逾期", "必填完成率")
-    rows = [
-        html.Tr(
-            [
-                html.Td(t.name),
-                html.Td(DEMO if t.code in demo else ""),
-                html.Td(t.villages),
-                html.Td(t.submitted),
-                html.Td(t.approved),
-                html.Td(t.on_time),
-                html.Td(t.late),
-                html.Td(f"{t.rate}%"),
-            ]
-        )
-        for t in towns
-    ]
-    return html.Table([html.Tr([html.Th(h) for h in head]), *rows], className="ledger-completeness")
+        found = [towns_table(session, viewer, parsed, due_day)]
+        if level == "village":
+            found.append(villages_table(session, viewer, parsed, within, due_day))
+    return [part for part in found if part is not None]
 
 
 def show_history(clicked):
@@ -336,6 +322,8 @@ def register(app: dash.Dash) -> None:
         Output("ledger-completeness", "children"),
         Input("ledger-month", "value"),
         Input("ledger-refresh", "data"),
+        Input("ledger-level", "value"),
+        Input("ledger-within", "value"),
     )(completeness_view)
     app.callback(
         Output("ledger-history", "children"),

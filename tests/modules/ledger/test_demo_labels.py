@@ -60,11 +60,16 @@ def shading_title(client, focus="350304000000") -> str:
     return figure["data"][0]["colorbar"]["title"]["text"]
 
 
-def completeness_table(client) -> str:
+def completeness_table(client, within=None) -> str:
     response = call_callback(
         client,
         [("ledger-completeness", "children")],
-        inputs=[("ledger-month", "value", LAST), ("ledger-refresh", "data", 0)],
+        inputs=[
+            ("ledger-month", "value", LAST),
+            ("ledger-refresh", "data", 0),
+            ("ledger-level", "value", "village"),
+            ("ledger-within", "value", within),
+        ],
     )
     return str(response_json(response)["response"]["ledger-completeness"]["children"])
 
@@ -85,6 +90,8 @@ def test_completeness_says_演示_on_the_page_and_in_the_api(client_as):
     leader = client_as("licheng.leader")
     table = completeness_table(leader)
     assert "'children': '数据'" in table and "'children': '演示'" in table
+    villages = completeness_table(leader, within=XTW)
+    assert "西天尾镇 各村（社区）" in villages and villages.count("'children': '演示'") > 20
     towns = leader.get("/api/v1/ledger/completeness", query_string={"period": LAST, "by": "town"})
     assert towns.get_json()["towns"] and all(t["demo"] for t in towns.get_json()["towns"])
     units = leader.get(

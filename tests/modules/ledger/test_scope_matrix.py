@@ -252,6 +252,8 @@ CALLBACKS: dict[tuple[str, str], dict] = {
     ("ledger-month.value", "ledger-completeness.children"): {
         "ledger-month.value": THIS,
         "ledger-refresh.data": 0,
+        "ledger-level.value": "village",
+        "ledger-within.value": XTW,
     },
     ("ledger-grid.cellClicked", "ledger-history.children"): {
         "ledger-grid.cellClicked": {"rowId": V1, "colId": "RK001", "value": 1, "rowIndex": 0}
@@ -320,4 +322,4 @@ def test_the_towns_own_staff_get_answers_from_the_same_callbacks(ledger_app, cli
         answered[first_output] = plain(response)
     assert V1 in answered["ledger-grid.columnDefs"] and XTW in answered["ledger-within.options"]
     assert f"within={XTW}" in answered["ledger-export-xlsx.href"]
-    assert "西天尾镇" in answered["ledger-completeness.children"]
+    assert "西天尾镇 各村（社区）" in answered["ledger-completeness.children"]

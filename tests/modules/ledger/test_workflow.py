@@ -121,6 +121,11 @@ def test_completeness_by_town_and_unit_is_scoped(client_as):
     page = call_callback(
         leader,
         [("ledger-completeness", "children")],
-        inputs=[("ledger-month", "value", THIS), ("ledger-refresh", "data", 0)],
+        inputs=[
+            ("ledger-month", "value", THIS),
+            ("ledger-refresh", "data", 0),
+            ("ledger-level", "value", "town"),
+            ("ledger-within", "value", None),
+        ],
     )
     assert "西天尾镇" in str(response_json(page)["response"])
