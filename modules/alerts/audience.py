@@ -89,6 +89,10 @@ class Resolved:
     ignored_sites: int = 0
     site_names: dict[str, str] = field(default_factory=dict)
     viewer: Viewer | None = None  # whose audience it is: names are read in their scope
+    # Sites of the exposure audience reached, by what put them in the circle: a drill's
+    # exposure only, or a live storm's.
+    drill_sites: int = 0
+    live_sites: int = 0
 
     def per_unit(self, session: Session) -> list[dict]:
         """Recipients counted by the unit one level below the audience unit (or itself)."""
@@ -105,14 +109,17 @@ class Resolved:
 
 def exposed_sites(
     session: Session, core: CoreServices, now: datetime | None = None
-) -> dict[str, int]:
+) -> dict[str, tuple[int, bool]]:
     """Site ids inside a wind circle of level >= 10 whose window starts within 24 h and has
-    not ended, with their level (from the `exposure` signals in force)."""
+    not ended, with their level and whether only drills (演练) put them there (from the
+    `exposure` signals in force): a live storm's exposure of a site outranks a drill's."""
     now = now or datetime.now(UTC)
     horizon = now + timedelta(hours=EXPOSURE_HOURS)
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, bool]] = {}
     for signal in core.signals(session, EXPOSURE):
-        for item in (signal.payload or {}).get("sites", []) or []:
+        payload = signal.payload or {}
+        drill = payload.get("drill") is True
+        for item in payload.get("sites", []) or []:
             try:
                 level = int(item.get("level", 0))
                 start = _when(item.get("from")) or now
@@ -121,7 +128,8 @@ def exposed_sites(
                 continue
             if level >= EXPOSURE_LEVEL and start <= horizon and (until is None or until >= now):
                 site = str(item.get("site", ""))
-                found[site] = max(level, found.get(site, 0))
+                known_level, only_drills = found.get(site, (0, True))
+                found[site] = (max(level, known_level), only_drills and drill)
     return found
 
 
@@ -153,10 +161,11 @@ def resolve(session: Session, viewer: Viewer, core: CoreServices, audience: Audi
             if wanted & set(c.group_list)
         ]
     site_ids: dict[str, int | None] = {s: None for s in audience.sites}
-    if audience.exposure:
-        site_ids.update(exposed_sites(session, core))
+    exposed = exposed_sites(session, core) if audience.exposure else {}
+    site_ids.update({site: level for site, (level, _) in exposed.items()})
     ignored = 0
     site_names: dict[str, str] = {}
+    reached: dict[str, bool] = {}  # exposure sites reached: True when only a drill's
     if site_ids:
         sites = {s.id: s for s in core.sites(session, viewer, unit)}
         ignored = sum(1 for s in audience.sites if s not in sites)
@@ -164,6 +173,8 @@ def resolve(session: Session, viewer: Viewer, core: CoreServices, audience: Audi
             site = sites.get(site_id)
             if site is None:
                 continue
+            if site_id in exposed:
+                reached[site_id] = exposed[site_id][1]
             site_names[site.id] = site.name
             phone = normalize_phone(site.contact_phone)
             if phone and site.contact_name:
@@ -203,6 +214,8 @@ def resolve(session: Session, viewer: Viewer, core: CoreServices, audience: Audi
         ignored_sites=ignored,
         site_names=site_names,
         viewer=viewer,
+        drill_sites=sum(reached.values()),
+        live_sites=sum(not only_drill for only_drill in reached.values()),
     )
 
 
@@ -212,7 +225,7 @@ def resolve(session: Session, viewer: Viewer, core: CoreServices, audience: Audi
 def check_text(text: object) -> str:
     """The template text, or AudienceRefused naming what is wrong."""
     if not isinstance(text, str) or not text.strip():
-        raise AudienceRefused("短信内容不能为空")
+        raise AudienceRefused("请填写短信内容或选择模板")
     text = text.strip()
     if len(text) > MAX_TEXT:
         raise AudienceRefused(f"短信内容 {len(text)} 字，超过 {MAX_TEXT} 字上限")
@@ -232,24 +245,46 @@ def render(text: str, values: dict[str, str]) -> str:
     return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def render_all(
-    session: Session, text: str, resolved: Resolved, moment: datetime | None = None
-) -> list[str]:
-    """Each recipient's message with the real values: {单位} the recipient's unit, {时间}
-    now in Beijing time, {风圈等级} the wind-circle level of their point (if exposed),
-    {重点部位} their point, else the selected points."""
+def field_values(
+    session: Session, resolved: Resolved, moment: datetime | None = None
+) -> list[dict[str, str]]:
+    """Each recipient's field values: {单位} the recipient's unit, {时间} now in Beijing
+    time, {风圈等级} the wind-circle level of their point (if exposed, else empty),
+    {重点部位} their point, else the selected points (empty when none)."""
     names = unit_names(session, resolved.viewer, {r.village_code for r in resolved.recipients})
     when = beijing_time(moment)
     chosen_sites = "、".join(list(resolved.site_names.values())[:3])
-    bodies = []
-    for r in resolved.recipients:
-        values = {
+    return [
+        {
             "单位": names.get(r.village_code, resolved.unit_name),
             "时间": when,
             "风圈等级": f"{r.level}级" if r.level else "",
             "重点部位": r.site_name or chosen_sites,
         }
-        body = render(text, values)
+        for r in resolved.recipients
+    ]
+
+
+def empty_fields(text: str, values: list[dict[str, str]]) -> dict[str, int]:
+    """{field the text uses: how many recipients it is empty for}, only fields empty for
+    someone: such a message would read as a broken sentence."""
+    used = [f for f in dict.fromkeys(_FIELD.findall(text)) if f in FIELDS]
+    counts = {f: sum(1 for v in values if not v.get(f)) for f in used}
+    return {f: n for f, n in counts.items() if n}
+
+
+def render_all(
+    session: Session,
+    text: str,
+    resolved: Resolved,
+    moment: datetime | None = None,
+    values: list[dict[str, str]] | None = None,
+) -> list[str]:
+    """Each recipient's message with their field values (`field_values`)."""
+    values = field_values(session, resolved, moment) if values is None else values
+    bodies = []
+    for r, mine in zip(resolved.recipients, values, strict=True):
+        body = render(text, mine)
         if len(body) > MAX_TEXT:
             raise AudienceRefused(f"发给 {r.name} 的短信填入字段后超过 {MAX_TEXT} 字")
         bodies.append(body)

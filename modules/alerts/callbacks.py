@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import flask
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 
 from modules.alerts import board
-from modules.alerts.audience import (
-    Audience,
-    AudienceRefused,
-    render_all,
-    resolve,
-)
+from modules.alerts.audience import Audience, AudienceRefused
 from modules.alerts.contacts_import import import_upload
+from modules.alerts.draft import FILE_ONLY, ConfirmNeeded, Draft, confirmed_count, prepare
 from modules.alerts.outbox import send
 from modules.alerts.pages import (
     CELL,
@@ -58,25 +56,46 @@ def _refusal(text: str) -> html.P:
     return html.P(text, className="alerts-error")
 
 
-def preview(session, viewer, core, audience: Audience, text) -> html.Div:
-    resolved = resolve(session, viewer, core, audience)
-    if not resolved.recipients:
-        return html.Div(_refusal("没有符合条件的收件人。"), id="alerts-preview-body")
-    bodies = render_all(session, text, resolved)
+def _draft(session, viewer, core, audience: Audience, text, drill, mode) -> Draft:
+    return prepare(session, viewer, core, audience, text, drill=_flag(drill), mode=mode)
+
+
+def preview(session, viewer, core, audience: Audience, text, drill=None, mode=None) -> html.Div:
+    """Counts per unit, the drill marking, the confirm threshold, every field that would be
+    empty (sending refuses those), and sample messages as they will be sent."""
+    draft = _draft(session, viewer, core, audience, text, drill, mode)
+    resolved = draft.resolved
     rows = [html.Tr([td(u["name"], True), td(u["count"])]) for u in resolved.per_unit(session)]
     samples = [
         html.Li(f"{r.name}（{mask_phone(r.phone)}）：{body}")
-        for r, body in list(zip(resolved.recipients, bodies, strict=True))[:SAMPLE]
+        for r, body in list(zip(resolved.recipients, draft.bodies, strict=True))[:SAMPLE]
     ]
-    notes = [f"共 {len(resolved.recipients)} 人"]
+    notes = [f"共 {draft.count} 人"]
     if resolved.duplicates:
         notes.append(f"已去除重复号码 {resolved.duplicates} 个")
     if resolved.ignored_sites:
         notes.append(f"{resolved.ignored_sites} 个重点部位不在所选单位内，已忽略")
+    if draft.needs_confirm:
+        notes.append(f"超过 {draft.threshold} 人，发送前须确认人数")
+    warnings = []
+    if draft.drill:
+        warnings.append(html.P(draft.drill_note(), id="alerts-preview-drill"))
+    if draft.empty:
+        warnings.append(
+            html.Div(
+                [
+                    html.P("以下字段为空，短信会缺字，补全后才能发送："),
+                    html.Ul([html.Li(note) for note in draft.empty_notes()]),
+                ],
+                id="alerts-preview-empty",
+                className="alerts-error",
+            )
+        )
     return html.Div(
         id="alerts-preview-body",
         children=[
             html.P("，".join(notes), id="alerts-preview-total"),
+            *warnings,
             html.Table(
                 [html.Thead(html.Tr([th("单位", True), th("人数")])), html.Tbody(rows)],
                 id="alerts-preview-units",
@@ -140,7 +159,7 @@ def board_view(session, viewer, message_id) -> list:
     ]
 
 
-def on_preview(n_clicks, unit, groups, sites, exposure, text, template):
+def on_preview(n_clicks, unit, groups, sites, exposure, text, template, drill, mode):
     core = current_core()
     viewer = core.viewer()
     if not viewer.can("alert"):
@@ -148,7 +167,8 @@ def on_preview(n_clicks, unit, groups, sites, exposure, text, template):
     with core.sessions() as session:
         try:
             body = template_text(session, viewer, template, text)
-            return preview(session, viewer, core, _audience(unit, groups, sites, exposure), body)
+            audience = _audience(unit, groups, sites, exposure)
+            return preview(session, viewer, core, audience, body, drill, mode)
         except AudienceRefused as refused:
             return _refusal(str(refused))
         except Forbidden:
@@ -157,11 +177,48 @@ def on_preview(n_clicks, unit, groups, sites, exposure, text, template):
             return _refusal(UNKNOWN)
 
 
-def on_send(n_clicks, unit, groups, sites, exposure, text, template, ack, escalate):
+def _fingerprint(*values) -> str:
+    """What a confirmation was given for: the whole form, so a change asks again."""
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _pending_count(pending, fingerprint: str) -> int | None:
+    """The count confirmed for this very form, or None (nothing asked, or the form changed;
+    the store is the browser's to forge, but it only ever stands for the sender's own click)."""
+    if isinstance(pending, dict) and pending.get("form") == fingerprint:
+        return confirmed_count(pending.get("count"))
+    return None
+
+
+def on_send(
+    send_clicks,
+    confirm_clicks,
+    cancel_clicks,
+    unit,
+    groups,
+    sites,
+    exposure,
+    text,
+    template,
+    drill,
+    mode,
+    ack,
+    escalate,
+    pending,
+):
+    """发送 sends at once up to the threshold, else shows the confirm step with the count;
+    确认发送 sends that count (a changed form or count asks again); 取消 closes it.
+    Outputs: the result, the message sent, the confirm step hidden, its text, the pending
+    confirmation."""
     core = current_core()
     viewer = core.viewer()
+    closed = (True, "", None)
     if not viewer.can("alert"):
-        return _refusal(NO_RIGHT), no_update
+        return _refusal(NO_RIGHT), no_update, *closed
+    if ctx.triggered_id == "alerts-cancel":
+        return html.P("已取消发送。", id="alerts-cancelled"), no_update, *closed
+    form = _fingerprint(unit, groups, sites, exposure, text, template, drill, mode, ack, escalate)
+    confirm = _pending_count(pending, form) if ctx.triggered_id == "alerts-confirm" else None
     with core.sessions() as session:
         try:
             with session.begin():
@@ -175,18 +232,24 @@ def on_send(n_clicks, unit, groups, sites, exposure, text, template, ack, escala
                     ask_ack=_flag(ack),
                     escalate_after=escalate,
                     ack_base_url=ack_base_url() or flask.request.host_url,
+                    drill=_flag(drill),
+                    drill_mode=mode,
+                    confirm=confirm,
                 )
+        except ConfirmNeeded as asked:
+            return "", no_update, False, str(asked), {"count": asked.count, "form": form}
         except AudienceRefused as refused:
-            return _refusal(str(refused)), no_update
+            return _refusal(str(refused)), no_update, *closed
         except Forbidden:
-            return _refusal(OUTSIDE), no_update
+            return _refusal(OUTSIDE), no_update, *closed
         except NotFound:
-            return _refusal(UNKNOWN), no_update
+            return _refusal(UNKNOWN), no_update, *closed
+    drill_note = "（演练，仅写入文件）" if message.drill == FILE_ONLY else ""
     done = html.P(
-        f"已提交：短信 #{message.id}，{message.recipients} 人，正在发送。",
+        f"已提交：短信 #{message.id}，{message.recipients} 人，正在发送{drill_note}。",
         id="alerts-sent",
     )
-    return done, message.id
+    return done, message.id, *closed
 
 
 def on_board(_tick, message_id):
@@ -259,6 +322,8 @@ def register(app) -> None:
         State("alerts-exposure", "value"),
         State("alerts-text", "value"),
         State("alerts-template", "value"),
+        State("alerts-drill", "value"),
+        State("alerts-drill-mode", "value"),
     ]
     app.callback(
         Output("alerts-preview-out", "children"),
@@ -269,10 +334,16 @@ def register(app) -> None:
     app.callback(
         Output("alerts-send-out", "children"),
         Output("alerts-message", "data"),
+        Output("alerts-confirm-box", "hidden"),
+        Output("alerts-confirm-text", "children"),
+        Output("alerts-pending", "data"),
         Input("alerts-send", "n_clicks"),
+        Input("alerts-confirm", "n_clicks"),
+        Input("alerts-cancel", "n_clicks"),
         *audience_state,
         State("alerts-ack", "value"),
         State("alerts-escalate", "value"),
+        State("alerts-pending", "data"),
         prevent_initial_call=True,
     )(on_send)
     app.callback(

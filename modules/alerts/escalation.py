@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modules.alerts.audience import beijing_time
+from modules.alerts.draft import DRILL_MARK
 from modules.alerts.models import DELIVERED, SENT, Contact, Delivery, Message
 from modules.alerts.outbox import _add_deliveries
 from modules.alerts.settings import AlertsSettings
@@ -98,7 +99,8 @@ def _escalate(
         who = "、".join(f"{d.name}（{mask_phone(d.phone)}）" for d in late[:5])
         more = f"等 {len(late)} 人" if len(late) > 5 else ""
         text = (
-            f"【升级提醒】{names.get(message.scope_code, '')}{beijing_time(message.created)}"
+            f"{DRILL_MARK if message.drill else ''}【升级提醒】"
+            f"{names.get(message.scope_code, '')}{beijing_time(message.created)}"
             f"发出的短信，{who}{more}超过 {message.escalate_after_minutes} 分钟未确认，"
             f"请督促落实。原文：{message.text[:120]}"
         )[:500]
@@ -112,6 +114,7 @@ def _escalate(
             escalated_from=message.id,
             recipients=len(recipients),
             created=now,
+            drill=message.drill,  # a drill's escalation is one too, and goes where it went
         )
         session.add(escalation)
         session.flush()

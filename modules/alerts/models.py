@@ -84,6 +84,9 @@ class Message(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     # The instruction a message carries on (`consult:entry:12`): one message per ref.
     ref: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
+    # A drill's (演练) message: "mark" (sent with 【演练】 in front) or "file" (to the file
+    # provider only, whatever the configured one); "" for a real one.
+    drill: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
     __table_args__ = (MODULE,)
 

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from modules.alerts.audience import Audience, AudienceRefused, check_text, render_all, resolve
+from modules.alerts.audience import Audience, AudienceRefused
+from modules.alerts.draft import FILE_ONLY, prepare
 from modules.alerts.models import (
     DELIVERED,
     FAILED,
@@ -70,24 +71,35 @@ def send(
     escalate_after: object = None,
     ack_base_url: str = "",
     address: str | None = None,
+    drill: bool = False,
+    drill_mode: object = None,
+    confirm: object = None,
+    threshold: int | None = None,
 ) -> Message:
-    """Store the message and all its deliveries (the caller commits them together)."""
+    """Store the message and all its deliveries (the caller commits them together).
+
+    Refused (AudienceRefused) when a field of the text is empty for someone; ConfirmNeeded
+    when there are more recipients than `threshold` (the setting `confirm_over`) and
+    `confirm` is not their count. A drill (`drill`, a text starting 【演练】, or an exposure
+    only a drill published) is marked 【演练】, and with `drill_mode` "file" goes to the file
+    provider only."""
     if not viewer.can("alert"):
         raise Forbidden("the viewer may not send alerts")
-    body_text = check_text(text)
     minutes = check_escalation(ask_ack, escalate_after)
-    resolved = resolve(session, viewer, core, audience)
-    if not resolved.recipients:
-        raise AudienceRefused("没有符合条件的收件人")
-    bodies = render_all(session, body_text, resolved)
+    draft = prepare(
+        session, viewer, core, audience, text, drill=drill, mode=drill_mode, threshold=threshold
+    )
+    draft.check(confirm)
+    resolved = draft.resolved
     message = Message(
         sender=viewer.login or viewer.name,
         scope_code=resolved.unit,
-        text=body_text,
+        text=draft.text,
         audience=json.dumps(audience.as_dict(), ensure_ascii=False),
         ask_ack=bool(ask_ack),
         escalate_after_minutes=minutes,
-        recipients=len(resolved.recipients),
+        recipients=draft.count,
+        drill=draft.drill,
     )
     session.add(message)
     session.flush()
@@ -95,16 +107,21 @@ def send(
         session,
         message,
         [(r.phone, r.name, r.village_code, r.site_id) for r in resolved.recipients],
-        bodies,
+        draft.bodies,
         ack_base_url,
     )
+    detail = {"op": "send", "unit": resolved.unit, "recipients": message.recipients}
+    if draft.needs_confirm:
+        detail["confirmed"] = draft.count
+    if draft.drill:
+        detail["drill"] = draft.drill
     record_audit(
         session,
         "data.change",
         viewer,
         target=f"alerts.message:{message.id}",
         address=address,
-        detail={"op": "send", "unit": resolved.unit, "recipients": message.recipients},
+        detail=detail,
     )
     return message
 
@@ -156,6 +173,8 @@ class Outgoing:
     body: str
     key: str
     attempt: int
+    # A drill's message sent to the file provider only, whatever the configured provider.
+    file_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,9 +205,29 @@ def claim(
         until = now + timedelta(seconds=lease)
         for row in rows:
             row.next_attempt_at = until
+        file_only = _file_only(session, {r.message_id for r in rows})
         return [
-            Outgoing(r.id, r.phone, r.name, r.body, r.idempotency_key, r.attempts + 1) for r in rows
+            Outgoing(
+                r.id,
+                r.phone,
+                r.name,
+                r.body,
+                r.idempotency_key,
+                r.attempts + 1,
+                r.message_id in file_only,
+            )
+            for r in rows
         ]
+
+
+def _file_only(session: Session, message_ids: set[int]) -> set[int]:
+    """The messages among these that are drills kept to the file provider."""
+    if not message_ids:
+        return set()
+    statement = select(Message.id).where(
+        Message.id.in_(sorted(message_ids)), Message.drill == FILE_ONLY
+    )
+    return set(session.scalars(statement))
 
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:

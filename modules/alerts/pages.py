@@ -17,7 +17,8 @@ from modules.alerts.audience import (
 )
 from modules.alerts.contacts import GROUPS
 from modules.alerts.contacts_file import size_text
-from modules.alerts.settings import AlertsSettingsError, contacts_max_bytes
+from modules.alerts.draft import DRILL_MODES, MARK
+from modules.alerts.settings import AlertsSettingsError, confirm_over, contacts_max_bytes
 from modules.alerts.templates import templates_for
 from modules.sdk import (
     CoreServices,
@@ -52,6 +53,8 @@ CELL = {"border": "1px solid #d0d7e2", "padding": "2px 8px", "textAlign": "right
 NAME_CELL = {**CELL, "textAlign": "left"}
 UPLOAD = {"border": "1px dashed #8a96a8", "padding": "1rem", "cursor": "pointer"}
 BUTTON = {"padding": "0.4rem 1.2rem", "marginRight": "0.5rem", "fontSize": "1rem"}
+SEND_BUTTON = {**BUTTON, "background": "#0d3c8c", "color": "white"}
+CONFIRM_BOX = {**CARD, "border": "2px solid #c62828", "background": "#fff5f5"}
 
 
 def unit_options(session: Session, viewer: Viewer) -> list[dict]:
@@ -175,21 +178,19 @@ def layout(core: CoreServices, unit=None, sites=None, exposure=None, **_query) -
                     ),
                     html.Label("未确认升级时限（分钟，留空不升级）"),
                     dcc.Input(id="alerts-escalate", type="number", min=1, max=1440),
+                    drill_choice(),
                 ],
             ),
             html.Div(
                 [
                     html.Button("预览", id="alerts-preview", n_clicks=0, style=BUTTON),
-                    html.Button(
-                        "发送",
-                        id="alerts-send",
-                        n_clicks=0,
-                        style={**BUTTON, "background": "#0d3c8c", "color": "white"},
-                    ),
+                    html.Button("发送", id="alerts-send", n_clicks=0, style=SEND_BUTTON),
+                    html.Small(confirm_hint(), id="alerts-confirm-hint"),
                 ],
                 className="alerts-buttons",
             ),
             html.Div(id="alerts-preview-out", className="alerts-preview"),
+            confirm_box(),
             html.Div(id="alerts-send-out", className="alerts-send-result"),
             dcc.Store(id="alerts-message"),
             html.Section(
@@ -201,6 +202,55 @@ def layout(core: CoreServices, unit=None, sites=None, exposure=None, **_query) -
                 ],
             ),
             contacts_section(),
+        ],
+    )
+
+
+def drill_choice() -> html.Div:
+    """The sender marks a drill (演练), and chooses how a drill's messages go out: marked
+    【演练】, or to the file provider only (also for an exposure a drill published)."""
+    return html.Div(
+        className="alerts-drill",
+        children=[
+            dcc.Checklist(
+                id="alerts-drill",
+                options=[{"label": "本次为演练（短信开头标注【演练】）", "value": "1"}],
+                value=[],
+            ),
+            html.Label("演练短信（本次为演练，或所选风圈为演练发布时）："),
+            dcc.RadioItems(
+                id="alerts-drill-mode",
+                options=[{"label": label, "value": mode} for mode, label in DRILL_MODES.items()],
+                value=MARK,
+                inline=True,
+            ),
+        ],
+    )
+
+
+def confirm_hint() -> str:
+    return f"　发送给超过 {confirm_over()} 人时，须先确认人数"
+
+
+def confirm_box() -> html.Div:
+    """The confirm step of a large send: hidden until 发送 finds more recipients than the
+    threshold; 确认发送 sends that count only (a changed audience asks again)."""
+    return html.Div(
+        id="alerts-confirm-box",
+        hidden=True,
+        role="alertdialog",
+        className="alerts-confirm",
+        style=CONFIRM_BOX,
+        children=[
+            html.P(id="alerts-confirm-text", style={"fontWeight": "bold"}),
+            html.Button(
+                "确认发送",
+                id="alerts-confirm",
+                n_clicks=0,
+                style={**BUTTON, "background": "#c62828", "color": "white"},
+            ),
+            html.Button("取消", id="alerts-cancel", n_clicks=0, style=BUTTON),
+            dcc.Store(id="alerts-pending"),
         ],
     )
 

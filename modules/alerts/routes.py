@@ -13,6 +13,7 @@ from modules.alerts import board
 from modules.alerts.audience import Audience, AudienceRefused
 from modules.alerts.contacts import contacts_in
 from modules.alerts.contacts_export import FORMATS, contacts_file
+from modules.alerts.draft import ConfirmNeeded
 from modules.alerts.escalation import acknowledge
 from modules.alerts.models import DELIVERED, FAILED, Delivery
 from modules.alerts.outbox import report, send
@@ -45,7 +46,8 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
     @blueprint.post("/messages")
     def send_message():
         """Send to an audience: JSON {unit, groups, sites, exposure, text | template,
-        ask_ack, escalate_after_minutes}; answers the message id and recipient count."""
+        ask_ack, escalate_after_minutes, drill, drill_mode, confirm}; answers the message id
+        and recipient count, or 409 with the count when it needs confirming."""
         viewer = core.viewer()
         if not viewer.can("alert"):
             return _error(403, "the viewer may not send alerts", "您的角色无权发送短信。")
@@ -65,8 +67,22 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
                     escalate_after=body.get("escalate_after_minutes"),
                     ack_base_url=ack_base_url() or request.host_url,
                     address=request.remote_addr,
+                    drill=body.get("drill") is True,
+                    drill_mode=body.get("drill_mode"),
+                    confirm=body.get("confirm"),
                 )
                 answer = {"id": message.id, "recipients": message.recipients}
+                if message.drill:
+                    answer["drill"] = message.drill
+        except ConfirmNeeded as asked:
+            answer = {
+                "error": f"{asked.count} recipients: send again with confirm: {asked.count}",
+                "message": str(asked),
+                "status": 409,
+                "recipients": asked.count,
+                "confirm_over": asked.threshold,
+            }
+            return jsonify(answer), 409
         except AudienceRefused as refused:
             return _error(400, "refused", str(refused))
         return jsonify(answer), 201

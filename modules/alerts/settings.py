@@ -5,6 +5,7 @@ the `[alerts]` table of the config file and `ONEMAP_ALERTS_*` environment variab
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,9 +19,11 @@ from modules.sdk import (
     var_dir,
 )
 
+LOGGER = logging.getLogger(__name__)
 MODULE_ID = "alerts"
 PREFIX = "ONEMAP_ALERTS_"
 MB = 1024 * 1024
+CONFIRM_DEFAULT = 50
 
 
 class AlertsSettingsError(SettingsError):
@@ -35,6 +38,13 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
         return value
 
     return parse
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {text!r}")
+    return value
 
 
 def _provider(text: str) -> str:
@@ -123,6 +133,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive(float),
     ),
     Setting(
+        "confirm_over",
+        "50",
+        "a send to more recipients than this asks the sender to confirm the count first "
+        "(the page: a confirm step; the API: 409 unless `confirm` is the count); 0 = every send",
+        _count,
+    ),
+    Setting(
         "escalate_groups",
         "包保责任人,村居干部",
         "groups of the parent unit's contacts who receive escalations",
@@ -160,6 +177,17 @@ def ack_base_url(environ: Mapping[str, str] | None = None) -> str:
     except SettingsError:  # the worker reports it; a sender falls back to the page's origin
         return ""
     return read.ack_base_url.strip()
+
+
+def confirm_over(environ: Mapping[str, str] | None = None) -> int:
+    """Sends to more recipients than this need the count confirmed. A broken setting falls
+    back to the default, logged: a typo must neither stop senders nor lift the check."""
+    try:
+        read = module_settings(MODULE_ID, SETTINGS, environ, only=("confirm_over",))
+    except SettingsError as exc:
+        LOGGER.error("alerts: %s; asking to confirm above %s recipients", exc, CONFIRM_DEFAULT)
+        return CONFIRM_DEFAULT
+    return read.confirm_over
 
 
 def contacts_max_bytes(environ: Mapping[str, str] | None = None) -> int:

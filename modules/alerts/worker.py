@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from modules.alerts.escalation import escalate_due
 from modules.alerts.outbox import Outcome, Outgoing, claim, record
-from modules.alerts.providers import Provider, RateLimiter, make_provider
+from modules.alerts.providers import FileProvider, Provider, RateLimiter, make_provider
 from modules.alerts.settings import AlertsSettings, load
 from modules.sdk import CoreServices, Viewer
 
@@ -38,15 +38,22 @@ class OutboxWorker:
         self.system = system  # the viewer escalations act as
         self.settings = settings
         self.provider = provider or make_provider(settings)
+        # A drill kept off the gateway goes to the file provider (the same file as `file`).
+        self.drill_provider = (
+            self.provider
+            if isinstance(self.provider, FileProvider)
+            else FileProvider(settings.file)
+        )
         self.limiter = RateLimiter(settings.rate)
         self.name = worker_name()
 
     def _send(self, outgoing: Outgoing) -> Outcome:
+        provider = self.drill_provider if outgoing.file_only else self.provider
         self.limiter.wait()
         try:
-            return self.provider.send(outgoing)
+            return provider.send(outgoing)
         except Exception as error:  # a provider bug must not stop the loop
-            LOGGER.exception("provider %s failed on delivery %s", self.provider.name, outgoing.id)
+            LOGGER.exception("provider %s failed on delivery %s", provider.name, outgoing.id)
             return Outcome("retry", error=f"{type(error).__name__}: {error}"[:200])
 
     def once(self, pool: ThreadPoolExecutor) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -113,7 +114,7 @@ def record(n_clicks, point_id, result, hazard, measures, photo):
         except patrol.PatrolRefused as exc:
             message, reset = _refused(str(exc)), [dash.no_update] * 5
         except (NotFound, Forbidden):
-            message = _refused("未找到该重点部位，或它不在您的辖区内。")
+            message = _refused("未找到该重点部位，或它不在您的辖区内：请从列表中选择。")
             reset = [dash.no_update] * 5
     with core.sessions() as session:
         rows = my_points(session, viewer)
@@ -136,13 +137,30 @@ def photo_name(contents):
     return _ok("已选择照片。")
 
 
-def open_campaign(n_clicks, name, unit, due):
+def _campaign_form(name, unit, due) -> str:
+    """What a confirmation of moves was given for: a changed form asks again."""
+    return json.dumps([name, unit, due], ensure_ascii=False, default=str)
+
+
+def open_campaign(n_submit, n_confirm, n_cancel, name, unit, due, pending):
+    """发起 opens the campaign, unless it would take points from open campaigns: then it says
+    what moves and waits for 确认发起 (for that count and form; a change asks again).
+    Outputs: the message, the campaign list, the confirm step hidden, what moves, the
+    pending confirmation."""
     core = current_core()
-    if not n_clicks:
+    if not (n_submit or n_confirm or n_cancel):
         raise dash.exceptions.PreventUpdate
     viewer = core.viewer()
+    closed = (True, "", None)
     if not viewer.can("campaign"):
-        return _refused("您没有发起巡查任务的权限。"), dash.no_update
+        return _refused("您没有发起巡查任务的权限。"), dash.no_update, *closed
+    if dash.ctx.triggered_id == "flood-campaign-cancel":
+        return _ok("已取消，未发起巡查任务。"), dash.no_update, *closed
+    form = _campaign_form(name, unit, due)
+    confirm = None
+    if dash.ctx.triggered_id == "flood-campaign-confirm" and isinstance(pending, dict):
+        confirm = pending.get("points") if pending.get("form") == form else None
+    asked = None
     with core.sessions() as session, session.begin():
         try:
             if not isinstance(unit, str) or not unit:
@@ -153,6 +171,7 @@ def open_campaign(n_clicks, name, unit, due):
                 name=name if isinstance(name, str) else "",
                 unit=unit,
                 due=due if isinstance(due, str) else "",
+                confirm=confirm,
             )
             record_audit(
                 session,
@@ -160,15 +179,23 @@ def open_campaign(n_clicks, name, unit, due):
                 viewer,
                 target="flood.campaign",
                 address=request.remote_addr,
-                detail={"campaign": campaign.id, "unit": campaign.jurisdiction_code},
+                detail={
+                    "campaign": campaign.id,
+                    "unit": campaign.jurisdiction_code,
+                    "moved": confirm or 0,
+                },
             )
             message = _ok(f"已发起巡查任务：{campaign.name}")
+        except patrol.MoveUnconfirmed as exc:
+            asked, message = exc, ""
         except patrol.PatrolRefused as exc:
             message = _refused(str(exc))
         except (Forbidden, NotFound):
             message = _refused("所选单位不在您的辖区内。")
+    if asked is not None:
+        return "", dash.no_update, False, str(asked), {"points": asked.points, "form": form}
     with core.sessions() as session:
-        return message, campaign_list(session, viewer)
+        return message, campaign_list(session, viewer), *closed
 
 
 def import_file(n_clicks, contents, filename, crs, dry_run):
@@ -236,10 +263,16 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output("flood-campaign-message", "children"),
         Output("flood-campaign-list", "children"),
+        Output("flood-campaign-confirm-box", "hidden"),
+        Output("flood-campaign-moves", "children"),
+        Output("flood-campaign-pending", "data"),
         Input("flood-campaign-submit", "n_clicks"),
+        Input("flood-campaign-confirm", "n_clicks"),
+        Input("flood-campaign-cancel", "n_clicks"),
         State("flood-campaign-name", "value"),
         State("flood-campaign-unit", "value"),
         State("flood-campaign-due", "value"),
+        State("flood-campaign-pending", "data"),
         prevent_initial_call=True,
     )(open_campaign)
     app.callback(

@@ -166,7 +166,7 @@ def campaign_list(session: Session, viewer: Viewer) -> list:
     items = []
     for campaign in patrol.campaigns_for(session, viewer):
         unit = campaign.jurisdiction_code if viewer.covers(campaign.jurisdiction_code) else None
-        figures = patrol.progress(session, viewer, unit)
+        figures = patrol.campaign_figures(session, viewer, campaign, unit)
         try:
             where = unit_profile(session, viewer, campaign.jurisdiction_code)["name"]
         except (Forbidden, NotFound):
@@ -174,8 +174,35 @@ def campaign_list(session: Session, viewer: Viewer) -> list:
         text = f"{campaign.name} · {where} · 截止 {campaign.due_date:%Y-%m-%d}"
         if figures["total"]:
             text += f" · 本辖区 {figures['done']}/{figures['total']}（{figures['percent']}%）"
+        if figures["moved_on"]:
+            text += f"，含已转入新任务的 {figures['moved_on']} 个（在本任务中已巡查）"
         items.append(html.Li(text, className="flood-campaign-item"))
     return [html.Ul(items)] if items else [html.P("暂无进行中的巡查任务。")]
+
+
+CONFIRM_BOX = {
+    **FIELD_STYLE,
+    "border": "2px solid #c62828",
+    "background": "#fff5f5",
+    "padding": "8px",
+}
+
+
+def move_confirm_box() -> html.Div:
+    """Shown when the new campaign would take points from open ones: what moves, and a
+    button that opens it for that count only."""
+    return html.Div(
+        [
+            html.P(id="flood-campaign-moves", style={"fontWeight": "bold"}),
+            html.Button("确认发起", id="flood-campaign-confirm", n_clicks=0),
+            html.Button("取消", id="flood-campaign-cancel", n_clicks=0),
+            dcc.Store(id="flood-campaign-pending"),
+        ],
+        id="flood-campaign-confirm-box",
+        hidden=True,
+        role="alertdialog",
+        style=CONFIRM_BOX,
+    )
 
 
 def campaign_layout(core):
@@ -205,6 +232,7 @@ def campaign_layout(core):
                 html.Label("截止日期", htmlFor="flood-campaign-due"),
                 dcc.Input(id="flood-campaign-due", type="date", style=FIELD_STYLE),
                 html.Button("发起", id="flood-campaign-submit", n_clicks=0, style=FIELD_STYLE),
+                move_confirm_box(),
                 html.Div(id="flood-campaign-message", role="status"),
             ],
             style=PAGE_STYLE,

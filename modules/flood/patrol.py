@@ -4,6 +4,11 @@ and the progress of a unit. Scope comes only from the viewer (code_filter / cove
 A key point's campaign is the newest open campaign whose jurisdiction holds its village. Its
 status is that of its latest inspection in that campaign (未巡查 when none); it is overdue when
 still not inspected after its patrol period from the campaign's opening, or after the due date.
+
+Opening a campaign over points another open campaign holds moves them to the new one: the
+opener is told what moves (`moves_into`) and confirms the count first, and an inspection stays
+counted in the campaign it was made in (`campaign_figures`), so the older campaign's progress
+does not drop for work already done.
 """
 
 from __future__ import annotations
@@ -36,6 +41,49 @@ TEXT_MAX = 2000
 
 class PatrolRefused(ValueError):
     """A campaign or inspection that cannot be saved; the message is zh-CN for the screen."""
+
+
+@dataclass(frozen=True)
+class CampaignMove:
+    """Points a new campaign would take from an open one."""
+
+    campaign_id: int
+    campaign_name: str
+    points: int
+    towns: int
+    done: int  # inspected in the old campaign: they stay counted there
+
+    def as_dict(self) -> dict:
+        return {
+            "campaign": self.campaign_id,
+            "name": self.campaign_name,
+            "points": self.points,
+            "towns": self.towns,
+            "done": self.done,
+        }
+
+
+def describe_moves(moves: list[CampaignMove], new_name: str) -> str:
+    """One sentence per campaign that loses points, in zh-CN."""
+    new = f"「{new_name}」" if new_name else "新任务"
+    parts = []
+    for move in moves:
+        text = (
+            f"{move.points} 个重点部位（{move.towns} 个镇街）将从「{move.campaign_name}」转入{new}"
+        )
+        if move.done:
+            text += f"，其中已巡查的 {move.done} 个仍计入「{move.campaign_name}」的进度"
+        parts.append(text)
+    return "；".join(parts) + "。"
+
+
+class MoveUnconfirmed(PatrolRefused):
+    """The new campaign would take points from open ones and the count was not confirmed."""
+
+    def __init__(self, moves: list[CampaignMove], new_name: str) -> None:
+        self.moves = moves
+        self.points = sum(m.points for m in moves)
+        super().__init__(describe_moves(moves, new_name) + "请确认后再发起。")
 
 
 @dataclass(frozen=True)
@@ -171,15 +219,60 @@ def progress_in(session: Session, viewer: Viewer, units: list[str]) -> dict[str,
     return result
 
 
+def moves_into(session: Session, viewer: Viewer, unit: str | None) -> list[CampaignMove]:
+    """What a campaign opened now over `unit` (checked; None: the viewer's whole scope)
+    would take from the open campaigns: every point inside it that has a campaign, since the
+    newest one holds a point."""
+    full = require_unit(session, viewer, unit) if unit else None
+    points = points_for(session, viewer, full)
+    states = statuses(session, points)
+    grouped: dict[int, list[tuple[FloodKeyPoint, PatrolState]]] = {}
+    for point in points:
+        state = states[point.id]
+        if state.campaign_id is not None:
+            grouped.setdefault(state.campaign_id, []).append((point, state))
+    names = {c.id: c.name for c in open_campaigns(session)}
+    return [
+        CampaignMove(
+            campaign_id=campaign_id,
+            campaign_name=names[campaign_id],
+            points=len(rows),
+            towns=len({p.village_code[:9] for p, _ in rows}),
+            done=sum(done(state) for _, state in rows),
+        )
+        for campaign_id, rows in sorted(grouped.items())
+    ]
+
+
+def _confirmed(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 def open_campaign(
-    session: Session, viewer: Viewer, *, name: str, unit: str, due: date | str
+    session: Session,
+    viewer: Viewer,
+    *,
+    name: str,
+    unit: str,
+    due: date | str,
+    confirm: object = None,
 ) -> FloodCampaign:
-    """Open a campaign over `unit` (inside the viewer's scope) due by `due`."""
+    """Open a campaign over `unit` (inside the viewer's scope) due by `due`. When it would
+    take points from open campaigns, `confirm` must be how many (MoveUnconfirmed says what
+    moves, otherwise)."""
     if not viewer.can("campaign"):
         raise Forbidden("the viewer may not open campaigns")
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise PatrolRefused("请填写巡查任务名称（不超过 100 字）。")
+    if due in (None, ""):
+        raise PatrolRefused("请选择截止日期。")
     try:
         due_date = due if isinstance(due, date) else date.fromisoformat(str(due))
     except ValueError as exc:
@@ -190,12 +283,18 @@ def open_campaign(
     today = datetime.now(BEIJING).date()
     if due_date < today:
         raise PatrolRefused("截止日期不能早于今天。")
+    moves = moves_into(session, viewer, full)
+    moving = sum(m.points for m in moves)
+    if moving and _confirmed(confirm) != moving:
+        raise MoveUnconfirmed(moves, name)
     campaign = FloodCampaign(
         name=name, jurisdiction_code=full, due_date=due_date, opened_by=viewer.login or ""
     )
     session.add(campaign)
     session.flush()
-    LOGGER.info("campaign %s opened over %s by %s", campaign.id, full, viewer.login)
+    LOGGER.info(
+        "campaign %s opened over %s by %s, %d points moved", campaign.id, full, viewer.login, moving
+    )
     return campaign
 
 
@@ -226,6 +325,8 @@ def record_inspection(
     """Record one inspection of a point in the viewer's scope, in the point's campaign."""
     if not viewer.can("record"):
         raise Forbidden("the viewer may not record inspections")
+    if point_id in (None, ""):
+        raise PatrolRefused("请选择重点部位。")
     point = point_in_scope(session, viewer, point_id)
     if result not in RESULTS:
         raise PatrolRefused("请选择巡查结果：正常、发现隐患或已整改。")
@@ -272,10 +373,52 @@ def inspections_for(
     return [tuple(row) for row in session.execute(statement)]
 
 
+def inspected_in(session: Session, campaign_id: int, point_ids: list[int]) -> set[int]:
+    """The points among `point_ids` with an inspection recorded in the campaign."""
+    found: set[int] = set()
+    for start in range(0, len(point_ids), 5000):
+        statement = (
+            select(FloodInspection.point_id)
+            .where(
+                FloodInspection.campaign_id == campaign_id,
+                FloodInspection.point_id.in_(point_ids[start : start + 5000]),
+            )
+            .distinct()
+        )
+        found.update(session.scalars(statement))
+    return found
+
+
+def campaign_figures(
+    session: Session, viewer: Viewer, campaign: FloodCampaign, unit: str | None = None
+) -> dict:
+    """A campaign's progress over the viewer's points (inside `unit`, checked): its points
+    are those it holds now and those inspected in it before a newer campaign took them, so
+    an inspection counts where it was made. {"done", "total", "percent", "overdue",
+    "moved_on": done here, held by a newer campaign now}."""
+    area = DivisionCode.parse(campaign.jurisdiction_code)
+    points = [p for p in points_for(session, viewer, unit) if area.covers(p.village_code)]
+    states = statuses(session, points)
+    inspected = inspected_in(session, campaign.id, [p.id for p in points])
+    held = [p for p in points if states[p.id].campaign_id == campaign.id]
+    moved_on = [p for p in points if p.id in inspected and states[p.id].campaign_id != campaign.id]
+    total = len(held) + len(moved_on)
+    finished = sum(p.id in inspected for p in held) + len(moved_on)
+    return {
+        "done": finished,
+        "total": total,
+        # Floored: 45 of 46 is 97%, never a rounded-up 100% before the last point is done.
+        "percent": 100 * finished // total if total else None,
+        "overdue": sum(states[p.id].overdue for p in held),
+        "moved_on": len(moved_on),
+    }
+
+
 def campaigns_in(session: Session, viewer: Viewer, unit: str | None = None) -> list[dict]:
     """Open campaigns over (part of) the viewer's scope, or of `unit` (checked), with the
-    progress of the viewer's points inside the unit. A campaign's own unit is named only when
-    the viewer's scope holds it (a city-wide campaign seen by a town: "上级单位")."""
+    progress of the viewer's points inside the unit (`campaign_figures`). A campaign's own
+    unit is named only when the viewer's scope holds it (a city-wide campaign seen by a
+    town: "上级单位")."""
     full = require_unit(session, viewer, unit) if unit else None
     found = []
     for campaign in campaigns_for(session, viewer):
@@ -284,14 +427,6 @@ def campaigns_in(session: Session, viewer: Viewer, unit: str | None = None) -> l
             or DivisionCode.parse(full).covers(campaign.jurisdiction_code)
         ):
             continue
-        points = [
-            p
-            for p in points_for(session, viewer, full)
-            if DivisionCode.parse(campaign.jurisdiction_code).covers(p.village_code)
-        ]
-        states = statuses(session, points)
-        mine = [s for s in states.values() if s.campaign_id == campaign.id]
-        finished = sum(done(s) for s in mine)
         own = viewer.covers(campaign.jurisdiction_code)
         found.append(
             {
@@ -300,10 +435,7 @@ def campaigns_in(session: Session, viewer: Viewer, unit: str | None = None) -> l
                 "jurisdiction_code": campaign.jurisdiction_code if own else None,
                 "due_date": campaign.due_date.isoformat(),
                 "opened_at": campaign.opened_at.isoformat(),
-                "done": finished,
-                "total": len(mine),
-                "percent": 100 * finished // len(mine) if mine else None,
-                "overdue": sum(s.overdue for s in mine),
+                **campaign_figures(session, viewer, campaign, full),
             }
         )
     return found

@@ -111,11 +111,25 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
 
     @blueprint.get("/campaigns")
     def campaigns():
-        """Open campaigns over the viewer's scope (or `?unit=`) with the progress inside it."""
+        """Open campaigns over the viewer's scope (or `?unit=`) with the progress inside it;
+        an inspection counts in the campaign it was made in (`moved_on`: points inspected
+        there before a newer campaign took them)."""
         viewer = core.viewer()
         with core.sessions() as session:
             body = patrol.campaigns_in(session, viewer, request.args.get("unit") or None)
         return jsonify({"campaigns": body})
+
+    @blueprint.get("/campaigns/moves")
+    def campaign_moves():
+        """What a campaign opened now over `?unit=` (default: the whole scope) would take
+        from the open campaigns: per campaign the points, their towns and how many were
+        inspected there (they stay counted there)."""
+        viewer = core.viewer()
+        with core.sessions() as session:
+            moves = patrol.moves_into(session, viewer, request.args.get("unit") or None)
+        return jsonify(
+            {"points": sum(m.points for m in moves), "moves": [m.as_dict() for m in moves]}
+        )
 
     @blueprint.get("/inspections")
     def inspections():

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from modules.alerts.audience import Audience
 from modules.alerts.contacts_import import import_bytes
 from modules.alerts.contacts_report import ImportReport
+from modules.alerts.draft import ConfirmNeeded
 from modules.alerts.models import Delivery
 from modules.alerts.outbox import send
 from modules.alerts.settings import load
@@ -29,12 +30,21 @@ def core_of(context, login: str = "xtw.staff", viewer=None) -> CoreServices:
     )
 
 
+SEND_OPTIONS = ("ask_ack", "escalate_after", "drill", "drill_mode")
+
+
 def send_as(context, login: str, text: str = "测试短信 {单位}", **audience):
+    """Send as `login`; a count over the threshold is confirmed as the sender would (the
+    confirmation itself is tested in test_safety.py)."""
     core = core_of(context, login)
-    options = {k: audience.pop(k) for k in ("ask_ack", "escalate_after") if k in audience}
+    options = {k: audience.pop(k) for k in SEND_OPTIONS if k in audience}
+    try:
+        with context.sessions() as session, session.begin():
+            return send(session, core.viewer(), core, Audience(**audience), text, **options)
+    except ConfirmNeeded as asked:
+        options["confirm"] = asked.count
     with context.sessions() as session, session.begin():
-        message = send(session, core.viewer(), core, Audience(**audience), text, **options)
-    return message
+        return send(session, core.viewer(), core, Audience(**audience), text, **options)
 
 
 def deliveries(context, message_id: int) -> list[Delivery]:

@@ -136,6 +136,8 @@ def test_the_preview_shows_counts_per_unit_and_samples(client_as):
         ("alerts-exposure", "value", []),
         ("alerts-text", "value", "{单位}请注意：{时间}"),
         ("alerts-template", "value", None),
+        ("alerts-drill", "value", []),
+        ("alerts-drill-mode", "value", "mark"),
     ]
     body = response_json(
         call_callback(client_as("xtw.staff"), outputs, [("alerts-preview", "n_clicks", 1)], state)

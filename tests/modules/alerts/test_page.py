@@ -8,19 +8,44 @@ from sqlalchemy import func, select
 from modules.alerts.models import Delivery, Message, Template
 from tests.dash_client import call_callback, response_json
 
-SEND_OUTPUTS = [("alerts-send-out", "children"), ("alerts-message", "data")]
+SEND_OUTPUTS = [
+    ("alerts-send-out", "children"),
+    ("alerts-message", "data"),
+    ("alerts-confirm-box", "hidden"),
+    ("alerts-confirm-text", "children"),
+    ("alerts-pending", "data"),
+]
+SEND_INPUTS = [
+    ("alerts-send", "n_clicks", 1),
+    ("alerts-confirm", "n_clicks", 0),
+    ("alerts-cancel", "n_clicks", 0),
+]
 
 
-def send_state(unit, text="{单位}：请注意防范。", template=None, ack=(), escalate=None):
+def send_state(
+    unit,
+    text="{单位}：请注意防范。",
+    template=None,
+    ack=(),
+    escalate=None,
+    groups=("村居干部",),
+    exposure=(),
+    drill=(),
+    mode="mark",
+    pending=None,
+):
     return [
         ("alerts-unit", "value", unit),
-        ("alerts-groups", "value", ["村居干部"]),
+        ("alerts-groups", "value", list(groups)),
         ("alerts-sites", "value", []),
-        ("alerts-exposure", "value", []),
+        ("alerts-exposure", "value", list(exposure)),
         ("alerts-text", "value", text),
         ("alerts-template", "value", template),
+        ("alerts-drill", "value", list(drill)),
+        ("alerts-drill-mode", "value", mode),
         ("alerts-ack", "value", list(ack)),
         ("alerts-escalate", "value", escalate),
+        ("alerts-pending", "data", pending),
     ]
 
 
@@ -32,9 +57,10 @@ def counts(sessions):
         )
 
 
-def click_send(client, state):
+def click_send(client, state, button="alerts-send"):
+    """Click 发送 (or 确认发送, 取消) with the form in `state`."""
     return response_json(
-        call_callback(client, SEND_OUTPUTS, [("alerts-send", "n_clicks", 1)], state)
+        call_callback(client, SEND_OUTPUTS, SEND_INPUTS, state, changed=[f"{button}.n_clicks"])
     )
 
 

@@ -199,24 +199,18 @@ def test_photo_types_are_read_from_their_bytes():
 
 def test_campaigns_open_only_inside_the_scope_with_a_due_date(client_as, sessions):
     due = (date.today() + timedelta(days=30)).isoformat()
-    outputs = [("flood-campaign-message", "children"), ("flood-campaign-list", "children")]
 
-    def submit(client, name, unit, when):
-        response = call_callback(
-            client,
-            outputs,
-            inputs=[("flood-campaign-submit", "n_clicks", 1)],
-            state=[
-                ("flood-campaign-name", "value", name),
-                ("flood-campaign-unit", "value", unit),
-                ("flood-campaign-due", "value", when),
-            ],
-        )
-        return json.dumps(response_json(response), ensure_ascii=False)
+    def submit(client, name, unit, when, button="flood-campaign-submit", pending=None):
+        body = submit_campaign(client, name, unit, when, button, pending)
+        return json.dumps(body, ensure_ascii=False)
 
     coordinator = client_as("xtw.coordinator")
+    # The town's 46 points move from the city campaign: asked first (test_campaign_moves.py).
+    asked = submit_campaign(coordinator, "西天尾镇复查", "350304100000", due)
+    pending = asked["response"]["flood-campaign-pending"]["data"]
+    assert pending["points"] == 46
     assert "已发起巡查任务：西天尾镇复查" in submit(
-        coordinator, "西天尾镇复查", "350304100000", due
+        coordinator, "西天尾镇复查", "350304100000", due, "flood-campaign-confirm", pending
     )
     assert "截止日期不能早于今天" in submit(coordinator, "过期", "350304100000", "2020-01-01")
     assert "截止日期格式" in submit(coordinator, "坏日期", "350304100000", "明天")
@@ -240,6 +234,36 @@ def test_campaigns_open_only_inside_the_scope_with_a_due_date(client_as, session
     assert fresh == {"done": 0, "total": 46, "percent": 0}
     page = open_page(client_as("xiuyu.staff"), "/flood/campaigns")
     assert "没有发起巡查任务的权限" in page
+
+
+CAMPAIGN_OUTPUTS = [
+    ("flood-campaign-message", "children"),
+    ("flood-campaign-list", "children"),
+    ("flood-campaign-confirm-box", "hidden"),
+    ("flood-campaign-moves", "children"),
+    ("flood-campaign-pending", "data"),
+]
+
+
+def submit_campaign(client, name, unit, when, button="flood-campaign-submit", pending=None):
+    """Click 发起 (or 确认发起, 取消) on 巡查任务 with this form; the callback's answer."""
+    response = call_callback(
+        client,
+        CAMPAIGN_OUTPUTS,
+        inputs=[
+            ("flood-campaign-submit", "n_clicks", 1),
+            ("flood-campaign-confirm", "n_clicks", 1 if button == "flood-campaign-confirm" else 0),
+            ("flood-campaign-cancel", "n_clicks", 1 if button == "flood-campaign-cancel" else 0),
+        ],
+        state=[
+            ("flood-campaign-name", "value", name),
+            ("flood-campaign-unit", "value", unit),
+            ("flood-campaign-due", "value", when),
+            ("flood-campaign-pending", "data", pending),
+        ],
+        changed=[f"{button}.n_clicks"],
+    )
+    return response_json(response)
 
 
 def test_progress_shades_units_and_fills_the_panel_for_the_focus(flood_app, client_as, sessions):
