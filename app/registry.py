@@ -86,20 +86,8 @@ class ModuleRegistry:
         """The module's hook implementations, each wrapped to answer (name, result) and to
         record an exception instead of letting it stop the other modules' answers."""
         guarded = _Guarded(getattr(plugin, "__name__", name))
+        self._report_shadowed_hooks(name, plugin)
         for attribute in dir(plugin):
-            if isinstance(getattr(plugin, attribute), types.ModuleType) and hasattr(
-                hooks, attribute
-            ):
-                # `pkg.situation` the submodule has replaced `situation` the hook function:
-                # say so, rather than lose the hook without a word.
-                self._fail(
-                    name,
-                    "contract",
-                    TypeError(
-                        f"{name}.{attribute} is a submodule, not the hook: name the function "
-                        f'apart and mark it @hookimpl(specname="{attribute}")'
-                    ),
-                )
             # pluggy's own test of what is a hook implementation (it reads only routines).
             options = self.pm.parse_hookimpl_opts(plugin, attribute)
             if options is None:
@@ -118,6 +106,27 @@ class ModuleRegistry:
             setattr(wrapped, f"{hooks.PROJECT}_impl", dict(options))
             setattr(guarded, attribute, wrapped)
         return guarded
+
+    def _report_shadowed_hooks(self, name: str, plugin: Any) -> None:
+        """`import pkg.situation` replaces a hook function `pkg.situation` with the submodule,
+        and pluggy then loses the hook without a word: say so, unless another function
+        implements that hook (`@hookimpl(specname="situation") def situation_items`)."""
+        implemented = set()
+        for attribute in dir(plugin):
+            options = self.pm.parse_hookimpl_opts(plugin, attribute)
+            if options is not None:
+                implemented.add(options.get("specname") or attribute)
+        for attribute in dir(plugin):
+            shadowed = isinstance(getattr(plugin, attribute), types.ModuleType)
+            if shadowed and hasattr(hooks, attribute) and attribute not in implemented:
+                self._fail(
+                    name,
+                    "contract",
+                    TypeError(
+                        f"{name}.{attribute} is a submodule, not the hook: name the function "
+                        f'apart and mark it @hookimpl(specname="{attribute}")'
+                    ),
+                )
 
     def _fail(self, module: str, stage: str, error: BaseException) -> None:
         LOGGER.error("module %s failed in %s: %r", module, stage, error)

@@ -249,7 +249,11 @@ def test_messages_are_readable_only_inside_their_scope(onemap_app, client_as):
     sender = client_as("xtw.staff")
     sent = sender.post(
         "/api/v1/alerts/messages",
-        json={"unit": "350304100", "text": "【防汛】请于今晚前完成重点部位巡查。"},
+        json={
+            "unit": "350304100",
+            "groups": ["包保责任人"],  # under the confirmation threshold: sent at once
+            "text": "【防汛】请于今晚前完成重点部位巡查。",
+        },
         headers=csrf_header(sender),
     )
     assert sent.status_code == 201, sent.get_data(as_text=True)

@@ -389,3 +389,9 @@ def test_a_hook_shadowed_by_a_submodule_is_reported_not_lost(installed):
     registry.add("shadowed", plugin)
     [failure] = [f for f in registry.failures if f.module == "shadowed"]
     assert failure.stage == "contract" and 'specname="situation"' in failure.error
+    # A submodule beside a function that implements the hook under another name is fine.
+    named_apart = types.ModuleType("onemap_named_apart")
+    named_apart.situation = types.ModuleType("onemap_named_apart.situation")
+    named_apart.situation_items = hookimpl(specname="situation")(lambda: [])
+    registry.add("named_apart", named_apart)
+    assert not [f for f in registry.failures if f.module == "named_apart"]
