@@ -1,17 +1,20 @@
 """The map's basemaps and its MapLibre style: what lies under the units, and their names.
 
-`style(settings, label_sources, basemap_id)` is the complete style (version 8) a map's
-`layout.map.style` takes: the basemap's layers, the unit names as symbol layers drawn with
-the app's own glyphs, and `glyphs` pointing at this server. The default basemap needs no
-request outside the app:
+`style(settings)` is the complete style (version 8) a map's `layout.map.style` takes: every
+basemap the settings offer (one shown), a symbol layer per level for the units' names,
+drawn with the app's own glyphs (`glyphs` points at this server). It is the same for every
+view; `view(settings, label_sources, basemap_id)` is what one figure shows on it (the
+basemap chosen, the names), carried in `layout.meta["basemap"]` and applied in the browser
+by assets/basemap.js. The default basemap needs no request outside the app:
 
 - `offline` 离线底图: land, sea, the coastline and rivers from GSHHG, built at install time
-  (tools/basemap) and served by the app; `blank` 空白底图 when it is not built.
+  (tools/basemap) and served by the app; `blank` 空白底图 always.
 - `custom` 自定义瓦片: `tiles_url` (a local tile server, or any XYZ template), `tiles_crs`.
 - `local` 本地瓦片: a raster MBTiles file (`basemap_mbtiles`) served by the app.
 - `tianditu-vec` 天地图矢量 / `tianditu-img` 天地图影像 with their annotation layer, when
   `tianditu_key` is set; `osm` OpenStreetMap and `amap` 高德地图 (GCJ-02) when named in
-  `basemaps_online`. These reach outside servers: only when configured.
+  `basemaps_online`. These reach outside servers: only when configured, and only the one
+  shown loads tiles.
 
 `choices(settings)` lists what a viewer may switch to (names in Chinese), `chosen()` turns a
 value the browser sent into one of them (an unknown one falls back to the default), and
@@ -187,9 +190,12 @@ def origins(settings) -> list[str]:
 
 
 def _basemap_layers(basemap: Basemap) -> tuple[dict, list[dict]]:
+    """The sources and layers of one basemap, their ids prefixed with its own."""
+    prefix = f"onemap-{basemap.id}"
     if basemap.id == "offline":
+        source = f"{prefix}-data"
         sources = {
-            "onemap-basemap": {
+            source: {
                 "type": "geojson",
                 "data": OFFLINE_URL,
                 "attribution": basemap.attribution,
@@ -199,71 +205,86 @@ def _basemap_layers(basemap: Basemap) -> tuple[dict, list[dict]]:
             }
         }
         land = ["==", ["get", "kind"], "land"]
+        width = ["interpolate", ["linear"], ["zoom"], 6, 0.5, 12, 1.4]
         layers = [
-            {"id": "onemap-sea", "type": "background", "paint": {"background-color": SEA}},
+            {"id": f"{prefix}-sea", "type": "background", "paint": {"background-color": SEA}},
             {
-                "id": "onemap-land",
+                "id": f"{prefix}-land",
                 "type": "fill",
-                "source": "onemap-basemap",
+                "source": source,
                 "filter": land,
                 "paint": {"fill-color": LAND},
             },
             {
-                "id": "onemap-river",
+                "id": f"{prefix}-river",
                 "type": "line",
-                "source": "onemap-basemap",
+                "source": source,
                 "filter": ["==", ["get", "kind"], "river"],
-                "paint": {
-                    "line-color": RIVER,
-                    "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.6, 12, 2.0],
-                },
+                "paint": {"line-color": RIVER, "line-width": width},
             },
             {
-                "id": "onemap-coast",
+                "id": f"{prefix}-coast",
                 "type": "line",
-                "source": "onemap-basemap",
+                "source": source,
                 "filter": land,
-                "paint": {
-                    "line-color": COAST,
-                    "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.5, 12, 1.4],
-                },
+                "paint": {"line-color": COAST, "line-width": width},
             },
         ]
         return sources, layers
-    layers = [
-        {"id": "onemap-background", "type": "background", "paint": {"background-color": BLANK}}
-    ]
+    layers = [{"id": f"{prefix}-paper", "type": "background", "paint": {"background-color": BLANK}}]
     sources = {}
     for index, templates in enumerate(basemap.tiles):
-        source_id = f"onemap-tiles-{index}"
-        sources[source_id] = {
+        source = f"{prefix}-{index}"
+        sources[source] = {
             "type": "raster",
             "tiles": list(templates),
             "tileSize": basemap.tile_size,
         }
         if index == 0 and basemap.attribution:
-            sources[source_id]["attribution"] = basemap.attribution
-        layers.append({"id": source_id, "type": "raster", "source": source_id})
+            sources[source]["attribution"] = basemap.attribution
+        layers.append({"id": source, "type": "raster", "source": source})
     return sources, layers
 
 
-def style(
-    settings,
-    label_sources: list[labels.LabelSource] | tuple = (),
-    basemap_id: object = None,
-) -> dict:
-    """The complete MapLibre style: the chosen basemap, then the names of `label_sources`.
+def style(settings) -> dict:
+    """The complete MapLibre style for these settings: every basemap they offer (the
+    default shown, the others hidden until chosen), a layer per level for the units' names
+    (empty until a view fills it), and `glyphs` on this server.
 
-    A figure's choroplethmap fills go between the two (see OVERLAY_ANCHOR), so names stay
-    readable over them; scattermap markers and `layout.map.layers` go on top."""
-    basemap = chosen(settings, basemap_id)
-    sources, layers = _basemap_layers(basemap)
-    label_style_sources, label_layers = labels.symbol_layers(list(label_sources))
+    It depends on the settings only, never on the view: plotly.js gives a changed style to
+    MapLibre's setStyle, whose diff drops the layers plotly added itself (the map's
+    outlines), and the next update then fails. What changes with the view goes in the
+    figure's `layout.meta` (`view`), which assets/basemap.js applies.
+
+    A figure's choroplethmap fills go between the basemap and the names (OVERLAY_ANCHOR);
+    scattermap markers and `layout.map.layers` go above everything."""
+    shown = chosen(settings).id
+    sources: dict[str, dict] = {}
+    layers: list[dict] = []
+    for option in available(settings):
+        option_sources, option_layers = _basemap_layers(option)
+        sources.update(option_sources)
+        for layer in option_layers:
+            layer["metadata"] = {"onemap:basemap": option.id}
+            layer["layout"] = {"visibility": "visible" if option.id == shown else "none"}
+        layers += option_layers
+    label_sources, label_layers = labels.symbol_layers()
     return {
         "version": 8,
         "id": STYLE_ID,
-        "name": basemap.name,
+        "name": "OneMap",
         "glyphs": GLYPHS_URL,
-        "sources": {**sources, **label_style_sources},
+        "sources": {**sources, **label_sources},
         "layers": [*layers, OVERLAY_ANCHOR, *label_layers],
     }
+
+
+META_KEY = "basemap"
+
+
+def view(
+    settings, label_sources: list[labels.LabelSource] | tuple = (), basemap_id: object = None
+) -> dict:
+    """What one figure shows on `style(settings)`, for its `layout.meta[META_KEY]`: the
+    basemap chosen (an unknown id is the default) and the names of `label_sources`."""
+    return {"basemap": chosen(settings, basemap_id).id, "labels": labels.view(list(label_sources))}

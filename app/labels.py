@@ -1,5 +1,5 @@
-"""Unit names on the map: label points the app serves, scoped, and the MapLibre symbol layers
-that draw them with the app's own glyphs (app/glyphs.py).
+"""Unit names on the map: label points the app serves, scoped, the style's symbol layers that
+draw them with the app's own glyphs (app/glyphs.py), and which names a view shows.
 
 `GET /api/v1/labels/{level}.geojson[?parent=CODE][&crs=gcj02][&v=TOKEN]` answers the units of
 `level` inside the viewer's scope (and inside `parent`) as Points at their label point (a
@@ -156,33 +156,49 @@ def sources_for(
     return [LabelSource(child_level, label_url(child_level, focus["code"], crs, token))]
 
 
-def symbol_layers(sources: list[LabelSource]) -> tuple[dict, list[dict]]:
-    """(MapLibre sources, symbol layers) drawing these label sources, names over everything
-    the basemap draws."""
+EMPTY = {"type": "FeatureCollection", "features": []}
+
+
+def source_id(level: str) -> str:
+    """The style's source (and symbol layer) holding one level's names."""
+    return f"onemap-labels-{level}"
+
+
+def symbol_layers() -> tuple[dict, list[dict]]:
+    """(MapLibre sources, symbol layers): one per level, empty until a view fills it
+    (assets/basemap.js, from `view`), so the style itself never changes with the view."""
     style_sources: dict[str, dict] = {}
     layers: list[dict] = []
-    for index, source in enumerate(sources):
-        source_id = f"onemap-labels-{index}"
-        text = TEXT.get(source.level, TEXT["village"])
-        style_sources[source_id] = {"type": "geojson", "data": source.url}
-        layer = {
-            "id": f"onemap-labels-{index}-{source.level}",
-            "type": "symbol",
-            "source": source_id,
-            "layout": {
-                "text-field": ["get", "label"],
-                "text-font": [FONTSTACK],
-                "text-size": text["size"],
-                "text-max-width": 8,
-                "text-padding": 2,
-                # Bigger units first when names collide.
-                "symbol-sort-key": codes.LEVELS.index(source.level)
-                if source.level in codes.LEVELS
-                else 9,
-            },
-            "paint": {"text-color": text["color"], **HALO},
-        }
-        if source.codes is not None:
-            layer["filter"] = ["in", ["get", "code"], ["literal", list(source.codes)]]
-        layers.append(layer)
+    for rank, level in enumerate(codes.LEVELS):
+        text = TEXT[level]
+        style_sources[source_id(level)] = {"type": "geojson", "data": EMPTY}
+        layers.append(
+            {
+                "id": source_id(level),
+                "type": "symbol",
+                "source": source_id(level),
+                "layout": {
+                    "text-field": ["get", "label"],
+                    "text-font": [FONTSTACK],
+                    "text-size": text["size"],
+                    "text-max-width": 8,
+                    "text-padding": 2,
+                    "symbol-sort-key": rank,  # bigger units first when names collide
+                },
+                "paint": {"text-color": text["color"], **HALO},
+            }
+        )
     return style_sources, layers
+
+
+def view(sources: list[LabelSource]) -> list[dict]:
+    """What a figure tells the style's label layers to show (JSON): for each level named,
+    where its points come from and, when given, the only units to name."""
+    return [
+        {
+            "source": source_id(source.level),
+            "url": source.url,
+            "codes": list(source.codes) if source.codes is not None else None,
+        }
+        for source in sources
+    ]

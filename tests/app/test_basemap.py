@@ -20,6 +20,7 @@ from tests.accounts_fixture import viewer_of
 from tests.app_fixtures import database_for, settings_for
 from tests.support import require_or_skip
 
+LEVELS = ("city", "county", "town", "village")
 XTW = "350304100000"  # 西天尾镇 (荔城区)
 XIUYU = "350305000000"  # 秀屿区
 UNKNOWN = "350304199000"
@@ -147,8 +148,11 @@ def test_each_view_names_the_level_below_it(client):
         ("county", ("350302000000",)),
         ("town", ("350304100000", "350305107000")),
     ]
-    _, layers = labels.symbol_layers(found)
-    assert layers[1]["filter"] == ["in", ["get", "code"], ["literal", list(found[1].codes)]]
+    assert labels.view(found)[1] == {
+        "source": "onemap-labels-town",
+        "url": "/api/v1/labels/town.geojson",
+        "codes": ["350304100000", "350305107000"],
+    }
 
 
 # --- the style ----------------------------------------------------------------------------
@@ -164,26 +168,36 @@ def built_settings(tmp_path, **overrides):
 
 def test_the_style_is_complete_and_every_url_in_it_answers(client):
     settings = client.application.extensions["onemap"].settings
-    town = client.get("/api/v1/divisions/350304100").get_json()
-    sources = labels.sources_for(town, [{"code": "x", "level": "village"}])
-    style = basemap.style(settings, sources, "offline")
+    style = basemap.style(settings)
     assert style["version"] == 8 and style["glyphs"] == basemap.GLYPHS_URL
     ids = [layer["id"] for layer in style["layers"]]
     assert len(ids) == len(set(ids))
     symbols = [layer for layer in style["layers"] if layer["type"] == "symbol"]
-    assert symbols and ids[-len(symbols) :] == [s["id"] for s in symbols]  # names on top
+    assert [s["id"] for s in symbols] == [labels.source_id(level) for level in LEVELS]
+    assert ids[-len(symbols) :] == [s["id"] for s in symbols]  # names over the basemap
     assert all(layer["layout"]["text-font"] == [labels.FONTSTACK] for layer in symbols)
     # plotly puts the fills just under the first layer above a "water" one: the names.
     anchor = ids.index(basemap.OVERLAY_ANCHOR["id"])
     assert ids[anchor + 1] == symbols[0]["id"]
     for source in style["sources"].values():
-        if source["type"] == "geojson":
-            assert client.get(source["data"]).status_code in (200, 404), source
-    names = features(client.get(style["sources"]["onemap-labels-0"]["data"]))
-    assert len(names) == 17
+        if source["type"] == "geojson" and isinstance(source["data"], str):
+            assert client.get(source["data"]).status_code == 200, source
     glyph = style["glyphs"].replace("{fontstack}", labels.FONTSTACK).replace("{range}", "0-255")
     assert client.get(glyph).status_code == 200
     json.dumps(style)  # plain JSON, as a figure carries it
+
+
+def test_the_style_is_the_same_for_every_view_and_the_view_names_the_rest(client):
+    settings = client.application.extensions["onemap"].settings
+    assert basemap.style(settings) == basemap.style(settings)
+    town = client.get("/api/v1/divisions/350304100").get_json()
+    shown = basemap.view(settings, labels.sources_for(town, [{"code": "x", "level": "village"}]))
+    assert shown["basemap"] == basemap.chosen(settings).id
+    (names,) = shown["labels"]
+    assert names["source"] in basemap.style(settings)["sources"]
+    assert len(features(client.get(names["url"]))) == 17
+    assert basemap.view(settings, (), "no-such-basemap")["basemap"] == shown["basemap"]
+    json.dumps(shown)
 
 
 def test_the_offline_basemap_has_land_at_putian_and_sea_east_of_it(client):
@@ -229,8 +243,11 @@ def test_the_default_is_offline_when_built_and_needs_no_outside_server(tmp_path)
     )
     assert [c["value"] for c in basemap.choices(missing)] == ["blank"]
     blank = basemap.style(missing)
-    assert [layer["type"] for layer in blank["layers"]] == ["background", "background"]
-    assert blank["sources"] == {}
+    basemap_layers = [layer for layer in blank["layers"] if "metadata" in layer]
+    assert [(layer["type"], layer["layout"]) for layer in basemap_layers] == [
+        ("background", {"visibility": "visible"})
+    ]
+    assert not [s for s in blank["sources"] if not s.startswith("onemap-labels-")]
 
 
 def test_configured_online_basemaps_are_offered_with_chinese_names(tmp_path):
@@ -254,10 +271,21 @@ def test_configured_online_basemaps_are_offered_with_chinese_names(tmp_path):
     assert basemap.choices(settings)[0]["value"] == "custom"
     assert basemap.chosen(settings, "amap").crs == "gcj02"
     assert basemap.chosen(settings, "tianditu-img").crs == "wgs84"
-    vec = basemap.style(settings, (), "tianditu-vec")
-    rasters = [s for s in vec["sources"].values() if s["type"] == "raster"]
-    assert len(rasters) == 2 and all("tk=k123" in url for s in rasters for url in s["tiles"])
-    assert "LAYER=cva" in rasters[1]["tiles"][0]  # the annotation layer over the map
+    style = basemap.style(settings)
+    vec = [s for i, s in style["sources"].items() if i.startswith("onemap-tianditu-vec")]
+    assert len(vec) == 2 and all("tk=k123" in url for s in vec for url in s["tiles"])
+    assert "LAYER=cva" in vec[1]["tiles"][0]  # the annotation layer over the map
+    # Every offered basemap is in the one style; only the default is shown.
+    shown = {
+        layer["metadata"]["onemap:basemap"]
+        for layer in style["layers"]
+        if layer.get("layout", {}).get("visibility") == "visible" and "metadata" in layer
+    }
+    assert shown == {"custom"}
+    offered = {
+        layer["metadata"]["onemap:basemap"] for layer in style["layers"] if "metadata" in layer
+    }
+    assert offered == set(names)
     assert basemap.origins(settings) == sorted(
         ["https://tiles.example.org", "https://tile.openstreetmap.org"]
         + [f"https://t{n}.tianditu.gov.cn" for n in range(8)]
@@ -269,9 +297,8 @@ def test_a_forged_or_unavailable_choice_falls_back_to_the_default(tmp_path):
     settings = built_settings(tmp_path)
     for forged in ("osm", "amap", "tianditu-vec", "../../etc", None, 3, {"id": "osm"}):
         assert basemap.chosen(settings, forged).id == "offline"
-    assert basemap.style(settings, (), "osm")["sources"]["onemap-basemap"]["data"] == (
-        basemap.OFFLINE_URL
-    )
+    assert basemap.view(settings, (), "osm")["basemap"] == "offline"
+    assert not [s for s in basemap.style(settings)["sources"] if "osm" in s]
     assert basemap.chosen(built_settings(tmp_path, basemap="blank")).id == "blank"
 
 
@@ -329,7 +356,7 @@ def test_a_local_tile_file_is_served_by_the_app(mbtiles_app):
     settings = mbtiles_app.server.extensions["onemap"].settings
     assert basemap.choices(settings)[0] == {"label": "本地瓦片", "value": "local"}
     style = basemap.style(settings)
-    template = style["sources"]["onemap-tiles-0"]["tiles"][0]
+    template = style["sources"]["onemap-local-0"]["tiles"][0]
     assert template == basemap.LOCAL_TILES_URL and basemap.origins(settings) == []
     tile = client.get(template.format(z=10, x=851, y=440))
     assert tile.status_code == 200 and tile.mimetype == "image/png" and tile.data == PNG

@@ -3,7 +3,7 @@ whose every request outside the app fails (a dead proxy for all but loopback, an
 resolves): a page of plotly's scattermap kind using `app.basemap.style`.
 
 The page is this test's own (a plain HTML page and script served by the live app, so the
-session cookie, the CSP and assets/basemap-glyphs.js apply as on the map page).
+session cookie, the CSP and assets/basemap.js apply as on the map page).
 """
 
 from __future__ import annotations
@@ -32,16 +32,17 @@ pytestmark = pytest.mark.browser
 CITY, XTW = "350300000000", "350304100000"
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>labels</title>
 </head><body style="margin:0"><div id="map" style="width:900px;height:760px"></div>
-<script src="{plotly}"></script><script src="/assets/basemap-glyphs.js"></script>
+<script src="{plotly}"></script><script src="/assets/basemap.js"></script>
 <script src="/labels-test/page.js"></script></body></html>"""
 # Draws the figure /labels-test/figure.json gives for a unit; window.show(code) redraws.
 PAGE_JS = """
 window.shown = null;
-window.show = function (code) {
+window.show = function (code, basemap) {
   window.shown = null;
-  return fetch('/labels-test/figure.json?focus=' + code).then(r => r.json()).then(fig =>
+  const query = 'focus=' + code + '&basemap=' + (basemap || '');
+  return fetch('/labels-test/figure.json?' + query).then(r => r.json()).then(fig =>
     Plotly.react('map', fig.data, fig.layout, {displayModeBar: false})).then(() => {
-      window.shown = code; });
+      window.shown = code + (basemap || ''); });
 };
 window.show('350300000000');
 """
@@ -52,6 +53,8 @@ LABELS_JS = (
     MAP
     + """
 if (window.shown !== arguments[0] || !m || !m.loaded() || !m.areTilesLoaded()) return null;
+// plotly's own outline layer is there: the view changed without breaking what plotly adds.
+if (!m.getStyle().layers.some(l => l.id.startsWith('plotly-layout-layer-'))) return null;
 const ids = m.getStyle().layers.filter(l => l.type === 'symbol').map(l => l.id);
 return m.queryRenderedFeatures({layers: ids}).map(f => f.properties.label);
 """
@@ -60,7 +63,7 @@ LAND_AT_JS = (
     MAP
     + """
 const p = m.project([arguments[0], arguments[1]]);
-return m.queryRenderedFeatures([p.x, p.y], {layers: ['onemap-land']}).length;
+return m.queryRenderedFeatures([p.x, p.y], {layers: ['onemap-offline-land']}).length;
 """
 )
 
@@ -74,6 +77,7 @@ def _figure():
         children = scoped.children(session, viewer, focus["code"])
         token = cache_token(boundaries_stamp(session), viewer.scopes)
     sources = labels.sources_for(focus, children, token=token)
+    chosen = request.args.get("basemap") or None
     level = children[0]["level"] if children else focus["level"]
     centre, zoom = fit_view(focus["bbox"])
     trace = {
@@ -85,9 +89,22 @@ def _figure():
         "marker": {"opacity": 0.5},
         "showscale": False,
     }
-    style = basemap.style(settings, sources, "offline")
+    # An outline drawn by plotly itself (as the map page's are): it must survive each view.
+    outline = {
+        "sourcetype": "geojson",
+        "source": layer_url("county", None, lines=True, token=token),
+        "type": "line",
+        "color": "#222222",
+        "line": {"width": 2},
+    }
     layout = {
-        "map": {"style": style, "center": centre, "zoom": zoom},
+        "map": {
+            "style": basemap.style(settings),
+            "center": centre,
+            "zoom": zoom,
+            "layers": [outline],
+        },
+        "meta": {basemap.META_KEY: basemap.view(settings, sources, chosen)},
         "margin": dict.fromkeys("lrtb", 0),
     }
     return jsonify({"data": [trace], "layout": layout})
@@ -159,8 +176,8 @@ def glyph_ranges(names: list[str]) -> set[str]:
     return {f"{ord(c) // 256 * 256}-{ord(c) // 256 * 256 + 255}" for n in names for c in n}
 
 
-def drawn(browser, code: str) -> list[str]:
-    return sorted(set(wait_for(lambda: browser.execute_script(LABELS_JS, code), 45, code)))
+def drawn(browser, shown: str) -> list[str]:
+    return sorted(set(wait_for(lambda: browser.execute_script(LABELS_JS, shown), 45, shown)))
 
 
 def test_names_draw_from_the_apps_glyphs_with_the_outside_unreachable(sealed, labels_url):
@@ -179,15 +196,21 @@ def test_names_draw_from_the_apps_glyphs_with_the_outside_unreachable(sealed, la
     villages = drawn(browser, XTW)
     assert len(villages) >= 12, villages  # 17 villages; a few may yield to collisions
     assert all(name.endswith(("村", "社区")) for name in villages), villages
+    assert not set(villages) & set(counties)  # the county names went with the city view
+
+    # Another basemap is a figure's choice too: the land goes, the names stay.
+    browser.execute_script("window.show(arguments[0], 'blank');", XTW)
+    assert drawn(browser, XTW + "blank") == villages
+    assert browser.execute_script(LAND_AT_JS, 119.03, 25.50) == 0
 
     answered = dict(ANSWERED)
     glyphs_asked = {p.rsplit("/", 1)[1].removesuffix(".pbf") for p in answered if "/glyphs/" in p}
     assert glyph_ranges(counties + villages) <= glyphs_asked
     assert all(status == 200 for path, status in ANSWERED if "/glyphs/" in path)
     assert any(p == "/api/v1/labels/village.geojson" for p in answered)
-    # MapLibre warns when it falls back to drawing a glyph with a local font.
-    warnings = [e["message"] for e in browser.get_log("browser") if "glyph" in e["message"]]
-    assert warnings == []
+    # MapLibre says so when it falls back to a local font, or when the map fails.
+    said = [e["message"] for e in browser.get_log("browser")]
+    assert [m for m in said if "glyph" in m or "rror" in m] == []
     outside = [
         u for u in requested_urls(browser) if not u.startswith((labels_url, "data:", "blob:"))
     ]
