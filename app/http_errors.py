@@ -4,7 +4,8 @@ JSON (`error` in English, `message` in zh-CN, `status`) under /api/ and for Dash
 requests (/_dash-*), a zh-CN page otherwise. A database that is busy or gone (SQLAlchemy's
 OperationalError: SQLite "database is locked", a PostgreSQL connection lost in a restart)
 answers 503 and is logged in one line; the engine drops the broken connection, so the next
-request works. Unknown paths under /api/ are 404 JSON, not the Dash page.
+request works. Unknown paths under /api/ are 404 JSON, not the Dash page; a link followed
+inside the page to a path that is no page shows the same zh-CN sentence (the router's 404).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from html import escape
 
 import dash
-from dash import _pages
+from dash import _pages, dcc, html
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -48,6 +49,10 @@ MESSAGES = {
     503: ("database busy or unavailable", "系统繁忙或数据库暂时不可用，请稍后重试。"),
 }
 API_NOT_FOUND_ZH = "接口不存在：{path}"
+# Dash's page router draws this for a path it has no page for (a link followed in the page);
+# without it, dash.py's own English "404 - Page not found".
+NOT_FOUND_MODULE = "app.pages.not_found_404"
+NOT_FOUND_PATH = "/404"
 RETRY_AFTER_SECONDS = 5
 DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
 
@@ -166,9 +171,34 @@ def _guard_catchall(app: dash.Dash) -> None:
     app.server.view_functions[endpoint] = page_or_not_found
 
 
+def not_found_layout(**_query) -> html.Div:
+    """What the page router shows for a path that is no page, in the words of the 404 page."""
+    return html.Div(
+        className="not-found",
+        children=[
+            html.H2("页面不存在", id="not-found-title"),
+            html.P(MESSAGES[404][1], className="auth-error", role="alert"),
+            dcc.Link("返回地图", href="/"),
+        ],
+    )
+
+
+def _register_not_found_page() -> None:
+    dash.register_page(
+        NOT_FOUND_MODULE,
+        path=NOT_FOUND_PATH,
+        name="页面不存在",
+        title="页面不存在 · 莆田市",
+        layout=not_found_layout,
+        in_nav=False,
+        order=1000,
+    )
+
+
 def install(app: dash.Dash) -> None:
     """Answer errors of this app's server in zh-CN (pages) or JSON (API and Dash requests)."""
     server: Flask = app.server
+    _register_not_found_page()
     server.extensions["onemap_dash"] = app
     server.register_error_handler(HTTPException, _http_error)
     for kind in DATABASE_UNAVAILABLE:
