@@ -11,12 +11,13 @@ import pytest
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
+from access.viewer import Forbidden
 from app import basemap, labels
 from app.settings import SettingsError, load_settings
 from layers.crs import geodesic_distance_m
 from layers.display import cache_token
 from layers.load import boundaries_stamp
-from tests.accounts_fixture import viewer_of
+from tests.accounts_fixture import viewer_as, viewer_of
 from tests.app_fixtures import database_for, settings_for
 from tests.support import require_or_skip
 
@@ -61,6 +62,17 @@ def test_staff_of_another_county_get_none_of_xitianweis_villages(client_as):
     assert other.get(f"/api/v1/labels/village.geojson?parent={UNKNOWN}").status_code == 404
     assert codes_of(other.get("/api/v1/labels/county.geojson")) == [XIUYU]
     assert codes_of(other.get("/api/v1/labels/city.geojson")) == []  # the city is above it
+
+
+def test_staff_of_the_next_town_get_none_of_xitianweis_villages(onemap_app):
+    # 黄石镇, in the same county: the data layer itself, as a route would call it.
+    neighbour = viewer_as(99, "huangshi.staff", "黄石镇干部", "staff", ["350304101"])
+    with onemap_app.server.extensions["onemap"].sessions() as session:
+        body = labels.label_body(session, neighbour, "village", None, "wgs84")
+        with pytest.raises(Forbidden):
+            labels.label_body(session, neighbour, "village", XTW, "wgs84")
+    found = [f["properties"]["code"] for f in json.loads(body.raw)["features"]]
+    assert found and all(code.startswith("350304101") for code in found)
 
 
 def test_nobody_gets_label_points(anonymous):
