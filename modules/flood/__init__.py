@@ -51,10 +51,10 @@ def register_layers(viewer, moment, session, unit, core) -> list:
 
 
 @hookimpl
-def register_panels(viewer, session, core) -> list:  # progress, stations: by callbacks
+def register_panels(viewer, session, core, unit) -> list:  # for the unit in focus
     from modules.flood.panel import key_points_panel
 
-    return [key_points_panel(session, viewer, core)]
+    return [key_points_panel(session, viewer, core, unit)]
 
 
 @hookimpl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from access import scoped
 from layers.assign import assign_villages
@@ -33,14 +34,17 @@ def test_the_map_draws_the_viewers_key_points_only(client_as, sessions):
 
 
 def test_the_city_leaders_map_carries_every_point_compactly(client_as, sessions):
+    """At city view the points are gathered per county (a click must reach the county under
+    them): one marker each, whose hover counts the points it holds, compactly."""
     figure = render(client_as("city.leader"), focus="350300000000")
     trace = key_point_trace(figure)
     with sessions() as session:
-        total = len(points_for(session, viewer_of("city.leader")))
-    assert len(trace["lon"]) == total
-    assert all("****" in text for text in trace["text"])  # a leader sees masked phones
-    assert all(len(str(x).split(".")[-1]) <= 5 for x in trace["lon"])
-    assert len(json.dumps(trace)) < 260_000  # about 210 kB for ~1,000 points
+        points = points_for(session, viewer_of("city.leader"))
+    assert len(trace["lon"]) == 5
+    assert all(str(c).startswith("unit:") for c in trace["customdata"])
+    counted = [int(re.search(r"：(\d+) 个重点部位", text).group(1)) for text in trace["text"]]
+    assert sum(counted) == len(points) == 1019
+    assert len(json.dumps(trace)) < 20_000
 
 
 def test_the_panel_counts_by_risk_and_category(client_as):
