@@ -85,20 +85,34 @@ def _any(*flags):
 
 
 def _weighted_mean(session, tag, month, scope, length) -> dict[str, tuple[float | None, int]]:
-    _, values = carried_query([tag.code], month, scope)
-    _, weights = carried_query([tag.weight_code], month, scope)
-    values = select(values).where(values.c.rank == 1).subquery()
-    weights = select(weights).where(weights.c.rank == 1).subquery()
-    group = func.substr(values.c.unit_code, 1, length)
+    """Σ(value × weight) / Σ(weight) per prefix. Both tags are read in one carried query and
+    paired per unit by conditional aggregation: joining two window subqueries made
+    PostgreSQL loop one over the other (seconds for a city)."""
+    _, latest = carried_query([tag.code, tag.weight_code], month, scope)
+
+    def of(code):
+        return func.max(case((latest.c.tag_code == code, latest.c.number)))
+
+    units = (
+        select(
+            latest.c.unit_code.label("unit_code"),
+            of(tag.code).label("value"),
+            of(tag.weight_code).label("weight"),
+            _any(latest.c.demo).label("demo"),
+        )
+        .where(latest.c.rank == 1)
+        .group_by(latest.c.unit_code)
+        .subquery()
+    )
+    group = func.substr(units.c.unit_code, 1, length)
     query = (
         select(
             group.label("prefix"),
-            func.sum(values.c.number * weights.c.number).label("product"),
-            func.sum(weights.c.number).label("weight"),
-            _any(values.c.demo, weights.c.demo).label("demo"),
+            func.sum(units.c.value * units.c.weight).label("product"),
+            func.sum(units.c.weight).label("weight"),
+            func.max(units.c.demo).label("demo"),
         )
-        .join(weights, weights.c.unit_code == values.c.unit_code)
-        .where(values.c.number.is_not(None), weights.c.number > 0)
+        .where(units.c.value.is_not(None), units.c.weight > 0)
         .group_by(group)
     )
     return {

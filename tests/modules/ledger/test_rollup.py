@@ -64,3 +64,24 @@ def test_a_viewer_gets_roll_ups_only_of_units_inside_their_scope(session, viewer
     assert rollup(session, viewer("xitianwei.staff"), tag, 202611, "county") == {}
     assert rollup(session, viewer("licheng.leader"), tag, 202611, "county") == {LICHENG: 3500}
     assert rollup(session, viewer("licheng.leader"), tag, 202611, "city") == {}
+
+
+def test_a_weighted_mean_over_the_demo_equals_its_definition(demo_session, viewer):
+    """Σ(value × weight) / Σ(weight) over each town's villages, from the values as read."""
+    from modules.ledger.values import carried
+    from tests.modules.ledger.test_demo import LAST
+
+    tag = all_tags(demo_session)["WJ009"]  # 0-6岁儿童健康管理率, weighted by 0-17岁人口
+    held = carried(demo_session, [tag.code, tag.weight_code], LAST)
+    sums: dict[str, list[float]] = {}
+    for (unit, code), found in held.items():
+        if code != tag.code or found.number is None:
+            continue
+        weight = held.get((unit, tag.weight_code))
+        if weight is not None and weight.number and weight.number > 0:
+            total = sums.setdefault(unit[:9] + "000", [0.0, 0.0])
+            total[0] += found.number * weight.number
+            total[1] += weight.number
+    expected = {town: product / weight for town, (product, weight) in sums.items()}
+    found = rollup(demo_session, viewer("city.leader"), tag, LAST, "town")
+    assert len(found) == 57 and found == pytest.approx(expected)
