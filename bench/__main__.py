@@ -22,6 +22,7 @@ BENCHMARKS = {
     "B5": "bench.b5_markers",
     "B6": "bench.b6_assign",
     "B7": "bench.b7_load",
+    "B8": "bench.b8_slider",
 }
 REPETITIONS = {False: 5, True: 1}  # after one warm-up per variant (B4 full: at most 3)
 

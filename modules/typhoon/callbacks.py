@@ -13,13 +13,57 @@ from flask import request
 
 from modules.sdk import current_core
 from modules.typhoon import importing, service, settings, storage
-from modules.typhoon.figure import CIRCLE_STYLE, figure
-from modules.typhoon.pages import MAX_HOURS, NO_RADII, STEP_HOURS
+from modules.typhoon.figure import CIRCLE_STYLE, figure, step_patch
+from modules.typhoon.pages import MAX_HOURS, NO_RADII
 from modules.typhoon.publishing import publish_exposure
 from modules.typhoon.track import GRADES, LEVELS
 from modules.typhoon.transactions import Busy, retried
 
 LOGGER = logging.getLogger(__name__)
+# A whole figure from `render` carries layout.meta.fit (figure.fit_meta); this fits its view
+# to the map's real size on screen, which the server cannot know, so a phone shows Putian and
+# the track as a desktop does, with the legend below the map. A Patch of the view only; a
+# slider step (no layout) or a figure already fitted to this size is left alone.
+FIT_VIEW = """function (figure) {
+    const dc = window.dash_clientside;
+    const layout = (figure && figure.layout) || {};
+    const fit = layout.meta && layout.meta.fit;
+    const el = document.getElementById('typhoon-map');
+    if (!fit || !el || el.clientWidth < 1) return dc.no_update;
+    const narrow = el.clientWidth < fit.narrow_width;
+    const width = el.clientWidth;
+    const height = el.clientHeight * (narrow ? fit.narrow_map_share : 1);
+    const key = width + 'x' + Math.round(height);
+    if (layout.meta.fitted === key) return dc.no_update;
+    const [minLon, minLat, maxLon, maxLat] = fit.bbox;
+    const mercY = lat => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+    const lonSpan = Math.max(maxLon - minLon, 0.5) * fit.pad;
+    const ySpan = Math.max(mercY(maxLat) - mercY(minLat), 0.01) * fit.pad;
+    const zoom = Math.min(
+        Math.log2((360 * width) / (512 * lonSpan)),
+        Math.log2((2 * Math.PI * height) / (512 * ySpan)),
+    );
+    const patch = new dc.Patch()
+        .assign(['layout', 'map', 'zoom'], Math.round(Math.min(Math.max(zoom, 1), 9) * 100) / 100)
+        .assign(['layout', 'meta', 'fitted'], key);
+    if (narrow) patch.assign(['layout', 'legend'], fit.narrow_legend);
+    return patch.build();
+}"""
+# A step is a Patch for the figure of its storm and mode. Dash drops an answer it is still
+# waiting for when the same callback is asked again, so a whole figure on its way (a new
+# storm, 演练回放 switched) is lost if the slider moves before it lands, and the step's Patch
+# then lands on the figure of before. The centre carries its figure's key, the whole figure
+# its own: when they differ, ask for the whole figure again (setting 演练回放 to the mode the
+# step was made for triggers `render` as a change of mode).
+CHECK_STEP = """function (figure) {
+    const data = (figure && figure.data) || [];
+    const meta = figure && figure.layout && figure.layout.meta;
+    const centre = data.length ? data[data.length - 1] : null;
+    const stepKey = centre && centre.meta && centre.meta.key;
+    if (!meta || !meta.key || !stepKey || stepKey === meta.key) return;
+    const mode = stepKey.endsWith('|replay') ? ['replay'] : [];
+    window.dash_clientside.set_props('typhoon-replay', {value: mode});
+}"""
 
 
 def storm_id_of(value) -> str | None:
@@ -34,6 +78,16 @@ def _hours(value) -> int:
         return min(max(int(value), 0), MAX_HOURS)
     except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def speed_of(value) -> int:
+    """Seconds per day of storm time as the speed picker sends them: one the page offers,
+    else (a forged value) the configured speed."""
+    configured = settings.playback_seconds_per_day()
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value in settings.SPEEDS or value == configured:
+            return value
+    return configured
 
 
 def _message(text: str, ok: bool) -> html.P:
@@ -202,13 +256,21 @@ def storm_changed(storm_value):
     return hours, marks, base + ".csv", base + ".xlsx", table
 
 
-def move(storm_value, _ticks, value, maximum):
-    """A new storm starts at its first fix; each tick of the player moves one step."""
+def move(storm_value, _ticks, value, maximum, speed):
+    """A new storm starts at its first fix; each tick of the player moves the hours of the
+    chosen speed (settings.pace), stopping at the last fix, then starting over."""
     if dash.ctx.triggered_id == "typhoon-storm":
         return 0
     top = _hours(maximum)
     now = _hours(value)
-    return 0 if now >= top else now + STEP_HOURS
+    _interval, hours = settings.pace(speed_of(speed))
+    return 0 if now >= top else min(now + hours, top)
+
+
+def speed_changed(speed) -> int:
+    """The player's tick interval for the chosen speed."""
+    interval, _hours = settings.pace(speed_of(speed))
+    return interval
 
 
 def play(n_clicks, disabled):
@@ -218,7 +280,16 @@ def play(n_clicks, disabled):
     return playing, "播放" if playing else "暂停"
 
 
+def is_step() -> bool:
+    """Whether only the time changed: the figure on screen is then this storm's, in this
+    mode, and a Patch of what moves is enough."""
+    return set(dash.ctx.triggered_prop_ids) == {"typhoon-time.value"}
+
+
 def render(storm_value, value, replay):
+    """The map, the status line and who is inside the circles at the slider's time. A slider
+    step sends the map as a Patch of the moving traces (figure.step_patch); a new storm or
+    mode sends the whole figure, which FIT_VIEW then fits to the map's size on screen."""
     core = current_core()
     storm_id = storm_id_of(storm_value)
     viewer = core.viewer()
@@ -231,7 +302,10 @@ def render(storm_value, value, replay):
         start, end = data.fixes[0].time, data.fixes[-1].time
         time = min(start + timedelta(hours=_hours(value)), end)
         current = service.interpolate_fix(data, time)
-        figure_dict = figure(data, time, drill, _outline_urls(viewer), "white-bg")
+        if is_step():
+            drawn = step_patch(data, time, drill)
+        else:
+            drawn = figure(data, time, drill, _outline_urls(viewer), "white-bg")
         if storage.has_radii(data):
             targets = service.targets_for(session, viewer, core)
             result = service.exposure_at(storm, data, targets, time)
@@ -250,7 +324,7 @@ def render(storm_value, value, replay):
         html.Br(),
         html.Small(crossing_text(data)),
     ]
-    return figure_dict, status, listing
+    return drawn, status, listing
 
 
 def publish(n_clicks, storm_value, value, replay):
@@ -338,8 +412,14 @@ def register(app) -> None:
         Input("typhoon-interval", "n_intervals"),
         State("typhoon-time", "value"),
         State("typhoon-time", "max"),
+        State("typhoon-speed", "value"),
         prevent_initial_call=True,
     )(move)
+    app.callback(
+        Output("typhoon-interval", "interval"),
+        Input("typhoon-speed", "value"),
+        prevent_initial_call=True,
+    )(speed_changed)
     app.callback(
         Output("typhoon-interval", "disabled"),
         Output("typhoon-play", "children"),
@@ -355,6 +435,19 @@ def register(app) -> None:
         Input("typhoon-time", "value"),
         Input("typhoon-replay", "value"),
     )(render)
+    # Inline, so the CSP allows them by their hashes (app/security_headers.py).
+    app.clientside_callback(
+        FIT_VIEW,
+        Output("typhoon-map", "figure", allow_duplicate=True),
+        Input("typhoon-map", "figure"),
+        prevent_initial_call=True,
+    )
+    # No Output: set_props, so that Dash does not see a loop (render -> figure -> replay).
+    app.clientside_callback(
+        CHECK_STEP,
+        Input("typhoon-map", "figure"),
+        prevent_initial_call=True,
+    )
     app.callback(
         Output("typhoon-publish-message", "children"),
         Input("typhoon-publish", "n_clicks"),

@@ -8,6 +8,7 @@ import math
 from datetime import datetime
 
 import shapely
+from dash import Patch
 
 from modules.typhoon.circles import interpolate, ring
 from modules.typhoon.service import beijing, forecast_track, latest_forecasts, warning_lines
@@ -23,6 +24,32 @@ AGENCY_COLOURS = {"CMA": "#d32f2f", "JMA": "#388e3c", "JTWC": "#1976d2"}
 # error of recent official forecasts in the Western North Pacific (a stated approximation).
 CONE_KM = ((0, 0), (12, 50), (24, 70), (48, 120), (72, 180), (96, 240), (120, 300))
 PUTIAN = {"lon": 119.2, "lat": 25.3}
+# Outlines drawn to about 10 m: finer digits only add bytes to every slider step.
+COORD_DECIMALS = 4
+# The map's size when the browser has not said (pages.py draws it 560 px high).
+DESKTOP_WIDTH, MAP_HEIGHT = 800, 560
+FIT_PAD = 1.15  # the view holds the box and 15% around it
+NARROW_WIDTH = 600  # px: a phone, where the legend inside the map would cover half of it
+# On a phone the legend goes below the map, three entries a row, leaving the map about two
+# thirds of the graph's height: the view is fitted to that.
+NARROW_MAP_SHARE = 0.66
+WIDE_LEGEND = {
+    "x": 0.99,
+    "xanchor": "right",
+    "y": 0.01,
+    "yanchor": "bottom",
+    "bgcolor": "rgba(255,255,255,0.8)",
+}
+NARROW_LEGEND = {
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": 0,
+    "yanchor": "top",
+    "entrywidth": 0.33,
+    "entrywidthmode": "fraction",
+    "font": {"size": 11},
+}
 
 
 def cone_radius(hours: float) -> float:
@@ -63,8 +90,8 @@ def _polygon_trace(geom: shapely.Geometry, name: str, fill: str, line: str) -> d
     parts = getattr(geom, "geoms", [geom])
     for part in parts:
         xs, ys = part.exterior.coords.xy
-        lons += list(xs) + [None]
-        lats += list(ys) + [None]
+        lons += [round(x, COORD_DECIMALS) for x in xs] + [None]
+        lats += [round(y, COORD_DECIMALS) for y in ys] + [None]
     return {
         "type": "scattermap",
         "lon": lons,
@@ -78,14 +105,8 @@ def _polygon_trace(geom: shapely.Geometry, name: str, fill: str, line: str) -> d
     }
 
 
-def figure(
-    data: StormData,
-    time: datetime,
-    replay: bool,
-    outline_urls: list[str],
-    style,
-) -> dict:
-    traces: list[dict] = []
+def warning_traces() -> list[dict]:
+    traces = []
     for line in warning_lines()["lines"]:
         lons, lats = zip(*line["coordinates"], strict=True)
         traces.append(
@@ -101,24 +122,30 @@ def figure(
                 "hoverinfo": "name",
             }
         )
-    fixes = [f for f in data.fixes if not replay or f.time <= time]
-    current = interpolate(data.fixes, time) if data.fixes else None
-    path = fixes + ([current] if replay and current is not None else [])
-    if path:
-        traces.append(
-            {
-                "type": "scattermap",
-                "lon": [f.lon for f in path],
-                "lat": [f.lat for f in path],
-                "mode": "lines",
-                "line": {"color": "#616161", "width": 2},
-                "name": "路径",
-                "hoverinfo": "skip",
-            }
-        )
+    return traces
+
+
+def track_traces(fixes: list[Fix], current: Fix | None, every_grade: bool) -> list[dict]:
+    """The path and its fixes coloured by grade: one trace per grade the fixes hold, or, with
+    `every_grade` (a replay, where the track grows), one per known grade, empty ones
+    nameless and out of the legend, so the number of traces never changes as time moves."""
+    path = fixes + ([current] if current is not None else [])
+    traces = [
+        {
+            "type": "scattermap",
+            "lon": [f.lon for f in path],
+            "lat": [f.lat for f in path],
+            "mode": "lines",
+            "line": {"color": "#616161", "width": 2},
+            "name": "路径",
+            "hoverinfo": "skip",
+        }
+    ]
     for grade, name in GRADES.items():
         chosen = [f for f in fixes if f.grade == grade]
         if not chosen:
+            if every_grade:
+                traces.append(_empty_trace())
             continue
         traces.append(
             {
@@ -132,30 +159,86 @@ def figure(
                 "name": name,
             }
         )
-    if current is not None:
-        for level, (name, fill, edge) in CIRCLE_STYLE.items():
-            radii = current.radii.get(level)
-            if radii is None or max(radii) <= 0:
-                continue
-            traces.append(
-                _polygon_trace(
-                    shapely.Polygon(ring(current.lon, current.lat, radii)), name, fill, edge
-                )
-            )
+    return traces
+
+
+def figure_key(data: StormData, replay: bool) -> str:
+    """Which figure a trace belongs to: the storm and the mode (a replay moves more traces)."""
+    return f"{data.id}|{'replay' if replay else 'live'}"
+
+
+def storm_now_traces(current: Fix | None, key: str) -> list[dict]:
+    """The wind circles and the centre at one moment: always one trace per circle level and
+    one for the centre (empty when there is nothing to draw), so a slider step can replace
+    them by position. The centre, last, carries `key`: the page checks that a step landed
+    on the figure it was made for (callbacks.CHECK_STEP)."""
+    traces = []
+    for level, (name, fill, edge) in CIRCLE_STYLE.items():
+        radii = current.radii.get(level) if current is not None else None
+        if radii is None or max(radii) <= 0:
+            traces.append(_empty_trace())
+            continue
         traces.append(
-            {
-                "type": "scattermap",
-                "lon": [current.lon],
-                "lat": [current.lat],
-                "mode": "markers",
-                "marker": {"size": 16, "color": "#c62828"},
-                "text": [hover(current)],
-                "hovertemplate": "%{text}<extra>当前位置</extra>",
-                "name": "台风中心",
-            }
+            _polygon_trace(shapely.Polygon(ring(current.lon, current.lat, radii)), name, fill, edge)
         )
+    if current is None:
+        traces.append({**_empty_trace(), "meta": {"key": key}})
+        return traces
+    traces.append(
+        {
+            "type": "scattermap",
+            "lon": [current.lon],
+            "lat": [current.lat],
+            "mode": "markers",
+            "marker": {"size": 16, "color": "#c62828"},
+            "text": [hover(current)],
+            "hovertemplate": "%{text}<extra>当前位置</extra>",
+            "name": "台风中心",
+            "meta": {"key": key},
+        }
+    )
+    return traces
+
+
+def _empty_trace() -> dict:
+    """A place kept for a trace with nothing to draw now (no name, not in the legend)."""
+    return {
+        "type": "scattermap",
+        "lon": [],
+        "lat": [],
+        "mode": "lines",
+        "showlegend": False,
+        "hoverinfo": "skip",
+    }
+
+
+def moving_traces(data: StormData, time: datetime, replay: bool) -> list[dict]:
+    """What a move of the time slider changes, in the order the figure ends with: in a replay
+    the track so far too, else only the circles and the centre."""
+    current = interpolate(data.fixes, time) if data.fixes else None
+    now = storm_now_traces(current, figure_key(data, replay))
     if not replay:
+        return now
+    fixes = [f for f in data.fixes if f.time <= time]
+    return track_traces(fixes, current, every_grade=True) + now
+
+
+def figure(
+    data: StormData,
+    time: datetime,
+    replay: bool,
+    outline_urls: list[str],
+    style,
+) -> dict:
+    """The whole figure: what stays while the slider moves (warning lines, the track unless
+        replaying, forecasts, outlines) first, then `moving_traces` last, which `step_patch`
+        replaces in place. The view is fitted to a desktop's map here, and again to the map's real
+    size in the browser (callbacks.FIT_VIEW, from layout.meta.fit)."""
+    traces = warning_traces()
+    if not replay:
+        traces += track_traces(data.fixes, None, every_grade=False) if data.fixes else []
         traces += forecast_traces(data)
+    traces += moving_traces(data, time, replay)
     layers = [
         {
             "sourcetype": "geojson",
@@ -166,20 +249,16 @@ def figure(
         }
         for url in outline_urls
     ]
-    centre, zoom = fit_view([(f.lon, f.lat) for f in data.fixes] + [(PUTIAN["lon"], PUTIAN["lat"])])
+    points = [(f.lon, f.lat) for f in data.fixes] + [(PUTIAN["lon"], PUTIAN["lat"])]
+    centre, zoom = fit_view(points)
     return {
         "data": traces,
         "layout": {
             "map": {"style": style, "center": centre, "zoom": zoom, "layers": layers},
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
             "showlegend": True,
-            "legend": {
-                "x": 0.99,
-                "xanchor": "right",
-                "y": 0.01,
-                "yanchor": "bottom",
-                "bgcolor": "rgba(255,255,255,0.8)",
-            },
+            "legend": WIDE_LEGEND,
+            "meta": {"fit": fit_meta(points), "key": figure_key(data, replay)},
             # The first view holds the whole track and Putian; after that the viewer's own
             # zoom and pan stay while the slider moves the storm.
             "uirevision": data.id,
@@ -187,17 +266,43 @@ def figure(
     }
 
 
-def fit_view(points: list[tuple[float, float]], width: int = 800, height: int = 560):
-    """Centre and zoom (Web Mercator, 512 px tiles) showing every point on a map of about
-    the page's size."""
+def step_patch(data: StormData, time: datetime, replay: bool) -> Patch:
+    """A slider step as a Patch of the figure `figure` drew for the same storm and mode: the
+    moving traces, the last ones, replaced by position from the end; nothing else is sent."""
+    moving = moving_traces(data, time, replay)
+    patch = Patch()
+    for offset, trace in enumerate(moving):
+        patch["data"][offset - len(moving)] = trace
+    return patch
+
+
+def fit_meta(points: list[tuple[float, float]]) -> dict:
+    """What the browser needs to fit the view to the map's real size (callbacks.FIT_VIEW):
+    the box to show, the margin around it, and on a phone the legend below the map."""
     lons = [p[0] for p in points]
     lats = [p[1] for p in points]
-    lon_span = max(max(lons) - min(lons), 0.5) * 1.15
+    return {
+        "bbox": [min(lons), min(lats), max(lons), max(lats)],
+        "pad": FIT_PAD,
+        "narrow_width": NARROW_WIDTH,
+        "narrow_map_share": NARROW_MAP_SHARE,
+        "narrow_legend": NARROW_LEGEND,
+    }
+
+
+def fit_view(
+    points: list[tuple[float, float]], width: int = DESKTOP_WIDTH, height: int = MAP_HEIGHT
+):
+    """Centre and zoom (Web Mercator, 512 px tiles) showing every point on a map of
+    `width` × `height` pixels."""
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    lon_span = max(max(lons) - min(lons), 0.5) * FIT_PAD
 
     def merc(lat: float) -> float:
         return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
-    y_span = max(merc(max(lats)) - merc(min(lats)), 0.01) * 1.15
+    y_span = max(merc(max(lats)) - merc(min(lats)), 0.01) * FIT_PAD
     zoom = min(
         math.log2(360 * width / (512 * lon_span)), math.log2(2 * math.pi * height / (512 * y_span))
     )

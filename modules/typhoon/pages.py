@@ -83,6 +83,7 @@ def layout(core, **_query):
                         style={"minWidth": "320px"},
                     ),
                     html.Button("播放", id="typhoon-play", n_clicks=0),
+                    speed_picker(),
                     dcc.Checklist(
                         id="typhoon-replay",
                         options=[{"label": "演练回放", "value": "replay"}],
@@ -106,13 +107,17 @@ def layout(core, **_query):
                 marks=None,
                 updatemode="mouseup",
             ),
-            dcc.Interval(id="typhoon-interval", interval=1000, disabled=True),
+            dcc.Interval(
+                id="typhoon-interval",
+                interval=settings.pace(settings.playback_seconds_per_day())[0],
+                disabled=True,
+            ),
             html.Div(id="typhoon-status", role="status"),
             html.Div(
                 [
                     dcc.Graph(
                         id="typhoon-map",
-                        style={"height": "560px", "flex": "3 1 480px"},
+                        style={"height": "560px", "flex": "3 1 480px", "minWidth": 0},
                         config=GRAPH_CONFIG,
                     ),
                     html.Div(
@@ -141,6 +146,24 @@ def layout(core, **_query):
             html.P(ATTRIBUTION, style={"fontSize": "12px", "color": "#666"}),
         ],
         style={"padding": "8px"},
+    )
+
+
+def speed_label(seconds: int) -> str:
+    return f"1天/{seconds}秒"
+
+
+def speed_picker() -> dcc.Dropdown:
+    """How fast 播放 plays: a day of storm time in 10, 30 or 60 seconds (or as configured)."""
+    configured = settings.playback_seconds_per_day()
+    speeds = sorted({*settings.SPEEDS, configured})
+    return dcc.Dropdown(
+        id="typhoon-speed",
+        options=[{"label": speed_label(s), "value": s} for s in speeds],
+        value=configured,
+        clearable=False,
+        searchable=False,
+        style={"minWidth": "120px"},
     )
 
 
