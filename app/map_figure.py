@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from urllib.parse import urlencode
 
+from app import basemap, labels
 from app.map_legend import outline_group, selection_group, shade_group
 from layers import codes
 from layers.crs import from_wgs84_arrays
@@ -71,23 +72,6 @@ def shifted_bbox(bbox: list[float], crs: str) -> list[float]:
     """The bounding box as drawn on a basemap in another datum (display only)."""
     lon, lat = from_wgs84_arrays([bbox[0], bbox[2]], [bbox[1], bbox[3]], crs)
     return [float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])]
-
-
-def _style(settings) -> dict | str:
-    if not settings.tiles_url:
-        return "white-bg"  # no external requests: government intranets are often offline
-    return {
-        "version": 8,
-        "sources": {
-            "basemap": {
-                "type": "raster",
-                "tiles": [settings.tiles_url],
-                "tileSize": 256,
-                "attribution": settings.tiles_attribution,
-            }
-        },
-        "layers": [{"id": "basemap", "type": "raster", "source": "basemap"}],
-    }
 
 
 SHADES = {"zone": "分区", "area": "面积"}
@@ -157,13 +141,16 @@ def build_figure(
     shade: str = "zone",
     measure: tuple[dict, str] | None = None,
     token: str | None = None,
+    basemap_id: str | None = None,
 ) -> dict:
     """A plotly figure (as a dict) for the focus unit, its children and the selection.
 
     `measure` is (values by code, title) when the units are shaded by a module's measure;
-    `token` goes into every layer URL (see layer_url).
+    `token` goes into every layer URL (see layer_url); `basemap_id` is the basemap asked
+    for (anything unknown is the default).
     """
-    crs = settings.tiles_crs
+    chosen = basemap.chosen(settings, basemap_id)
+    crs = chosen.crs  # overlays are drawn in the basemap's datum (GCJ-02 for Amap)
     traces: list[dict] = []
     # One trace per level among the children (a virtual root may hold units of two levels).
     by_level: dict[str, list[dict]] = {}
@@ -240,9 +227,9 @@ def build_figure(
             {
                 # Two short lines: on a phone it shares the bottom edge with the legend.
                 "text": "镇街、村居边界为示意<br>（自动生成，非实测）",
-                # Bottom right, above the tiles' attribution: the legend holds the bottom left.
+                # Bottom right, above the basemap's attribution: the legend holds the left.
                 "x": 0.99,
-                "y": 0.06 if settings.tiles_url and settings.tiles_attribution else 0.01,
+                "y": 0.06,
                 "xref": "paper",
                 "yref": "paper",
                 "xanchor": "right",
@@ -253,24 +240,17 @@ def build_figure(
                 "font": {"color": "#8a5300", "size": 11},
             }
         )
-    if settings.tiles_url and settings.tiles_attribution:
-        annotations.append(
-            {
-                "text": settings.tiles_attribution,
-                "x": 0.99,
-                "y": 0.01,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 10},
-            }
-        )
     return {
         "data": traces,
         "layout": {
-            "map": {"style": _style(settings), "center": centre, "zoom": zoom, "layers": layers},
+            # One style for every view (basemaps and label layers); what a view shows of it
+            # is in meta["basemap"], applied by assets/basemap.js (see app/basemap.py).
+            "map": {
+                "style": basemap.style(settings),
+                "center": centre,
+                "zoom": zoom,
+                "layers": layers,
+            },
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
             "showlegend": False,
             "annotations": annotations,
@@ -289,6 +269,9 @@ def build_figure(
                 # Groups of assets/map-view.js's legend; render() adds the modules' layers.
                 "legend": [group for group in legend if group],
                 "layers": [],
+                basemap.META_KEY: basemap.view(
+                    settings, labels.sources_for(focus, children, crs, token), chosen.id
+                ),
             },
             "hoverlabel": {"font": {"family": "sans-serif"}},
         },

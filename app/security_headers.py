@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import dash
 from flask import Response
 
+from app import basemap
 from app.context import current
 
 HSTS = "max-age=31536000; includeSubDomains"
@@ -40,10 +41,12 @@ def tile_origin(tiles_url: str) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
-def policy(script_hashes: list[str], tiles_url: str = "") -> str:
-    """The Content-Security-Policy for these inline-script hashes and basemap."""
+def policy(script_hashes: list[str], tiles_url: str = "", origins: tuple[str, ...] = ()) -> str:
+    """The Content-Security-Policy for these inline-script hashes and basemaps (`tiles_url`
+    and the `origins` the configured online basemaps fetch tiles from)."""
     tiles = tile_origin(tiles_url)
-    extra = f" {tiles}" if tiles else ""
+    allowed = sorted({*([tiles] if tiles else []), *origins})
+    extra = "".join(f" {origin}" for origin in allowed)
     directives = {
         "default-src": "'self'",
         "script-src": " ".join(["'self'", *script_hashes]),
@@ -68,10 +71,11 @@ def install(app: dash.Dash) -> None:
     def add_headers(response: Response) -> Response:
         settings = current().settings
         hashes = app.csp_hashes()  # a few short strings: cheap, and never stale
-        key = (tuple(hashes), settings.tiles_url)
+        online = tuple(basemap.origins(settings))
+        key = (tuple(hashes), settings.tiles_url, online)
         if key not in cached:
             cached.clear()
-            cached[key] = policy(hashes, settings.tiles_url)
+            cached[key] = policy(hashes, settings.tiles_url, online)
         response.headers["Content-Security-Policy"] = cached[key]
         for name, value in FIXED_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -60,8 +60,14 @@ def response_json(response) -> dict:
     return json.loads(response.get_data(as_text=True))
 
 
-def duplicate_output_key(app, prop_id: str) -> str:
-    """The callback key Dash gave an `allow_duplicate=True` output, e.g. 'map-figure.data@…'."""
-    matches = [key for key in app.callback_map if key.startswith(prop_id + "@")]
+def duplicate_output_key(app, prop_id: str, fired_by: str | None = None) -> str:
+    """The callback key Dash gave an `allow_duplicate=True` output, e.g. 'map-figure.data@…';
+    `fired_by` (an input's id) picks one among several callbacks writing that output."""
+    matches = [
+        key
+        for key, spec in app.callback_map.items()
+        if key.startswith(prop_id + "@")
+        and (fired_by is None or any(i["id"] == fired_by for i in spec["inputs"]))
+    ]
     assert len(matches) == 1, matches
     return matches[0]

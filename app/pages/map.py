@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 
 import dash
+import flask
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
 from access import scoped
 from access.viewer import Forbidden, NotFound, Viewer
-from app import map_export, map_search
+from app import basemap, map_export, map_search
 from app.auth import current_viewer
 from app.callback_inputs import require, text, texts
 from app.context import current
@@ -87,8 +88,18 @@ def _initial_shade(viewer: Viewer, shade: str | None) -> str:
 
 
 def layout(
-    unit: str | None = None, layers: str | None = None, shade: str | None = None, **_query
+    unit: str | None = None,
+    layers: str | None = None,
+    shade: str | None = None,
+    basemap: str | None = None,
+    **_query,
 ) -> html.Div:
+    return _layout(unit, layers, shade, basemap)
+
+
+def _layout(unit, layers, shade, basemap_asked) -> html.Div:
+    if basemap_asked:  # ?basemap= in a link: the viewer's choice from now on
+        flask.session[BASEMAP_KEY] = basemap.chosen(current().settings, basemap_asked).id
     viewer = current_viewer()
     if viewer.is_anonymous:
         return html.Div(html.A("请先登录", href="/login"), className="notice")
@@ -169,6 +180,22 @@ def layout(
                         ],
                         className="shade-picker",
                     ),
+                    html.Label(
+                        [
+                            "底图 ",
+                            dcc.Dropdown(
+                                id="map-basemap",
+                                options=basemap.choices(current().settings),
+                                value=basemap.chosen(
+                                    current().settings,
+                                    basemap_asked or flask.session.get(BASEMAP_KEY),
+                                ).id,
+                                clearable=False,
+                                searchable=False,
+                            ),
+                        ],
+                        className="basemap-picker",
+                    ),
                     html.Div(id="unit-children", className="unit-children"),
                     html.Div(panels, id="map-panels"),
                     export_section(),
@@ -247,6 +274,7 @@ def _children_list(children: list[dict]) -> list:
 
 def render(focus_code, selected_code, outlines, shade):
     require(text(focus_code), text(selected_code), text(shade))
+    basemap_id = flask.session.get(BASEMAP_KEY)  # the viewer's choice (see rebase)
     viewer = current_viewer()
     app_context = current()
     with app_context.sessions() as session:
@@ -264,7 +292,15 @@ def render(focus_code, selected_code, outlines, shade):
     wanted = outlines if texts(outlines) and outlines else []
     allowed = [level for level in wanted if level in _levels_for(viewer)]
     figure = build_figure(
-        focus, children, selected, allowed, app_context.settings, shade or "zone", measure, token
+        focus,
+        children,
+        selected,
+        allowed,
+        app_context.settings,
+        shade or "zone",
+        measure,
+        token,
+        basemap_id,
     )
     for layer in layers_shown:
         figure["data"].extend(layer["traces"])
@@ -277,6 +313,18 @@ def render(focus_code, selected_code, outlines, shade):
         _profile_panel(selected),
         _children_list(children),
     )
+
+
+BASEMAP_KEY = "map_basemap"
+
+
+def rebase(basemap_id, focus_code, selected_code, outlines, shade):
+    """Another basemap: kept as the viewer's choice for this session (checked against the
+    basemaps the settings offer), and the same view drawn again (Amap's datum moves every
+    overlay)."""
+    require(text(basemap_id))
+    flask.session[BASEMAP_KEY] = basemap.chosen(current().settings, basemap_id).id
+    return render(focus_code, selected_code, outlines, shade)[0]
 
 
 def recolour(shade, focus_code):
@@ -406,6 +454,15 @@ def register(app: dash.Dash) -> None:
         Input("layer-toggles", "value"),
         State("map-shade", "value"),
     )(render)
+    app.callback(
+        Output("map-figure", "data", allow_duplicate=True),
+        Input("map-basemap", "value"),
+        State(MAP_FOCUS, "data"),
+        State(MAP_SELECTED, "data"),
+        State("layer-toggles", "value"),
+        State("map-shade", "value"),
+        prevent_initial_call=True,
+    )(rebase)
     app.callback(
         Output("map-figure", "data", allow_duplicate=True),
         Input("map-shade", "value"),

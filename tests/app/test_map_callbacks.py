@@ -51,7 +51,11 @@ def test_render_sends_values_and_urls_never_geometry(client):
         "/api/v1/layers/city.geojson?as=lines",
         "/api/v1/layers/county.geojson?parent=3503",
     ]
-    assert figure["layout"]["map"]["style"] == "white-bg"  # no external tiles by default
+    # No external tiles, glyphs or data by default: every URL in the style is the app's own.
+    style = figure["layout"]["map"]["style"]
+    assert style["glyphs"].startswith("/map/glyphs/")
+    assert "http" not in json.dumps(style)
+    assert figure["layout"]["meta"]["basemap"]["labels"], "the children are named"
 
 
 def test_render_marks_generated_levels_and_fills_the_panel(client):
@@ -85,7 +89,7 @@ def test_recolour_sends_a_patch_of_colours_only(client, onemap_app):
         [("map-figure", "data")],
         inputs=[("map-shade", "value", "area")],
         state=[("map-focus", "data", "350300000000")],
-        output_key=duplicate_output_key(onemap_app, "map-figure.data"),
+        output_key=duplicate_output_key(onemap_app, "map-figure.data", fired_by="map-shade"),
     )
     body = response_json(response)["response"]["map-figure"]["data"]
     assert body["__dash_patch_update"] == "__dash_patch_update"
@@ -131,8 +135,10 @@ def test_a_tile_basemap_and_gcj02_tiles_shift_overlays_for_display_only():
     ]
     figure = build_figure(focus, children, focus, ["county"], settings)
     style = figure["layout"]["map"]["style"]
-    assert style["sources"]["basemap"]["tiles"] == ["http://tiles.intranet/{z}/{x}/{y}.png"]
-    assert any("本地瓦片" in a["text"] for a in figure["layout"]["annotations"])
+    [tiles] = [s for s in style["sources"].values() if s.get("type") == "raster"]
+    assert tiles["tiles"] == ["http://tiles.intranet/{z}/{x}/{y}.png"]
+    assert tiles["attribution"] == "© 本地瓦片"  # MapLibre credits it on the map
+    assert figure["layout"]["meta"]["basemap"]["basemap"] == "custom"
     assert figure["data"][0]["geojson"].endswith("parent=350304&crs=gcj02")
     assert figure["layout"]["map"]["layers"][0]["source"].endswith("?crs=gcj02&as=lines")
     # The view is shifted like the overlays: east and south of the WGS84 centre.

@@ -99,7 +99,7 @@ def test_play_moves_the_storm_and_pause_stops_it(browser, typhoon_url):
     )
     browser.find_element(By.ID, "typhoon-play").click()
     moved = wait_for(lambda: status_text(browser) != first and status_text(browser), message="play")
-    assert "2015-09-21" in moved  # one hour a second from the first fix
+    assert "2015-09-21" in moved  # three hours every 1.25 s from the first fix
     browser.find_element(By.ID, "typhoon-play").click()  # 暂停
     # Paused once the button offers 播放 again and no callback (a tick on its way) is pending.
     wait_for(

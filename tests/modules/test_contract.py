@@ -118,7 +118,7 @@ def test_register_measures_shades_units_by_a_module_value(installed, tmp_path):
         [("map-figure", "data")],
         inputs=[("map-shade", "value", "measure:toy")],
         state=[("map-focus", "data", "350304100000")],
-        output_key=duplicate_output_key(app, "map-figure.data"),
+        output_key=duplicate_output_key(app, "map-figure.data", fired_by="map-shade"),
     )
     assert "operations" in json.dumps(response_json(patch))
 
