@@ -1,20 +1,24 @@
 """Completeness, as in DHIS2: per unit and month, how many of the required tags kept at its
 level hold a value, whether the month was submitted, and on time or late (due on a
 configurable day of the next month, the 5th by default, Beijing time); summed by town for a
-leader, and as a map shading."""
+leader, and as a map shading.
+
+Filled cells are counted from ledger_fills (the months in which a cell turns filled or
+blank, kept by triggers on ledger_values) rather than from every month's value: at Putian's
+scale that is about one row per cell instead of one a month."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from modules.ledger import periods
 from modules.ledger.approval import STATE_ZH, states
-from modules.ledger.models import LedgerValue
+from modules.ledger.models import LedgerFill
 from modules.ledger.tags import all_tags
-from modules.ledger.values import carried
 from modules.sdk import DivisionCode, MeasureSpec, Viewer, units
 
 BEIJING = timezone(timedelta(hours=8))
@@ -68,14 +72,10 @@ def of_units(
     rows = [(u.code, u.name) for u in units(session, viewer, level, within=within)]
     required = [t.code for t in all_tags(session).values() if t.required and t.level == level]
     codes = [code for code, _ in rows]
-    scope = viewer.code_filter(LedgerValue.unit_code)
+    scope = viewer.code_filter(LedgerFill.unit_code)
     if within:
-        scope = scope & LedgerValue.unit_code.startswith(DivisionCode.parse(within).prefix)
-    held = carried(session, required, month, scope) if required and codes else {}
-    filled: dict[str, int] = {}
-    for (unit, _), value in held.items():
-        if value.value is not None:
-            filled[unit] = filled.get(unit, 0) + 1
+        scope = scope & LedgerFill.unit_code.startswith(DivisionCode.parse(within).prefix)
+    filled = filled_counts(session, required, month, scope) if required and codes else {}
     current = states(session, codes, month)
     deadline = due(month, due_day)
     found = []
@@ -89,6 +89,22 @@ def of_units(
             timeliness = MISSING if now >= deadline else NOT_DUE
         found.append(Unit(code, name, len(required), filled.get(code, 0), state, timeliness))
     return found
+
+
+def filled_counts(
+    session: Session, tag_codes: list[str], month: int, unit_filter
+) -> dict[str, int]:
+    """Unit → how many of `tag_codes` read a value (not blank) in `month`; `unit_filter` is
+    SQL on LedgerFill.unit_code. A cell's fills alternate filled, blank, filled ... from its
+    first, so +1 for each filled and -1 for each blank up to `month` is 1 exactly when the
+    cell reads a value then."""
+    step = func.sum(case((LedgerFill.filled, 1), else_=-1))
+    query = (
+        select(LedgerFill.unit_code, step)
+        .where(LedgerFill.tag_code.in_(tag_codes), LedgerFill.period <= month, unit_filter)
+        .group_by(LedgerFill.unit_code)
+    )
+    return {unit: int(count) for unit, count in session.execute(query) if count}
 
 
 @dataclass(frozen=True)

@@ -152,3 +152,23 @@ class LedgerPeriod(Base):
 
 
 TABLES = (LedgerTag, LedgerValue, LedgerHistory, LedgerPeriod)
+
+
+class LedgerFill(Base):
+    """A month in which a cell (tag, unit) turns filled or blank: a value row whose value is
+    present while the row before it (or nothing) was blank, or the reverse. Completeness
+    counts a unit's filled cells from these, a row or two per cell, instead of reading every
+    month's value. Kept by triggers on ledger_values (migration ledger_0003), whatever
+    writes the values; never written by the application."""
+
+    __tablename__ = "ledger_fills"
+
+    tag_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filled: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (MODULE,)
+
+
+TABLES = (*TABLES, LedgerFill)
