@@ -16,6 +16,7 @@ from modules.flood import live, patrol, stations
 from modules.flood.models import RISK_LEVELS
 from modules.flood.points import RISK_COLOURS, RISK_LABELS, points_for
 from modules.sdk import (
+    SAFE_GRAPH_CONFIG,
     DivisionCode,
     Forbidden,
     InvalidCode,
@@ -30,9 +31,9 @@ TITLE = "防汛重点部位"
 PROGRESS_ID = "flood-progress"
 STATION_ID = "flood-station-detail"
 STATION_HINT = "点击地图上的监测站，查看其近 24 小时过程线与阈值。"
-# Every chart of the module: no plotly logo, and no button that sends data to plotly's cloud
-# (an intranet's readings stay on the intranet).
-GRAPH_CONFIG = {"displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False}
+# Every chart of the module: the SDK's config (no control that sends data off the server,
+# zh-CN): an intranet's readings stay on the intranet.
+GRAPH_CONFIG = SAFE_GRAPH_CONFIG
 
 
 def _unit_for(session: Session, viewer: Viewer, focus) -> tuple[str | None, str]:
