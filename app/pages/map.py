@@ -323,7 +323,13 @@ def rebase(basemap_id, focus_code, selected_code, outlines, shade):
     basemaps the settings offer), and the same view drawn again (Amap's datum moves every
     overlay)."""
     require(text(basemap_id))
-    flask.session[BASEMAP_KEY] = basemap.chosen(current().settings, basemap_id).id
+    settings = current().settings
+    wanted = basemap.chosen(settings, basemap_id).id
+    if wanted == basemap.chosen(settings, flask.session.get(BASEMAP_KEY)).id:
+        # The dropdown restating the basemap on screen (e.g. when it mounts): redrawing
+        # would re-fit the view and lose the viewer's zoom.
+        raise dash.exceptions.PreventUpdate
+    flask.session[BASEMAP_KEY] = wanted
     return render(focus_code, selected_code, outlines, shade)[0]
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from modules.consult import styles
-from modules.consult.access import INSTRUCTIONS, READ, RUN, record_id
-from modules.consult.events import LEVEL_ZH
+from modules.consult.access import INSTRUCTIONS, READ, RUN, events_for, record_id
+from modules.consult.events import LEVEL_ZH, title_of
 from modules.consult.figure import figure
 from modules.consult.snapshots import read as read_snapshot
 from modules.consult.views import cards, decisions, diff_view, header, table, when
@@ -176,6 +176,13 @@ def consult_layout(core):
                 return html.Div([html.H2("会商指令"), html.Div(id="consult-instructions")])
             return html.P("您没有查看会商的权限。", className="notice-denied")
         runs = viewer.can(RUN)
+        # The options come with the page: a chosen event must be among them from the start
+        # (a dropdown drops a value its options do not hold).
+        with core.sessions() as session:
+            options = [
+                {"label": title_of(e) + ("（已结束）" if e.ended_at else ""), "value": e.id}
+                for e in events_for(session, viewer)
+            ]
         return html.Div(
             className="consult-page",
             children=[
@@ -185,6 +192,7 @@ def consult_layout(core):
                     children=[
                         dcc.Dropdown(
                             id="consult-event",
+                            options=options,
                             value=_event_id(event),
                             placeholder="选择事件",
                             clearable=False,

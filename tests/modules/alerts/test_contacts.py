@@ -223,7 +223,10 @@ def export_text(data: bytes, kind: str) -> str:
 def test_the_model_and_the_migration_agree(context):
     locations = [path for _, path in context.modules.call("register_migrations")]
     check(context.engine, locations)
-    assert "alerts_0001" in current_revision(context.engine).split()
+    heads = current_revision(context.engine).split()
+    assert any(head.startswith("alerts_") for head in heads), (
+        heads
+    )  # the module's branch is at its head
 
 
 FORMULAS = ('=HYPERLINK("http://evil.example","点我")', "+1", "-1", "@x")
