@@ -215,3 +215,32 @@ def test_names_draw_from_the_apps_glyphs_with_the_outside_unreachable(sealed, la
         u for u in requested_urls(browser) if not u.startswith((labels_url, "data:", "blob:"))
     ]
     assert outside == []
+
+
+# The main map page's MapLibre instance (its graph sits inside #map).
+PAGE_LABELS_JS = """
+const g = document.querySelector('#map .js-plotly-plot');
+const m = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot.map;
+if (!m || !m.loaded() || !m.areTilesLoaded()) return null;
+const ids = m.getStyle().layers.filter(l => l.type === 'symbol').map(l => l.id);
+const names = m.queryRenderedFeatures({layers: ids}).map(f => f.properties.label);
+return names.length ? names : null;
+"""
+
+
+def test_the_map_page_names_the_counties_on_the_offline_basemap_with_nothing_outside(
+    sealed, labels_url
+):
+    """The real map page, as the city leader opens it: county names from the app's glyphs
+    over the offline basemap, and no request outside the app."""
+    browser = sealed
+    browser.delete_all_cookies()  # the browser is the module's: start logged out
+    log_in(browser, labels_url, "city.leader")
+    browser.get_log("performance")
+    browser.get(labels_url + "/")
+    names = sorted(set(wait_for(lambda: browser.execute_script(PAGE_LABELS_JS), 60, "names")))
+    assert names == ["仙游县", "城厢区", "涵江区", "秀屿区", "荔城区"]
+    outside = [
+        u for u in requested_urls(browser) if not u.startswith((labels_url, "data:", "blob:"))
+    ]
+    assert outside == []
