@@ -61,7 +61,21 @@ def select_village(page) -> None:
         ),
         message="the row's checkbox",
     )
-    page.execute_script("arguments[0].click()", box)
+    page.execute_script("if (!arguments[0].checked) arguments[0].click()", box)
+
+
+def act(page, button: str, done: str) -> bool:
+    """Tick the village and press a month-end button. On a loaded machine the grid may
+    redraw the row (and drop the tick) between the two: the page then says to tick it, and
+    the person ticks again (the caller retries)."""
+    select_village(page)
+    before = report(page)
+    page.find_element(By.ID, button).click()
+    try:
+        wait_for(lambda: report(page) != before, timeout=15, message="the answer")
+    except AssertionError:
+        pass  # the same answer again (e.g. 请先在表中勾选单位。)
+    return done in report(page)
 
 
 def state_cell(page):
@@ -86,17 +100,13 @@ def test_staff_fill_and_submit_and_the_admin_approves(browser, ledger_url):  # n
     type_into(page, "RK009", str(old - 2))
     wait_for(lambda: cell(page, "RK009").text == str(old - 2), message="the correction")
 
-    select_village(page)
-    page.find_element(By.ID, "ledger-submit").click()
-    wait_for(lambda: "已提交：" in report(page), message="submitted")
+    wait_for(lambda: act(page, "ledger-submit", "已提交："), timeout=60, message="submitted")
     wait_for(lambda: "已提交" in state_cell(page).text, message="the status in the grid")
 
     page.delete_all_cookies()
     log_in(page, ledger_url, "xtw.admin")
     open_sheet(page, ledger_url)
-    select_village(page)
-    page.find_element(By.ID, "ledger-approve").click()
-    wait_for(lambda: "已审核通过：" in report(page), message="approved")
+    wait_for(lambda: act(page, "ledger-approve", "已审核通过："), timeout=60, message="approved")
     wait_for(lambda: "已审核" in state_cell(page).text, message="approved in the grid")
     target = cell(page, "RK009")
     page.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", target)
