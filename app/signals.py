@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from modules.sdk import Signal
+from modules.sdk import Signal, SignalRefused
 from store.models import StoredSignal
 
 LOGGER = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class SignalBus:
                 else:
                     handler(signal)
                 delivered += 1
+            except SignalRefused:
+                raise  # a refusal is the publisher's to answer (its transaction rolls back)
             except Exception as error:  # one module's bug must not stop the others
                 LOGGER.exception("module %s failed on signal %s", module, signal.name)
                 self.failures.append((module, signal.name, repr(error)))

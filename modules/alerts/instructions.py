@@ -27,13 +27,14 @@ from modules.alerts.audience import MAX_TEXT, AudienceRefused
 from modules.alerts.contacts import contacts_in
 from modules.alerts.models import Contact, Message
 from modules.alerts.outbox import _add_deliveries, check_escalation
-from modules.alerts.settings import ack_base_url
+from modules.alerts.settings import ack_base_url, confirm_over
 from modules.sdk import (
     DivisionCode,
     Forbidden,
     InvalidCode,
     NotFound,
     Signal,
+    SignalRefused,
     Viewer,
     record_audit,
     require_unit,
@@ -91,6 +92,14 @@ def write(session: Session, payload: dict, ack_origin: str = "") -> Message | No
         raise InstructionRefused(f"instruction {ref}: no valid unit")
     sender = sender_of(payload, units)
     contacts, refused = duty_contacts(session, sender, units)
+    over = confirm_over()
+    if len(contacts) > over and payload.get("confirm") != len(contacts):
+        # As every send: above the threshold, the sender confirms the count first.
+        raise SignalRefused(
+            f"instruction {ref}: {len(contacts)} recipients, confirm the count",
+            f"该指令将发送给 {len(contacts)} 人（超过 {over} 人），请确认人数后再发送",
+            {"recipients": len(contacts), "confirm_over": over},
+        )
     sent_to = [u for u in units if u not in refused]
     try:
         with session.begin_nested():  # a failure rolls back this message only

@@ -12,6 +12,7 @@ from modules.consult.diff import diff
 from modules.consult.documents import board
 from modules.consult.entries import (
     MAX_ATTACHMENT,
+    NeedsConfirmation,
     add_entry,
     edit_entry,
     entry_for,
@@ -243,17 +244,31 @@ def record_entry(_n, event_id, mode, target, kind, units, text, contents, filena
     return message, refreshed, cleared
 
 
-def send(clicks, event_id, refresh):
+def send(clicks, event_id, refresh, pending):
+    """发送短信 on an instruction. Above the SMS module's threshold the first click says how
+    many people it would reach; the second click on the same entry confirms that count."""
     triggered = dash.ctx.triggered_id
     if not isinstance(triggered, dict) or not any(c for c in clicks or [] if c):
-        return dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update
+    entry_id = triggered.get("entry")
+    asked = pending if isinstance(pending, dict) and pending.get("entry") == entry_id else {}
+    confirm = asked.get("recipients") if isinstance(asked.get("recipients"), int) else None
+    needs: dict = {}
 
     def action(session, viewer, core, event):
-        entry = entry_for(session, event, triggered.get("entry"))
-        send_instruction(session, viewer, core, event, entry)
+        entry = entry_for(session, event, entry_id)
+        try:
+            send_instruction(session, viewer, core, event, entry, confirm)
+        except NeedsConfirmation as ask:
+            needs.update(entry=entry.id, recipients=ask.recipients)
+            raise Refused(
+                ask.reason,
+                f"{ask.reason_zh}：再次点击「发送短信」即确认发送给 {ask.recipients} 人。",
+            ) from None
         return f"第{entry.number}条指令已交短信模块发送"
 
-    return _act(event_id, refresh, action)
+    message, refreshed = _act(event_id, refresh, action)
+    return message, refreshed, (needs or None)
 
 
 def staff_instructions(_path):
@@ -407,9 +422,11 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output("consult-message", "children", allow_duplicate=True),
         Output("consult-refresh", "data", allow_duplicate=True),
+        Output("consult-send-pending", "data"),
         Input({"type": "consult-send", "entry": ALL}, "n_clicks"),
         State("consult-event", "value"),
         State("consult-refresh", "data"),
+        State("consult-send-pending", "data"),
         prevent_initial_call=True,
     )(send)
     app.callback(Output("consult-instructions", "children"), Input("consult-instructions", "id"))(

@@ -25,6 +25,7 @@ from modules.sdk import (
     InvalidCode,
     NotFound,
     Signal,
+    SignalRefused,
     Viewer,
     record_audit,
     require_unit,
@@ -183,10 +184,25 @@ def entry_for(session: Session, event: ConsultEvent, entry_id: object) -> Consul
     return entry
 
 
+class NeedsConfirmation(Refused):
+    """More recipients than may be sent to without saying so: ask again with `recipients`."""
+
+    def __init__(self, reason: str, reason_zh: str, recipients: int) -> None:
+        super().__init__(reason, reason_zh)
+        self.recipients = recipients
+
+
 def send_instruction(
-    session: Session, viewer: Viewer, core: CoreServices, event: ConsultEvent, entry: ConsultEntry
+    session: Session,
+    viewer: Viewer,
+    core: CoreServices,
+    event: ConsultEvent,
+    entry: ConsultEntry,
+    confirm: object = None,
 ) -> int:
-    """Send an instruction on as SMS (once): returns how many modules took it."""
+    """Send an instruction on as SMS (once): returns how many modules took it. Above the
+    SMS module's threshold it refuses with the count (NeedsConfirmation) until `confirm`
+    repeats that count."""
     require_run(viewer, event)
     if entry.kind != "instruction":
         raise Refused("only an instruction is sent as SMS", "只有指令可以发送短信")
@@ -202,7 +218,15 @@ def send_instruction(
         "scopes": [str(s) for s in viewer.scopes],
         "drill": event.drill,
     }
-    taken = core.publish(session, Signal(INSTRUCTION, "consult", payload, key=ref_of(entry)))
+    if isinstance(confirm, int) and not isinstance(confirm, bool):
+        payload["confirm"] = confirm
+    try:
+        taken = core.publish(session, Signal(INSTRUCTION, "consult", payload, key=ref_of(entry)))
+    except SignalRefused as refusal:
+        recipients = refusal.detail.get("recipients")
+        if isinstance(recipients, int):
+            raise NeedsConfirmation(refusal.reason, refusal.reason_zh, recipients) from None
+        raise Refused(refusal.reason, refusal.reason_zh) from None
     if not taken:
         raise Refused("no module sends SMS here", "短信模块未启用，指令未发送")
     entry.sent_at = now()

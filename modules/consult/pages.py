@@ -233,6 +233,8 @@ def consult_layout(core):
                     ],
                 ),
                 dcc.Store(id="consult-board"),
+                # An instruction's send waiting for its recipients to be confirmed.
+                dcc.Store(id="consult-send-pending"),
                 dcc.Store(id="consult-refresh", data=0),
                 dcc.Interval(id="consult-tick", interval=REFRESH_MS),
             ],

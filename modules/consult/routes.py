@@ -10,6 +10,7 @@ from modules.consult import briefs
 from modules.consult.access import event_for, events_for, require_run
 from modules.consult.documents import board, iso
 from modules.consult.entries import (
+    NeedsConfirmation,
     add_entry,
     edit_entry,
     entry_for,
@@ -181,13 +182,19 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:  # noqa: C901 
     @blueprint.post("/events/<event_id>/entries/<entry_id>/send")
     @guarded
     def send(event_id, entry_id):
-        """Send an instruction on as SMS to its units' contacts (once)."""
+        """Send an instruction on as SMS to its units' contacts (once). Above the SMS
+        module's threshold: 409 with `recipients` until `{"confirm": recipients}` is sent."""
         viewer = core.viewer()
-        with core.sessions() as session, session.begin():
-            event = event_for(session, viewer, event_id)
-            entry = entry_for(session, event, entry_id)
-            send_instruction(session, viewer, core, event, entry)
-            answer = {"id": entry.id, "sent_at": iso(entry.sent_at)}
+        body = request.get_json(silent=True)
+        confirm = body.get("confirm") if isinstance(body, dict) else None
+        try:
+            with core.sessions() as session, session.begin():
+                event = event_for(session, viewer, event_id)
+                entry = entry_for(session, event, entry_id)
+                send_instruction(session, viewer, core, event, entry, confirm)
+                answer = {"id": entry.id, "sent_at": iso(entry.sent_at)}
+        except NeedsConfirmation as ask:
+            return jsonify({**ask.as_json(), "recipients": ask.recipients, "status": 409}), 409
         return jsonify(answer)
 
     @blueprint.get("/events/<event_id>/entries/<entry_id>/attachment")

@@ -71,6 +71,19 @@ class Signal:
     valid_until: datetime | None = None
 
 
+class SignalRefused(ValueError):
+    """A subscriber's refusal of a signal it must not act on as sent (e.g. an SMS instruction
+    to more people than may be sent without a confirmation). Raised by a handler, it reaches
+    the publisher (whose transaction then rolls back): `reason` in English, `reason_zh` for
+    pages, `detail` what the publisher may need to ask again (e.g. {"recipients": 120})."""
+
+    def __init__(self, reason: str, reason_zh: str, detail: dict | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.reason_zh = reason_zh
+        self.detail = dict(detail or {})
+
+
 # Signal names the core knows; payload shapes are documented in docs/modules.md.
 EXPOSURE = "exposure"  # sites and units inside a hazard's footprint, with enter/leave times
 INSTRUCTION = "instruction"  # a consultation's instruction to units, to be sent on as SMS

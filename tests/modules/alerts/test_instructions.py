@@ -5,6 +5,7 @@ worker sends it as any other SMS; `alerts.instructions` shows each delivery's st
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from modules.alerts.models import Contact, Delivery, Message
 from modules.alerts.outbox import pending_count
 from modules.alerts.situation import items
 from modules.alerts.worker import OutboxWorker
-from modules.sdk import INSTRUCTION, Signal, SituationEvent, mask_phone
+from modules.sdk import INSTRUCTION, Signal, SignalRefused, SituationEvent, mask_phone
 from tests.accounts_fixture import system_viewer, viewer_of
 from tests.modules.alerts.helpers import deliveries, http_settings
 
@@ -43,9 +44,34 @@ def instruction(ref: str, units=(XITIANWEI,), drill=False, **extra) -> Signal:
 
 def handle(context, signal: Signal) -> None:
     """Publish an instruction as the consultation does: through the core's bus, whose
-    handler (the alerts module's) writes in the publishing transaction."""
-    with context.sessions() as session, session.begin():
-        assert context.core.publish(session, signal) == 1
+    handler (the alerts module's) writes in the publishing transaction; above the
+    confirmation threshold, the count it answers is confirmed and the signal sent again."""
+    try:
+        with context.sessions() as session, session.begin():
+            assert context.core.publish(session, signal) == 1
+    except SignalRefused as ask:
+        payload = {**signal.payload, "confirm": ask.detail["recipients"]}
+        with context.sessions() as session, session.begin():
+            assert context.core.publish(session, dataclasses.replace(signal, payload=payload)) == 1
+
+
+def test_more_recipients_than_the_threshold_are_confirmed_first(context):
+    """As every send: an instruction to more people than `confirm_over` is refused with the
+    count, writes nothing, and goes once the count is confirmed."""
+    signal = instruction("consult:entry:90")
+    with pytest.raises(SignalRefused) as asked:
+        with context.sessions() as session, session.begin():
+            context.core.publish(session, signal)
+    recipients = asked.value.detail["recipients"]
+    assert recipients == len(duty_phones(context, XITIANWEI[:9])) > 50
+    assert "请确认人数" in asked.value.reason_zh
+    assert message_of(context, "consult:entry:90") is None
+    wrong = dataclasses.replace(signal, payload={**signal.payload, "confirm": recipients - 1})
+    with pytest.raises(SignalRefused):
+        with context.sessions() as session, session.begin():
+            context.core.publish(session, wrong)
+    handle(context, signal)
+    assert message_of(context, "consult:entry:90").recipients == recipients
 
 
 def message_of(context, ref: str) -> Message | None:
@@ -157,7 +183,7 @@ def test_the_rows_show_each_delivery_after_the_worker_sends_and_after_an_ack(con
 
 
 def test_the_message_is_written_in_the_publishing_transaction_or_not_at_all(context):
-    signal = instruction("consult:entry:8")
+    signal = instruction("consult:entry:8", confirm=len(duty_phones(context, XITIANWEI[:9])))
     with context.sessions() as session:
         with pytest.raises(RuntimeError), session.begin():
             assert context.core.publish(session, signal) == 1

@@ -73,8 +73,9 @@ def test_instruction_rows_of_two_towns_reach_each_town_staff_only_through_the_co
         "scopes": ["350300000000"],
         "drill": False,
     }
-    with context.sessions() as session, session.begin():
-        context.core.publish(session, Signal(INSTRUCTION, "consult", payload, key=payload["ref"]))
+    from tests.modules.alerts.test_instructions import handle
+
+    handle(context, Signal(INSTRUCTION, "consult", payload, key=payload["ref"]))  # confirmed
     moment = datetime.now(UTC)
     with context.sessions() as session:
         board = {

@@ -4,6 +4,7 @@ contract, once, with its acknowledgements shown on the entry."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -111,9 +112,18 @@ def test_an_instruction_goes_on_as_sms_once_and_its_acknowledgements_show(client
         f"/events/{event_id}/entries",
         {"kind": "instruction", "text": "立即转移低洼地带群众", "units": [XTW]},
     ).get_json()["id"]
-    sent = post(coordinator, f"/events/{event_id}/entries/{entry_id}/send")
+    # 西天尾镇's duty contacts are more than the SMS module sends to unasked: the count first.
+    asked = post(coordinator, f"/events/{event_id}/entries/{entry_id}/send")
+    assert asked.status_code == 409, asked.get_data(as_text=True)
+    recipients = asked.get_json()["recipients"]
+    assert recipients > 50 and f"发送给 {recipients} 人" in asked.get_json()["error_zh"]
+    wrong = post(coordinator, f"/events/{event_id}/entries/{entry_id}/send", {"confirm": 1})
+    assert wrong.status_code == 409
+    sent = post(coordinator, f"/events/{event_id}/entries/{entry_id}/send", {"confirm": recipients})
     assert sent.status_code == 200, sent.get_data(as_text=True)
-    again = post(coordinator, f"/events/{event_id}/entries/{entry_id}/send")
+    again = post(
+        coordinator, f"/events/{event_id}/entries/{entry_id}/send", {"confirm": recipients}
+    )
     assert again.status_code == 400 and "已发送" in again.get_json()["error_zh"]
     ref = f"consult:entry:{entry_id}"
     with context.sessions() as session:
@@ -125,7 +135,7 @@ def test_an_instruction_goes_on_as_sms_once_and_its_acknowledgements_show(client
         ).all()
     assert deliveries, "the town's responsible contacts get the instruction"
     [entry] = [e for e in _entries(coordinator, event_id) if e["id"] == entry_id]
-    assert entry["sent_at"] and entry["acks"]["total"] == len(deliveries)
+    assert entry["sent_at"] and entry["acks"]["total"] == len(deliveries) == recipients
     assert entry["acks"]["acknowledged"] == 0
     # Staff of 西天尾镇 see it among their instructions; staff elsewhere do not.
     mine = (
@@ -160,3 +170,64 @@ def test_an_attachment_is_kept_and_served_to_readers_of_the_event(client_as):
     assert got.status_code == 200 and got.data == b"%PDF-1.4 rain"
     assert "filename*=UTF-8''%E9%9B%A8" in got.headers["Content-Disposition"]
     assert client_as("licheng.leader").get(path).status_code == 404
+
+
+def test_the_page_asks_for_the_count_then_a_second_click_sends(client_as, consult_app, context):
+    """发送短信 on the page: the first click names how many people the instruction would reach
+    and sends nothing; a second click on the same entry confirms that count and sends."""
+    from modules.alerts.models import Message
+    from tests.dash_client import call_callback, response_json
+
+    coordinator = client_as("city.coordinator")
+    event_id = open_drill(coordinator)
+    entry_id = post(
+        coordinator,
+        f"/events/{event_id}/entries",
+        {"kind": "instruction", "text": "加固堤防", "units": [XTW]},
+    ).get_json()["id"]
+    consult_app.server.test_client().get("/login")  # Dash completes its callback map
+    key = next(
+        k
+        for k, spec in consult_app.callback_map.items()
+        if any("consult-send" in i["id"] for i in spec["inputs"])
+    )
+    button = {"type": "consult-send", "entry": entry_id}
+
+    def click(pending):
+        return response_json(
+            call_callback(
+                coordinator,
+                [
+                    ("consult-message", "children"),
+                    ("consult-refresh", "data"),
+                    ("consult-send-pending", "data"),
+                ],
+                inputs=[
+                    (
+                        {"type": "consult-send", "entry": "ALL"},
+                        "n_clicks",
+                        [{"id": button, "property": "n_clicks", "value": 1}],
+                    )
+                ],
+                state=[
+                    ("consult-event", "value", event_id),
+                    ("consult-refresh", "data", 0),
+                    ("consult-send-pending", "data", pending),
+                ],
+                output_key=key,
+                changed=[json.dumps(button, sort_keys=True, separators=(",", ":")) + ".n_clicks"],
+            )
+        )["response"]
+
+    first = click(None)
+    pending = first["consult-send-pending"]["data"]
+    assert pending["entry"] == entry_id and pending["recipients"] > 50
+    assert f"确认发送给 {pending['recipients']} 人" in json.dumps(first, ensure_ascii=False)
+    ref = f"consult:entry:{entry_id}"
+    with context.sessions() as session:
+        assert session.scalar(select(Message.id).where(Message.ref == ref)) is None
+    second = click(pending)
+    assert "已交短信模块发送" in json.dumps(second, ensure_ascii=False)
+    with context.sessions() as session:
+        message = session.scalar(select(Message).where(Message.ref == ref))
+    assert message is not None and message.recipients == pending["recipients"]
