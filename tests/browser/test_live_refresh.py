@@ -27,6 +27,9 @@ STATE_JS = (
 )
 
 
+IDLE_JS = "return !document.querySelector('[data-dash-is-loading=\"true\"]');"
+
+
 @pytest.fixture
 def live_app(request):
     holder = {}
@@ -58,7 +61,10 @@ def test_live_layers_refresh_without_losing_the_zoom(browser, live_app):
             wait_for(lambda: abs(browser.execute_script(STATE_JS)["zoom"] - 14.5) < 0.01, 3.0)
         except AssertionError:
             return False
-        return True
+        # Held while no callback of the first load is still on its way (Dash marks what it
+        # is updating): a late whole figure would otherwise fit the view again afterwards.
+        wait_for(lambda: browser.execute_script(IDLE_JS), 30.0, "the first load done")
+        return abs(browser.execute_script(STATE_JS)["zoom"] - 14.5) < 0.01
 
     wait_for(zoomed_in, timeout=40, message="the zoom to hold")
     # Meanwhile a colleague registers a new key point in 西天尾镇.
