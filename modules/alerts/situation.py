@@ -14,7 +14,6 @@ staff the part of it that reached their town, and its text, which their people r
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +21,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from modules.alerts.models import DELIVERED, FAILED, PENDING, SENT, Delivery, Message
-from modules.sdk import DivisionCode, InvalidCode, SituationItem, Viewer, mask_phone, sees_phone
+from modules.sdk import (
+    SituationItem,
+    Viewer,
+    mask_phone,
+    narrowed_viewer,
+    sees_phone,
+)
 
 MODULE = "alerts"
 BEIJING = timedelta(hours=8)
@@ -47,24 +52,6 @@ def items(viewer: Viewer, session: Session, event, moment: datetime) -> list:
         sms_item(session, narrowed, start, end),
         instructions_item(session, narrowed, event, start, end),
     ]
-
-
-def narrowed_viewer(viewer: Viewer, scope: str) -> Viewer | None:
-    """The viewer over the part of their scope inside the event's (None: no overlap)."""
-    try:
-        event_scope = DivisionCode.parse(scope)
-    except (InvalidCode, TypeError):
-        return None
-    overlap = set()
-    for own in viewer.scopes:
-        own = DivisionCode.parse(own)
-        if event_scope.covers(own):
-            overlap.add(own)
-        elif own.covers(event_scope):
-            overlap.add(event_scope)
-    if not overlap:
-        return None
-    return dataclasses.replace(viewer, scopes=tuple(sorted(overlap)))
 
 
 def window(event, moment: datetime) -> tuple[datetime, datetime]:

@@ -10,7 +10,6 @@ event kind gets these items: water and rain matter in a typhoon, a rainstorm and
 
 from __future__ import annotations
 
-import dataclasses
 from bisect import bisect_right
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,14 @@ from sqlalchemy.orm import Session
 from modules.flood import live, patrol, risk, stations
 from modules.flood.models import FloodKeyPoint, FloodReading, FloodStation
 from modules.flood.points import RISK_COLOURS, RISK_LABELS, points_for
-from modules.sdk import DivisionCode, InvalidCode, SituationItem, Viewer, unit_names
+from modules.sdk import (
+    DivisionCode,
+    SituationItem,
+    Viewer,
+    in_storm_time,
+    narrowed_viewer,
+    unit_names,
+)
 
 MODULE = "flood"
 BEIJING = timedelta(hours=8)
@@ -43,24 +49,6 @@ def items(viewer: Viewer, session: Session, event, moment: datetime, core) -> li
         points_risk(session, core, event, points, every, states, moment),
         patrol_coverage(session, narrowed, event, points, moment),
     ]
-
-
-def narrowed_viewer(viewer: Viewer, scope: str) -> Viewer | None:
-    """The viewer over the part of their scope inside the event's (None: no overlap)."""
-    try:
-        event_scope = DivisionCode.parse(scope)
-    except (InvalidCode, TypeError):
-        return None
-    overlap = set()
-    for own in viewer.scopes:
-        own = DivisionCode.parse(own)
-        if event_scope.covers(own):
-            overlap.add(own)
-        elif own.covers(event_scope):
-            overlap.add(event_scope)
-    if not overlap:
-        return None
-    return dataclasses.replace(viewer, scopes=tuple(sorted(overlap)))
 
 
 def beijing(moment: datetime | None) -> str:
@@ -192,42 +180,6 @@ def stations_over(
 # --- key points by live risk -----------------------------------------------------------------
 
 
-def _storm_time(signal):
-    """A drill's exposure signal read in the storm's own time: the typhoon module shifts a
-    replayed storm so that its replayed moment is the publish time (`replay_at`); shifting
-    the entries back lets the drill's clock read them as the live map reads the shifted ones."""
-    payload = signal.payload or {}
-    start = _when(payload.get("replayed_from"))
-    if start is None or signal.at is None:
-        return signal
-    shift = timedelta(seconds=round((signal.at - start).total_seconds()))
-
-    def back(entry):
-        if not isinstance(entry, dict):
-            return entry
-        moved = dict(entry)
-        for name in ("from", "until"):
-            when = _when(entry.get(name))
-            if when is not None:
-                moved[name] = (when - shift).isoformat()
-        return moved
-
-    payload = {
-        **payload,
-        "sites": [back(e) for e in payload.get("sites") or []],
-        "units": [back(e) for e in payload.get("units") or []],
-    }
-    return dataclasses.replace(signal, payload=payload)
-
-
-def _when(text) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=moment.tzinfo or UTC) if moment else None
-
-
 def _drill_signal_of(signal, event) -> bool:
     payload = signal.payload or {}
     if payload.get("drill") is not True:
@@ -243,7 +195,7 @@ def exposures_for(session: Session, core, event, moment: datetime) -> list:
     if found or not event.drill:
         return found
     in_force_now = live.exposures(session, core, datetime.now(UTC))
-    return [_storm_time(s) for s in in_force_now if _drill_signal_of(s, event)]
+    return [in_storm_time(s) for s in in_force_now if _drill_signal_of(s, event)]
 
 
 def points_risk(

@@ -5,7 +5,6 @@ ledger's values for the month, as the viewer may read them."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
@@ -23,6 +22,8 @@ from modules.sdk import (
     SituationEvent,
     SituationItem,
     Viewer,
+    in_storm_time,
+    iso_moment,
     unit_names,
 )
 
@@ -108,33 +109,11 @@ def _exposed(session, core, event, moment, now) -> tuple[datetime, dict[str, int
     # entries are shifted back and read at the replay's clock (as the flood module does);
     # a live storm's signal never enters a drill.
     drills = [
-        _storm_time(signal)
+        in_storm_time(signal)
         for signal in core.signals(session, EXPOSURE, at=now)
         if (signal.payload or {}).get("drill") is True
     ]
     return moment, _villages(drills, event, moment)
-
-
-def _storm_time(signal):
-    """The signal with its entries' times in the replayed storm's own time."""
-    payload = signal.payload or {}
-    start = _moment(payload.get("replayed_from"))
-    if start is None or signal.at is None:
-        return signal
-    shift = signal.at - start
-
-    def back(entry):
-        if not isinstance(entry, dict):
-            return entry
-        moved = dict(entry)
-        for name in ("from", "until"):
-            when = _moment(entry.get(name))
-            if when is not None:
-                moved[name] = (when - shift).isoformat()
-        return moved
-
-    units = [back(entry) for entry in payload.get("units") or []]
-    return dataclasses.replace(signal, payload={**payload, "units": units})
 
 
 def _villages(signals, event: SituationEvent, at: datetime) -> dict[str, int]:
@@ -150,7 +129,7 @@ def _villages(signals, event: SituationEvent, at: datetime) -> dict[str, int]:
                 level = int(entry.get("level"))
             except (InvalidCode, TypeError, ValueError, AttributeError):
                 continue
-            until = _moment(entry.get("until"))
+            until = iso_moment(entry.get("until"))
             if code.level != "village" or (until is not None and until < at):
                 continue
             found[str(code)] = max(found.get(str(code), 0), level)
@@ -168,16 +147,6 @@ def _about(signal, event: SituationEvent) -> bool:
         key = signal.key or ""
         storm = key.split(":", 1)[1].split("@", 1)[0] if key.startswith("storm:") else None
     return storm == event.ref
-
-
-def _moment(text: object) -> datetime | None:
-    if not text:
-        return None
-    try:
-        found = datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 def _inside(scope: object):

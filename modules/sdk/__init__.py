@@ -49,6 +49,7 @@ from modules.sdk.settings import (
     module_settings,
     var_dir,
 )
+from modules.sdk.situation import in_storm_time, iso_moment, narrowed_viewer
 from modules.sdk.tables import add_tables
 from modules.sdk.types import (
     EXPOSURE,
@@ -89,6 +90,9 @@ __all__ = [
     "INSTRUCTION",
     "SituationEvent",
     "SituationItem",
+    "narrowed_viewer",
+    "in_storm_time",
+    "iso_moment",
     "CoreServices",
     "current_core",
     "public",

@@ -15,7 +15,13 @@ from datetime import datetime, timedelta
 
 import shapely
 
-from modules.sdk import DivisionCode, InvalidCode, SituationItem, Viewer, town_kind, units
+from modules.sdk import (
+    SituationItem,
+    Viewer,
+    narrowed_viewer,
+    town_kind,
+    units,
+)
 from modules.typhoon import service, storage
 from modules.typhoon.circles import GEOD
 from modules.typhoon.exposure import Targets
@@ -88,23 +94,6 @@ def items(viewer: Viewer, session, event, moment: datetime, core) -> list[Situat
         *(inside_item(board, level) for level in LEVELS),
         sites_item(board),
     ]
-
-
-def narrowed_viewer(viewer: Viewer, scope: str) -> Viewer | None:
-    """The viewer over the part of their scope inside the event's (None: no overlap)."""
-    try:
-        event_scope = DivisionCode.parse(scope)
-    except (InvalidCode, TypeError):
-        return None
-    overlap = set()
-    for own in viewer.scopes:
-        if event_scope.covers(own):
-            overlap.add(DivisionCode.parse(own))
-        elif DivisionCode.parse(own).covers(event_scope):
-            overlap.add(event_scope)
-    if not overlap:
-        return None
-    return dataclasses.replace(viewer, scopes=tuple(sorted(overlap)))
 
 
 def track_source(storm) -> str:
