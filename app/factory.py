@@ -18,6 +18,7 @@ from app import (
     callback_guard,
     graph_config,
     http_errors,
+    ogc,
     plotly_bundle,
     polyfill,
     request_limits,
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     request_limits.install(server, settings.max_upload_mb)  # before anything reads a body
     auth.install(server)
     server.register_blueprint(build_api(_module_blueprints(registry, core)))
+    ogc.register(server)  # /ogc/: OGC API – Features for GIS tools
     registry.call("register_signals", bus=registry.bus)
 
     app = dash.Dash(

@@ -11,6 +11,7 @@ import pluggy
 
 from access.permissions import Permission
 from modules.sdk.types import (
+    CollectionSpec,
     LayerSpec,
     MeasureSpec,
     ModuleInfo,
@@ -51,6 +52,12 @@ def register_permissions() -> list[Permission]:
 @hookspec
 def register_layers(viewer, moment, session, unit, core) -> list[LayerSpec]:
     """Return LayerSpec objects to draw for this viewer at this moment, inside `unit`."""
+
+
+@hookspec
+def register_collections(viewer, session, core) -> list[CollectionSpec]:
+    """Return CollectionSpec objects: this module's layers as OGC API – Features collections
+    the viewer may read (under /ogc/collections/), each paging its own features."""
 
 
 @hookspec

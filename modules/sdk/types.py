@@ -185,6 +185,57 @@ class WorkerSpec:
 
 
 @dataclass(frozen=True)
+class FeatureQuery:
+    """What an OGC API – Features client asked of a collection, already checked by the core:
+    `bbox` (min_lon, min_lat, max_lon, max_lat) in WGS84 degrees or None; `start`/`end`
+    (aware UTC datetimes, either None for an open end) of the `datetime` parameter; `filters`
+    {queryable name: value as text}; at most `limit` features after the opaque `cursor` (the
+    `next` a previous FeaturePage returned; None for the first page); `fid` asks for one
+    feature by its id (the other fields are then unset)."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    filters: dict = field(default_factory=dict)
+    limit: int = 10
+    cursor: str | None = None
+    fid: str | None = None
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    """One page of a collection: GeoJSON Feature dicts (WGS84 lon/lat, each with an `id`),
+    and the cursor of the next page (None on the last one). `matched` is the number of
+    features matching in all, when it is cheap to know (else None)."""
+
+    features: list
+    next: str | None = None
+    matched: int | None = None
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """A collection the core serves under /ogc/collections/<id> (OGC API – Features).
+
+    `items(session, viewer, query: FeatureQuery) -> FeaturePage` returns only features
+    inside the viewer's scope, one page at a time: never load the whole collection to cut
+    a page from it. `geometry_type` is the GeoJSON type of its features ("Point",
+    "LineString", "Polygon", "MultiPolygon", or "Geometry" for a mix); `time_field` the
+    property holding a feature's time (ISO 8601, UTC) where `datetime` applies ("" for
+    none); `queryables` the (property, JSON type, zh-CN title) triples a client may filter on
+    with `?property=value` (exact match)."""
+
+    id: str
+    title: str
+    description: str
+    geometry_type: str
+    items: Callable[..., FeaturePage]
+    queryables: tuple[tuple[str, str, str], ...] = ()
+    time_field: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class CoreServices:
     """What the core lends a module: the viewer of the current request (the only source of
     scope), database sessions, every module's sites, and stored signals. Modules never
