@@ -21,6 +21,7 @@ from modules.ledger import periods
 from modules.ledger.bulk import insert_values
 from modules.ledger.catalogue import seed_catalogue
 from modules.ledger.models import LedgerTag
+from modules.ledger.reports.catalog import seed_reports
 from modules.ledger.rules import comparisons
 from modules.ledger.tags import all_tags
 from modules.sdk import CoreServices, Viewer, units
@@ -193,6 +194,7 @@ def remember_core(core: CoreServices) -> None:
 def seed(session: Session, viewer: Viewer, sites: Callable | None = None) -> int:
     """The catalogue and the demo values; returns how many value rows were stored."""
     seed_catalogue(session)
+    seed_reports(session)
     if sites is None:
         core = _CORES.get(str(session.get_bind().url))
         sites = core.sites if core else (lambda session, viewer, unit=None: [])

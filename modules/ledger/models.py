@@ -172,3 +172,8 @@ class LedgerFill(Base):
 
 
 TABLES = (*TABLES, LedgerFill)
+
+# Report templates and the registry of recurring reports (modules/ledger/reports/).
+from modules.ledger.reports.models import REPORT_TABLES  # noqa: E402
+
+TABLES = (*TABLES, *REPORT_TABLES)

@@ -1,0 +1,61 @@
+"""HTTP routes of the report templates: `GET /api/v1/ledger/templates` and
+`GET /api/v1/ledger/reports/<key>.xlsx|.csv?unit=&period=` (a month, or a range
+2026-01..2026-06), scoped like every ledger route (403 outside, 404 unknown, 400 JSON)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from modules.ledger.reports.catalog import list_templates
+from modules.ledger.reports.generate import ReportRefused, generate, parse_periods
+from modules.ledger.tags import READ
+from modules.sdk import CoreServices, Forbidden, NotFound
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _bad(reason: str, reason_zh: str, status: int = 400):
+    body = {"error": reason, "error_zh": reason_zh, "message": reason_zh, "status": status}
+    return jsonify(body), status
+
+
+def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
+    @blueprint.get("/templates")
+    def templates():
+        """Every report template: department, frequency, minutes it saves, columns."""
+        viewer = core.viewer()
+        if not viewer.can(READ):
+            raise Forbidden("reading the ledger needs ledger.read")
+        with core.sessions() as session:
+            return jsonify({"templates": [t.as_json() for t in list_templates(session)]})
+
+    def report(key: str, fmt: str):
+        viewer = core.viewer()
+        if not viewer.can(READ):
+            raise Forbidden("reading the ledger needs ledger.read")
+        unit = request.args.get("unit") or (viewer.home or "")
+        if not unit:
+            return _bad("give unit=<division code>", "请给出单位（unit=区划代码）")
+        try:
+            months = parse_periods(request.args.get("period") or "")
+        except ReportRefused as refused:
+            return _bad(refused.reason, refused.reason_zh)
+        with core.sessions() as session, session.begin():
+            try:
+                body, name = generate(
+                    session, viewer, key, unit, months, fmt, address=request.remote_addr
+                )
+            except ReportRefused as refused:
+                return _bad(refused.reason, refused.reason_zh)
+            except NotFound as missing:
+                if missing.code == key:
+                    return _bad(str(missing), f"没有这个报表模板：{key}", 404)
+                raise
+        return Response(
+            body,
+            mimetype=XLSX if fmt == "xlsx" else "text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename={name}"},
+        )
+
+    blueprint.add_url_rule("/reports/<key>.xlsx", "report_xlsx", lambda key: report(key, "xlsx"))
+    blueprint.add_url_rule("/reports/<key>.csv", "report_csv", lambda key: report(key, "csv"))
