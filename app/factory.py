@@ -27,6 +27,7 @@ from app import (
 from app.api import build_api
 from app.context import AppContext, current
 from app.core import build_core
+from app.openapi import install as install_openapi
 from app.registry import ModuleRegistry
 from app.settings import Settings, load_settings
 from layers.load import load_shipped
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     auth.install(server)
     server.register_blueprint(build_api(_module_blueprints(registry, core)))
     ogc.register(server)  # /ogc/: OGC API – Features for GIS tools
+    install_openapi(server)  # /api/openapi.json and /api/docs
     registry.call("register_signals", bus=registry.bus)
 
     app = dash.Dash(

@@ -45,6 +45,13 @@ def register_routes(blueprint, core) -> None:
 
 
 @hookimpl
+def register_openapi() -> dict:
+    from modules.alerts.openapi import paths
+
+    return paths()
+
+
+@hookimpl
 def register_pages(core) -> list:
     from modules.alerts.pages import page
 

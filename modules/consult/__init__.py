@@ -46,6 +46,13 @@ def register_routes(blueprint, core) -> None:
 
 
 @hookimpl
+def register_openapi() -> dict:
+    from modules.consult.openapi import paths
+
+    return paths()
+
+
+@hookimpl
 def register_pages(core) -> list:
     from modules.consult.pages import pages
 

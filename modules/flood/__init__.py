@@ -79,6 +79,13 @@ def register_routes(blueprint, core) -> None:
 
 
 @hookimpl
+def register_openapi() -> dict:
+    from modules.flood.openapi import paths
+
+    return paths()
+
+
+@hookimpl
 def register_callbacks(app) -> None:
     from modules.flood.callbacks import register
 

@@ -57,6 +57,13 @@ def register_routes(blueprint, core) -> None:
 
 
 @hookimpl
+def register_openapi() -> dict:
+    from modules.ledger.openapi import paths
+
+    return paths()
+
+
+@hookimpl
 def register_pages(core) -> list:
     from modules.ledger.pages import pages
 

@@ -103,6 +103,12 @@ def register_routes(blueprint, core) -> None:
 
 
 @hookspec
+def register_openapi() -> dict:
+    """Return OpenAPI path items of this module's routes, keyed by path relative to
+    /api/v1/<module id> (`{"/storms/{storm_id}/track": {"get": operation(...)}}`)."""
+
+
+@hookspec
 def register_signals(bus) -> None:
     """Subscribe to (and keep the bus to publish) core signals."""
 

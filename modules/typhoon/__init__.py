@@ -41,6 +41,13 @@ def register_routes(blueprint, core) -> None:
 
 
 @hookimpl
+def register_openapi() -> dict:
+    from modules.typhoon.openapi import paths
+
+    return paths()
+
+
+@hookimpl
 def seed_demo(session, viewer) -> None:
     from modules.typhoon.demo import seed
 

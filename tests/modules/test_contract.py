@@ -360,6 +360,23 @@ def test_hooks_are_dispatched_by_pluggy_with_its_ordering_and_firstresult(instal
     assert any(f.module == "boom" and f.stage == "register_measures" for f in registry.failures)
 
 
+def test_register_openapi_puts_a_module_s_routes_in_the_document_under_its_prefix():
+    from app.openapi.document import build_document
+    from modules.sdk import openapi as doc
+
+    registry = ModuleRegistry()
+    paper = types.ModuleType("paper")
+    paper.module_info = hookimpl(lambda: ModuleInfo("paper", "纸"))
+    sheet = doc.param("sheet_id", "编号", where="path")
+    paper.register_openapi = hookimpl(
+        lambda: {"/sheets/{sheet_id}": {"get": doc.operation("A sheet", parameters=[sheet])}}
+    )
+    registry.add("paper", paper)
+    found = build_document(registry)["paths"]["/api/v1/paper/sheets/{sheet_id}"]["get"]
+    assert found["tags"] == ["paper"]
+    assert {"401", "503"} <= set(found["responses"])  # the core's answers, added for it
+
+
 def test_every_hook_has_a_test_and_documentation():
     specs = [
         (name, fn)
