@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from access import audit, scoped
 from access.viewer import Forbidden, NotFound
-from app import basemap_routes, tiles
+from app import basemap_routes, tiles, topo
 from app.auth import client_address, current_viewer
 from app.context import current
 from app.encodings import accepts_gzip, etag_for
@@ -55,7 +55,9 @@ def _audit_read(response: Response) -> Response:
     return response
 
 
-def layer(level: str):
+def layer(level: str, packed: bool = False):
+    """A level's GeoJSON; `packed`: the same features as TopoJSON on a grid (app/topo.py),
+    the form the map page asks for."""
     if level not in codes.LEVELS:
         return _error(404, f"unknown level {level!r}", f"未知层级：{level}")
     parent = request.args.get("parent") or None
@@ -81,14 +83,17 @@ def layer(level: str):
         version = boundaries_version(session)
         gzip_ok = accepts_gzip()
         etag = layer_etag(version, level, parent, crs, viewer.scopes, detail, lines)
-        etag = etag_for(etag, gzip_ok)
+        etag = etag_for(f"{etag}-topo" if packed else etag, gzip_ok)
         token = cache_token(boundaries_stamp(session), viewer.scopes)
         if request.if_none_match.contains(etag):
             response = Response(status=304)
         else:
             body = scoped.layer(session, viewer, level, parent, crs, detail, lines)
+            if packed:
+                body = topo.packed_body(body, level, detail)
             response = Response(
-                body.gzipped if gzip_ok else body.raw, mimetype="application/geo+json"
+                body.gzipped if gzip_ok else body.raw,
+                mimetype=topo.MIMETYPE if packed else "application/geo+json",
             )
             if gzip_ok:
                 response.headers["Content-Encoding"] = "gzip"
@@ -125,6 +130,9 @@ def build_api(module_blueprints: list[Blueprint]) -> Blueprint:
     api.register_error_handler(NotFound, _not_found)
     api.after_request(_audit_read)
     api.add_url_rule("/layers/<level>.geojson", "layer", layer, methods=["GET"])
+    api.add_url_rule(
+        "/layers/<level>.topo", "layer_topo", layer, methods=["GET"], defaults={"packed": True}
+    )
     api.add_url_rule("/divisions/<code>", "division", division, methods=["GET"])
     tiles.register(api)
     basemap_routes.register(api)

@@ -55,6 +55,208 @@
     return Object.assign({}, figure, {data: data});
   }
 
+  /* Layers in their packed form (app/topo.py): the figure names each layer's GeoJSON URL;
+     the page fetches the same features as TopoJSON on a grid (a fraction of the bytes) and
+     hands plotly and MapLibre the GeoJSON decoded here. Any failure leaves the URL, which
+     they then fetch as before. */
+  const LAYERS = new Map(); // GeoJSON URL -> Promise of its FeatureCollection
+
+  function packedUrl(url) {
+    if (typeof url !== 'string' || !url.startsWith('/api/v1/layers/')) return null;
+    const at = url.indexOf('.geojson');
+    return at < 0 ? null : url.slice(0, at) + '.topo' + url.slice(at + '.geojson'.length);
+  }
+
+  /* count arcs of zigzag varints: a point count, then each point as a step from the last. */
+  function readArcs(bytes, offset, count) {
+    let pos = offset;
+    function next() {
+      let value = 0;
+      let scale = 1;
+      let byte;
+      do {
+        byte = bytes[pos++];
+        value += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte & 0x80);
+      return value % 2 ? -(value + 1) / 2 : value / 2;
+    }
+    const arcs = new Array(count);
+    let x = 0;
+    let y = 0;
+    for (let i = 0; i < count; i++) {
+      const arc = new Array(next());
+      for (let k = 0; k < arc.length; k++) {
+        x += next();
+        y += next();
+        arc[k] = [x, y];
+      }
+      arcs[i] = arc;
+    }
+    return arcs;
+  }
+
+  function decodeTopo(buffer) {
+    const bytes = new Uint8Array(buffer);
+    const length = new DataView(buffer).getUint32(0, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+    const [sx, sy] = header.transform.scale;
+    const [tx, ty] = header.transform.translate;
+    const arcs = readArcs(bytes, 4 + length, header.arcs).map((arc) =>
+      arc.map(([x, y]) => [tx + x * sx, ty + y * sy]));
+    const line = (refs) => {
+      const points = [];
+      for (const ref of refs) {
+        const arc = ref < 0 ? arcs[~ref].slice().reverse() : arcs[ref];
+        for (let k = points.length ? 1 : 0; k < arc.length; k++) points.push(arc[k]);
+      }
+      return points;
+    };
+    const geometry = (g) => {
+      if (g.type === 'Polygon') return {type: g.type, coordinates: g.arcs.map(line)};
+      if (g.type === 'MultiPolygon') {
+        return {type: g.type, coordinates: g.arcs.map((p) => p.map(line))};
+      }
+      if (g.type === 'LineString') return {type: g.type, coordinates: line(g.arcs)};
+      if (g.type === 'MultiLineString') {
+        const parts = Array.isArray(g.arcs) ? g.arcs
+          : Array.from({length: g.arcs.count}, (_, k) => [g.arcs.from + k]);
+        return {type: g.type, coordinates: parts.map(line)};
+      }
+      return null;
+    };
+    const object = Object.values(header.objects)[0];
+    const features = object.geometries.filter((g) => g.type).map((g) => {
+      const feature = {type: 'Feature', properties: g.properties || {}, geometry: geometry(g)};
+      if (g.id !== undefined) feature.id = g.id;
+      return feature;
+    });
+    return {type: 'FeatureCollection', features: features};
+  }
+
+  /* The FeatureCollection of a layer URL, fetched packed once per page. */
+  function loadLayer(url) {
+    const packed = packedUrl(url);
+    if (!packed || !window.fetch || !window.TextDecoder) return null;
+    if (!LAYERS.has(url)) {
+      LAYERS.set(url, fetch(packed, {credentials: 'same-origin'})
+        .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(r.status))))
+        .then(decodeTopo)
+        .catch((error) => { LAYERS.delete(url); throw error; }));
+    }
+    return LAYERS.get(url);
+  }
+
+  /* The figure with its layers' geometry decoded: fills into plotly's cache of fetched
+     GeoJSON (the trace keeps its URL), outline layers' sources as objects. */
+  function withGeometry(figure) {
+    const assets = (window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}});
+    const waits = [];
+    for (const trace of figure.data || []) {
+      const url = trace.geojson;
+      if (typeof url !== 'string' || (assets[url] && assets[url] !== 'pending')) continue;
+      const loading = loadLayer(url);
+      if (loading) waits.push(loading.then((g) => { assets[url] = g; }, () => null));
+    }
+    const map = (figure.layout && figure.layout.map) || {};
+    const layers = (map.layers || []).map((layer) => {
+      const loading = layer.sourcetype === 'geojson' && loadLayer(layer.source);
+      if (!loading) return Promise.resolve(layer);
+      return loading.then((g) => Object.assign({}, layer, {source: g}), () => layer);
+    });
+    return Promise.all([Promise.all(waits), Promise.all(layers)]).then(([, decoded]) => {
+      if (!decoded.length) return figure;
+      const layout = Object.assign({}, figure.layout, {map: Object.assign({}, map, {layers: decoded})});
+      return Object.assign({}, figure, {layout: layout});
+    });
+  }
+
+  /* The URL of the units inside `code` (one level down), as the server's figure will name
+     it: the fill URL on screen with the level and the parent changed (its other parameters,
+     crs and the cache token, are the viewer's). */
+  const CHILD_LEVEL = [[4, 'county'], [6, 'town'], [9, 'village']];
+  function childrenUrl(code, figure) {
+    const shown = figure && figure.data && figure.data[0] && figure.data[0].geojson;
+    const child = CHILD_LEVEL.find(([length]) => prefixOf(code).length === length);
+    if (!child || typeof shown !== 'string' || !packedUrl(shown)) return null;
+    const url = new URL(shown, window.location.href);
+    url.pathname = url.pathname.replace(/[a-z]+\.geojson$/, child[1] + '.geojson');
+    url.searchParams.set('parent', code.slice(0, child[0]));
+    return url.pathname + url.search;
+  }
+
+  // Copied from app/map_figure.py (PALETTE, OUTLINE_STYLE) and layers/codes.py.
+  const PALETTE = ['#8dd3c7', '#ffffb3', '#bebada', '#fb8072', '#80b1d3', '#fdb462', '#b3de69',
+    '#fccde5'];
+  const OUTLINE = {city: ['#222222', 3.0], county: ['#444444', 2.0], town: ['#666666', 1.2],
+    village: ['#999999', 0.6]};
+  const LEVEL_LABEL = {city: '市', county: '区县', town: '镇街', village: '村居'};
+  let wantedFocus = null; // the focus last asked for
+  let servedFocus = null; // the focus of the last figure the server sent, once shown
+
+  function bboxOf(features) {
+    let box = [Infinity, Infinity, -Infinity, -Infinity];
+    const visit = (c) => {
+      if (typeof c[0] === 'number') {
+        box = [Math.min(box[0], c[0]), Math.min(box[1], c[1]), Math.max(box[2], c[0]),
+          Math.max(box[3], c[1])];
+      } else {
+        c.forEach(visit);
+      }
+    };
+    features.forEach((f) => f.geometry && visit(f.geometry.coordinates));
+    return box;
+  }
+
+  /* The figure on screen turned to show `focus`'s children, in the zone colours, fitted. */
+  function previewFigure(figure, focus, url, collection, outlines) {
+    const units = collection.features.slice().sort((a, b) =>
+      (a.properties.code < b.properties.code ? -1 : 1));
+    if (!units.length) return null;
+    const level = units[0].properties.level;
+    const old = figure.data[0];
+    const styled = (outlines || []).includes(level);
+    const fill = {
+      type: 'choroplethmap',
+      name: LEVEL_LABEL[level],
+      geojson: url,
+      featureidkey: 'properties.code',
+      locations: units.map((f) => f.properties.code),
+      z: units.map((_, i) => i % PALETTE.length),
+      zmin: 0,
+      zmax: PALETTE.length - 1,
+      colorscale: PALETTE.map((c, i) => [i / (PALETTE.length - 1), c]),
+      showscale: false,
+      marker: {opacity: 0.6, line: styled ? {width: OUTLINE[level][1], color: OUTLINE[level][0]}
+        : {width: 1, color: '#ffffff'}},
+      customdata: units.map((f) => [f.properties.name, LEVEL_LABEL[level], f.properties.code,
+        f.properties.geometry_source === 'generated' ? '示意' : '']),
+      hovertemplate: old.hovertemplate,
+    };
+    const kept = figure.data.filter((t) => isModuleTrace(t) || isHighlight(t));
+    const map = figure.layout.map || {};
+    const layers = (map.layers || []).slice();
+    const oldLevel = old.customdata && old.customdata[0] ? Object.keys(LEVEL_LABEL)
+      .find((k) => LEVEL_LABEL[k] === old.customdata[0][1]) : null;
+    const oldShape = window.PlotlyGeoAssets && window.PlotlyGeoAssets[old.geojson];
+    if (oldLevel && (outlines || []).includes(oldLevel) && oldShape && oldShape.features) {
+      // The level drilled from keeps its outline, as the server's figure draws it.
+      layers.push({sourcetype: 'geojson', source: oldShape, type: 'line',
+        color: OUTLINE[oldLevel][0], line: {width: OUTLINE[oldLevel][1]},
+        name: 'outline-' + oldLevel});
+    }
+    const box = bboxOf(units);
+    const meta = Object.assign({}, figure.layout.meta, {focus: focus, fit_bbox: box,
+      preview: true});
+    const layout = Object.assign({}, figure.layout, {
+      uirevision: focus,
+      meta: meta,
+      map: Object.assign({}, map, {layers: layers,
+        center: {lon: (box[0] + box[2]) / 2, lat: (box[1] + box[3]) / 2}}),
+    });
+    return Object.assign({}, figure, {data: [fill].concat(kept), layout: layout});
+  }
+
   function element(type, props) {
     return {namespace: 'dash_html_components', type: type, props: props};
   }
@@ -94,6 +296,7 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     onemap_map: {
       prefixOf: prefixOf,
+      decodeTopo: decodeTopo,
 
       /* [focus, selected] for a click on the map, a breadcrumb, a child or a search hit: a
          unit with children becomes the focus; a village (a leaf) is selected inside its
@@ -124,14 +327,44 @@
         if (code === '') return ['', '']; // the virtual root of several jurisdictions
         if (!/^\d{12}$/.test(code)) throw nothing;
         if (code.slice(9) !== '000') return [code.slice(0, 9) + '000', code];
-        window.dash_clientside.onemap.prefetchChildren(code);
+        const gd = document.querySelector('#map .js-plotly-plot');
+        const url = childrenUrl(code, gd);
+        if (url) loadLayer(url); // fetched while the server renders: the preview needs it
+        wantedFocus = code;
         return [code, code];
       },
 
       /* A figure from the server, shown: decorated, then fitted to the screen. */
       showFigure: function (figure, off, highlight) {
         if (!figure || !figure.data) return window.dash_clientside.no_update;
-        return window.dash_clientside.onemap.fitFigure(decorate(figure, off, highlight));
+        return withGeometry(figure).then((shown) => {
+          servedFocus = (shown.layout && shown.layout.meta || {}).focus;
+          return window.dash_clientside.onemap.fitFigure(decorate(shown, off, highlight));
+        });
+      },
+
+      /* A drill-down drawn from what the page holds, before the server answers: the new
+         focus's children filled in the zone colours (their geometry was fetched at the
+         click, or is already here), the view fitted to them. The server's figure follows
+         with the same uirevision (no second camera move), bringing the modules' layers;
+         another shading waits for it. */
+      previewFocus: function (focus, shade, outlines, figure) {
+        const nothing = window.dash_clientside.no_update;
+        if (!focus || shade !== 'zone' || !figure || !figure.data || !figure.layout ||
+            (figure.layout.meta || {}).focus === focus) {
+          return nothing;
+        }
+        wantedFocus = focus;
+        const url = childrenUrl(focus, figure);
+        const loading = url && loadLayer(url);
+        if (!loading) return nothing;
+        return loading.then((collection) => {
+          if (wantedFocus !== focus || servedFocus === focus) return nothing;
+          const assets = (window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}});
+          assets[url] = collection;
+          const preview = previewFigure(figure, focus, url, collection, outlines);
+          return preview ? window.dash_clientside.onemap.fitFigure(preview) : nothing;
+        }, () => nothing);
       },
 
       /* Layers switched on or off, or a new highlight: the figure on screen, redecorated

@@ -485,6 +485,16 @@ def register(app: dash.Dash) -> None:
     )
     _clientside(
         app,
+        "previewFocus",
+        Output(MAP_GRAPH, "figure", allow_duplicate=True),
+        Input(MAP_FOCUS, "data"),
+        State("map-shade", "value"),
+        State("layer-toggles", "value"),
+        State(MAP_GRAPH, "figure"),
+        prevent_initial_call=True,
+    )
+    _clientside(
+        app,
         "applyLayers",
         Output(MAP_GRAPH, "figure", allow_duplicate=True),
         Input("map-layers-off", "data"),

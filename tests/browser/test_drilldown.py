@@ -112,13 +112,13 @@ def test_click_down_to_a_village_and_back_to_the_city(leader, live_url):
     click_lonlat(browser, *licheng["label_point"])
     wait_for(lambda: "荔城区" in breadcrumb(browser), message="breadcrumb shows 荔城区")
     assert wait_for(lambda: rendered(browser, "town") == licheng_towns, message="6 towns drawn")
-    # The towns' GeoJSON was asked for at the click, beside the render callback, not after
-    # its answer; and only once (plotly took the prefetched copy).
+    # The towns' geometry (packed, app/topo.py) was asked for at the click, beside the
+    # render callback, not after its answer; and only once (plotly took the decoded copy).
     geo, answers = browser.execute_script(
         """
         const all = performance.getEntriesByType('resource');
         return [
-          all.filter(e => e.name.includes('/town.geojson?parent=350304&v=')).map(e => e.startTime),
+          all.filter(e => e.name.includes('/town.topo?parent=350304&v=')).map(e => e.startTime),
           all.filter(e => e.name.includes('_dash-update-component') && e.startTime > arguments[0])
              .map(e => e.responseEnd),
         ];

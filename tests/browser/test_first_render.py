@@ -28,19 +28,21 @@ return performance.getEntriesByType('resource')
 """
 
 
-def test_outline_layers_are_fetched_with_the_figure_and_reach_the_server_once(leader, live_url):
-    """MapLibre's worker asks for the outline layers only once the map exists and its fill
-    sources are done. The page asks for them as soon as the figure arrives (while plotly.js
-    still compiles); the worker then finds them in the HTTP cache, so the server sees each
-    URL once, and the page (not the worker, whose requests Resource Timing does not list)
-    is the one that asked."""
+def test_the_first_view_s_layers_arrive_packed_and_each_reaches_the_server_once(leader, live_url):
+    """Every layer of the first view (the counties' fill and the three outline levels) is
+    fetched by the page in its packed form (app/topo.py) as soon as the figure arrives,
+    once each, and drawn from the GeoJSON decoded in the page: no GeoJSON layer URL reaches
+    the server, and MapLibre's worker asks for nothing."""
     browser = leader
     browser.execute_cdp_cmd("Network.clearBrowserCache", {})
     SERVED.clear()
     browser.get(live_url + "/?layers=city,county,town,village")
     outlines = wait_for(lambda: browser.execute_script(LOADED_JS), message="outlines loaded")
-    assert len(outlines) == 3 and all("&v=" in url or "?v=" in url for url in outlines)
+    assert len(outlines) == 3
+    assert all(o["type"] == "FeatureCollection" and o["features"] for o in outlines)
+    layers = [p for p in SERVED if p.startswith("/api/v1/layers/")]
+    assert not [p for p in layers if ".geojson" in p], layers
+    assert len(layers) == 4 and len(set(layers)) == 4, layers
+    assert all("&v=" in p or "?v=" in p for p in layers), layers
     fetched_by_page = browser.execute_script(PAGE_FETCHED_JS)
-    for url in outlines:
-        assert SERVED.count(url) == 1, (url, [p for p in SERVED if "geojson" in p])
-        assert url in fetched_by_page, (url, fetched_by_page)
+    assert all(p in fetched_by_page for p in layers), (layers, fetched_by_page)
