@@ -55,10 +55,18 @@ def measure_shading(session, viewer: Viewer, shade: str, children: list[dict]):
         if measure.id == wanted:
             codes_shown = [c["code"] for c in children if viewer.covers(c["code"])]
             values = measure.values(session, viewer, codes_shown)
-            return {c: v for c, v in values.items() if c in codes_shown}, (
-                f"{measure.title}（{measure.unit}）"
-            )
+            return {c: v for c, v in values.items() if c in codes_shown}, legend_title(measure)
     return None
+
+
+def legend_title(measure: MeasureSpec) -> str:
+    """`常住人口（人）· 2026年12月 · 演示`: what is shaded, in what, of when, and whether demo."""
+    parts = [f"{measure.title}（{measure.unit}）" if measure.unit else measure.title]
+    if measure.period:
+        parts.append(measure.period)
+    if measure.demo:
+        parts.append("演示")
+    return " · ".join(parts)
 
 
 def focus_and_children(session, viewer: Viewer, code: str | None) -> tuple[dict, list[dict]] | None:

@@ -61,8 +61,17 @@ def register_pages(core) -> list:
 @hookimpl
 def register_callbacks(app) -> None:
     from modules.alerts.callbacks import register
+    from modules.alerts.panel import register as register_panel
 
     register(app)
+    register_panel(app)
+
+
+@hookimpl
+def register_panels(viewer, session, unit) -> list:
+    from modules.alerts.panel import contacts_panel
+
+    return [contacts_panel(session, viewer, unit)]
 
 
 @hookimpl

@@ -45,8 +45,17 @@ def register_migrations() -> str:
 def register_measures(viewer) -> list:
     from modules.ledger.completeness import completeness_measure
     from modules.ledger.demo_label import labelled
+    from modules.ledger.measures import ledger_measures
 
-    return [labelled(completeness_measure())]
+    return [labelled(completeness_measure()), *ledger_measures(viewer)]
+
+
+@hookimpl
+def register_panels(viewer, session, core, unit) -> list:
+    from modules.ledger.profile.panel import profile_panel
+
+    panel = profile_panel(session, viewer, core, unit)
+    return [panel] if panel is not None else []
 
 
 @hookimpl
@@ -73,8 +82,10 @@ def register_pages(core) -> list:
 @hookimpl
 def register_callbacks(app) -> None:
     from modules.ledger.callbacks import register
+    from modules.ledger.profile.callbacks import register as register_profile
 
     register(app)
+    register_profile(app)
 
 
 # Last, so that the other modules' demo data (the flood module's key points) is in place

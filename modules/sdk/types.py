@@ -44,12 +44,18 @@ class PanelSpec:
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """A value per unit that the map can shade units by (e.g. patrol progress)."""
+    """A value per unit that the map can shade units by (e.g. patrol progress).
+
+    The legend reads `title（unit）`, then `period` when the values are of one (e.g.
+    "2026年12月") and 演示 when `demo` says they are made from demo data.
+    """
 
     id: str
     title: str
     unit: str
     values: Any  # callable(session, viewer, codes: list[str]) -> dict[code, float]
+    period: str = ""
+    demo: bool = False
 
 
 @dataclass(frozen=True)
