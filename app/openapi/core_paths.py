@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.topo import MIMETYPE as TOPO_MEDIA_TYPE
 from layers.codes import LEVELS
 from layers.display import DETAILS, DISPLAY_CRS
 from layers.tiles import MEDIA_TYPE as TILE_MEDIA_TYPE
@@ -59,37 +60,49 @@ NOT_MODIFIED = {"description": "Unchanged since the ETag sent in If-None-Match."
 GEOJSON = "application/geo+json"
 
 
+def _layer_operation(summary: str, answer: dict) -> dict:
+    return operation(
+        summary,
+        description="Units of `level` the viewer may see; gzip when accepted, an ETag bound "
+        "to the boundaries' version. Every read is audited.",
+        parameters=[
+            LEVEL,
+            PARENT,
+            DISPLAY,
+            param(
+                "detail",
+                "精度：full（默认）或 overview（简化）",
+                schema={"type": "string", "enum": list(DETAILS)},
+            ),
+            param(
+                "as",
+                "polygons（默认，面）或 lines（边界线）",
+                schema={"type": "string", "enum": ["polygons", "lines"]},
+            ),
+            VERSION,
+        ],
+        answers={200: answer, 304: NOT_MODIFIED},
+        errors=(400, 403, 404),
+    )
+
+
 def core_paths() -> dict:
     """Path items of the core's /api/v1 routes, keyed by their full path."""
     return {
         "/api/v1/layers/{level}.geojson": {
-            "get": operation(
+            "get": _layer_operation(
                 "Boundaries of one level inside the viewer's jurisdiction (GeoJSON)",
-                description="Units of `level` the viewer may see; gzip when accepted, an ETag "
-                "bound to the boundaries' version. Every read is audited.",
-                parameters=[
-                    LEVEL,
-                    PARENT,
-                    DISPLAY,
-                    param(
-                        "detail",
-                        "精度：full（默认）或 overview（简化）",
-                        schema={"type": "string", "enum": list(DETAILS)},
-                    ),
-                    param(
-                        "as",
-                        "polygons（默认，面）或 lines（边界线）",
-                        schema={"type": "string", "enum": ["polygons", "lines"]},
-                    ),
-                    VERSION,
-                ],
-                answers={
-                    200: file_answer(
-                        "The units as a FeatureCollection.", GEOJSON, FEATURE_COLLECTION
-                    ),
-                    304: NOT_MODIFIED,
-                },
-                errors=(400, 403, 404),
+                file_answer("The units as a FeatureCollection.", GEOJSON, FEATURE_COLLECTION),
+            )
+        },
+        "/api/v1/layers/{level}.topo": {
+            "get": _layer_operation(
+                "The same boundaries packed as TopoJSON (what the map page reads)",
+                file_answer(
+                    "TopoJSON on a grid: each shared edge once, quantised, delta-encoded; "
+                    "decoded in the page into the GeoJSON route's features.",
+                    TOPO_MEDIA_TYPE,
+                ),
             )
         },
         "/api/v1/divisions/{code}": {

@@ -102,3 +102,41 @@ def test_as_a_coordinator_with_a_token(api_schema, coordinator_token, method, pa
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_as_anonymous(api_schema, method, path):
     run_operation(api_schema, method, path, PLAIN)
+
+
+def test_the_checks_catch_a_crash_and_an_answer_the_document_does_not_describe():
+    """The same run, on a tiny app whose routes break their description, fails."""
+    from flask import Flask, jsonify
+
+    tiny = Flask("tiny")
+    tiny.add_url_rule("/crash", "crash", lambda: 1 / 0)
+    tiny.add_url_rule("/wrong", "wrong", lambda: jsonify({"count": "many"}))
+    answer = {
+        "description": "A count.",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": {"count": {"type": "integer"}}}
+            }
+        },
+    }
+    tiny.add_url_rule(
+        "/openapi.json",
+        "doc",
+        lambda: jsonify(
+            {
+                "openapi": "3.0.3",
+                "info": {"title": "tiny", "version": "1"},
+                "paths": {
+                    "/crash": {"get": {"responses": {"200": answer}}},
+                    "/wrong": {"get": {"responses": {"200": answer}}},
+                },
+            }
+        ),
+    )
+    tiny_schema = schemathesis.openapi.from_wsgi("/openapi.json", tiny)
+    for path, expected in (
+        ("/crash", "division by zero|server error 500"),
+        ("/wrong", "violates schema|distinct failure"),
+    ):
+        with pytest.raises(BaseException, match=expected):  # an ExceptionGroup too
+            run_operation(tiny_schema, "GET", path, PLAIN)
