@@ -40,9 +40,10 @@ class Sent:
 
     @property
     def is_map_data(self) -> bool:
-        """Figure JSON, GeoJSON and vector tiles: what the map itself costs (not the JS
-        bundles). A Dash app mounted under a prefix (B4) has its callbacks under it."""
-        return self.path.endswith((*MAP_DATA_PATHS, ".geojson", ".mvt"))
+        """Figure JSON, GeoJSON, packed layers (app/topo.py) and vector tiles: what the map
+        itself costs (not the JS bundles). A Dash app mounted under a prefix (B4) has its
+        callbacks under it."""
+        return self.path.endswith((*MAP_DATA_PATHS, ".geojson", ".topo", ".mvt"))
 
 
 class WireLog:
