@@ -67,7 +67,13 @@ def _bbox(text: str | None, bbox_crs: str) -> tuple[float, float, float, float] 
             f"bbox lower corner must not exceed the upper corner: {text!r}",
             f"bbox 的最小值不能大于最大值：{text}",
         )
-    return crs.bbox_to_crs84(tuple(numbers), bbox_crs)  # type: ignore[arg-type]
+    found = crs.bbox_to_crs84(tuple(numbers), bbox_crs)  # type: ignore[arg-type]
+    if not all(math.isfinite(n) for n in found):
+        raise BadParameter(
+            f"bbox lies outside what {bbox_crs} can describe: {text!r}",
+            f"bbox 超出该坐标系的范围：{text}",
+        )
+    return tuple(max(-180.0, min(180.0, n)) for n in found)  # type: ignore[return-value]
 
 
 def parse_instant(text: str) -> datetime:

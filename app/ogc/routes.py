@@ -44,8 +44,14 @@ OPEN_ENDPOINTS = frozenset({"landing", "conformance", "collections"})
 UNIT_PROPERTIES = ("unit", "village_code")
 
 
+def _browser() -> bool:
+    """A person's browser (it asks for HTML first): errors as a page, not JSON."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and request.accept_mimetypes["text/html"] > 0
+
+
 def _error(status: int, message: str, message_zh: str, headers: dict | None = None):
-    if _wants_html(check=False):
+    if _browser():
         response = html.page(
             f"出错了（{status}）", f'<p role="alert">{escape(message_zh)}</p>', status
         )

@@ -51,6 +51,13 @@ def register_layers(viewer, moment, session, unit, core) -> list:
 
 
 @hookimpl
+def register_collections(viewer) -> list:
+    from modules.flood.collections import collections
+
+    return collections(viewer)
+
+
+@hookimpl
 def register_panels(viewer, session, core, unit) -> list:  # for the unit in focus
     from modules.flood.panel import key_points_panel
 

@@ -48,6 +48,13 @@ def register_openapi() -> dict:
 
 
 @hookimpl
+def register_collections(viewer, core) -> list:
+    from modules.typhoon.collections import collections
+
+    return collections(viewer, core)
+
+
+@hookimpl
 def seed_demo(session, viewer) -> None:
     from modules.typhoon.demo import seed
 

@@ -240,6 +240,20 @@ def test_register_sites_gives_every_module_the_viewer_s_sites_only(installed, tm
     assert any(s.contact_phone and "****" not in s.contact_phone for s in mine)
 
 
+def test_register_collections_publishes_the_toy_s_markers_for_gis_tools(installed, tmp_path):
+    """The toy's collection under /ogc/ with no core change: each reader gets their own."""
+    app = make_app(tmp_path)
+    client = client_for(app)
+    listed = client.get("/ogc/collections").get_json()["collections"]
+    assert "toy.markers" in [c["id"] for c in listed]
+    items = client.get("/ogc/collections/toy.markers/items").get_json()
+    assert [f["id"] for f in items["features"]] == ["350304100001"]
+    assert client.get("/ogc/collections/toy.markers/items/350305101001").status_code == 404
+    xiuyu = client_for(app, "xiuyu.staff").get("/ogc/collections/toy.markers/items").get_json()
+    assert [f["id"] for f in xiuyu["features"]] == ["350305101001"]
+    assert app.server.test_client().get("/ogc/collections/toy.markers/items").status_code == 401
+
+
 def test_situation_gathers_every_module_s_items_inside_the_viewer_s_scope(installed, tmp_path):
     from datetime import UTC, datetime
 

@@ -3,6 +3,8 @@
 from flask import jsonify, request
 
 from modules.sdk import (
+    CollectionSpec,
+    FeaturePage,
     LayerSpec,
     MeasureSpec,
     ModuleInfo,
@@ -162,6 +164,29 @@ def situation(viewer, session, event, moment):
             key="unit",
         )
     ]
+
+
+@hookimpl
+def register_collections(viewer):
+    """The markers for GIS tools (/ogc/collections/toy.markers): the viewer's only."""
+
+    def items(session, viewer, query):
+        shown = [
+            {
+                "type": "Feature",
+                "id": code,
+                "geometry": {"type": "Point", "coordinates": list(xy)},
+                "properties": {"name": f"玩具标记 {code}", "village_code": code},
+            }
+            for code, xy in sorted(MARKERS.items())
+            if viewer.covers(code) and query.fid in (None, code)
+        ]
+        start = int(query.cursor or 0)
+        page = shown[start : start + query.limit]
+        more = start + query.limit < len(shown)
+        return FeaturePage(page, str(start + query.limit) if more else None, len(shown))
+
+    return [CollectionSpec("toy.markers", "玩具标记", "玩具模块的标记点", "Point", items)]
 
 
 WORKED: list[str] = []
