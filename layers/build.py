@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from layers import codes
 from layers.crs import geometry_to_wgs84
-from layers.partition import GRID, UnitSpec, finest_coverage, partition
+from layers.partition import GRID, UnitSpec, finest_coverage, partition, spike_free_coverage
 from layers.sources import BOUNDARIES_DIR, SOURCES_DIR, read_amap_polygon, read_anchors, read_units
 
 LOGGER = logging.getLogger(__name__)
@@ -139,8 +139,11 @@ def build_features(sources: Path = SOURCES_DIR) -> dict[str, list[Feature]]:
 
 
 def _nest_exactly(by_level: dict[str, list[Feature]]) -> None:
-    """Rebuild every level from one arrangement of the villages (see finest_coverage)."""
-    villages = finest_coverage({f.code: f.geometry for f in by_level["village"]})
+    """Rebuild every level from one arrangement of the villages (see finest_coverage), with
+    no zero-area spikes (see spike_free_coverage)."""
+    villages = spike_free_coverage(
+        finest_coverage({f.code: f.geometry for f in by_level["village"]})
+    )
     for feature in by_level["village"]:
         feature.geometry = villages[feature.code]
     for level in ("town", "county", "city"):

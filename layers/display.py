@@ -1,9 +1,12 @@
 """Per-level GeoJSON as the browser gets it: simplified, rounded, gzip, with an ETag.
 
-Each level is simplified as one coverage (shapely.coverage_simplify), so an edge shared by two
-neighbours is simplified once and stays shared: no slivers or gaps open between them on the
-map. Coordinates are rounded to 5 decimals (about 1 m), which is finer than any tolerance
-used here. Bodies are cached per process and keyed by the boundaries version, so an import
+The four levels are simplified as ONE coverage: the finest units (villages, or any unit
+without children) are rounded and simplified together (shapely.coverage_simplify), and each
+unit above is the union of its simplified children. So every edge, shared by neighbours or
+by levels, is simplified once: at each detail and in each datum served, the children of a
+unit tile it exactly as served (no sliver, gap or village sticking out of its town).
+Coordinates are rounded to 5 decimals (about 1 m), finer than any tolerance used here.
+Bodies are cached per process and keyed by the boundaries version, so an import
 invalidates them everywhere without a message between workers.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -25,12 +29,13 @@ from layers.crs import geometry_from_wgs84
 from layers.load import boundaries_version
 from layers.partition import finest_coverage
 
-# Simplification tolerance per level in degrees (0.0001 deg is about 10 m here): coarse
-# levels are seen zoomed out, villages are seen zoomed in.
-TOLERANCE = {"city": 0.0008, "county": 0.0005, "town": 0.0003, "village": 0.0001}
+# Simplification tolerance in degrees (0.0001 deg is about 10 m here), the same for every
+# level of a detail since the levels share their edges: villages are seen zoomed in.
+TOLERANCE = dict.fromkeys(codes.LEVELS, 0.0001)
 # Outlines of levels far below the view (villages over the whole city) are seen at a few
 # hundred metres per pixel: a coarser cut keeps them exact to the eye at half the bytes.
-OVERVIEW_TOLERANCE = {"city": 0.0015, "county": 0.0012, "town": 0.0008, "village": 0.0006}
+OVERVIEW_TOLERANCE = dict.fromkeys(codes.LEVELS, 0.0006)
+LOGGER = logging.getLogger(__name__)
 DETAILS = ("full", "overview")
 DECIMALS = 5
 DISPLAY_CRS = ("wgs84", "gcj02")
@@ -57,43 +62,84 @@ def _rounded(geom: shapely.Geometry) -> dict:
 def _simplified_level(
     session: Session, level: str, version: int, crs: str, detail: str
 ) -> tuple[dict[str, dict], dict[str, shapely.Geometry]]:
-    """code -> Feature dict (and code -> geometry) for a whole level, simplified as one
-    coverage."""
-    key = (version, level, crs, detail)
+    """code -> Feature dict (and code -> geometry) for a whole level, simplified with every
+    other level as one coverage (see _simplified_levels)."""
+    return _simplified_levels(session, version, crs, detail)[level]
+
+
+def _simplified_levels(
+    session: Session, version: int, crs: str, detail: str
+) -> dict[str, tuple[dict[str, dict], dict[str, shapely.Geometry]]]:
+    key = (version, crs, detail)
     with _lock:
         if key in _simplified:
             return _simplified[key]
-    rows = repository.by_level(session, level)
-    if rows:
-        # Round as a coverage first (plain rounding can fold thin parts and unshare edges),
-        # then simplify: coverage_simplify keeps a subset of the rounded vertices.
-        rounded = finest_coverage({row.code: row.geom for row in rows}, grid=10**-DECIMALS)
-        geoms = np.array([rounded.get(row.code, row.geom) for row in rows], dtype=object)
-        tolerance = (OVERVIEW_TOLERANCE if detail == "overview" else TOLERANCE)[level]
-        geoms = shapely.coverage_simplify(geoms, tolerance, simplify_boundary=True)
-    else:
-        geoms = np.array([], dtype=object)
-    features: dict[str, dict] = {}
-    geometries: dict[str, shapely.Geometry] = {}
-    for row, geom in zip(rows, geoms, strict=True):
-        if crs != "wgs84":
-            geom = geometry_from_wgs84(geom, crs)
-        geometries[row.code] = geom
-        features[row.code] = {
-            "type": "Feature",
-            "id": row.code,
-            "properties": {
-                "code": row.code,
-                "name": row.name,
-                "level": row.level,
-                "parent_code": row.parent_code,
-                "geometry_source": row.geometry_source,
-            },
-            "geometry": _rounded(geom),
-        }
+    rows = {level: repository.by_level(session, level) for level in codes.LEVELS}
+    geoms = nested_simplified(
+        {row.code: (row.parent_code, row.geom) for level in codes.LEVELS for row in rows[level]},
+        TOLERANCE["village"] if detail == "full" else OVERVIEW_TOLERANCE["village"],
+    )
+    result = {}
+    for level in codes.LEVELS:
+        features: dict[str, dict] = {}
+        geometries: dict[str, shapely.Geometry] = {}
+        for row in rows[level]:
+            geom = geoms[row.code]
+            if crs != "wgs84":
+                geom = geometry_from_wgs84(geom, crs)
+            geometries[row.code] = geom
+            features[row.code] = {
+                "type": "Feature",
+                "id": row.code,
+                "properties": {
+                    "code": row.code,
+                    "name": row.name,
+                    "level": row.level,
+                    "parent_code": row.parent_code,
+                    "geometry_source": row.geometry_source,
+                },
+                "geometry": _rounded(geom),
+            }
+        result[level] = (features, geometries)
     with _lock:
-        _simplified[key] = (features, geometries)
-    return features, geometries
+        if len(_simplified) > 16:
+            _simplified.clear()
+        _simplified[key] = result
+    return result
+
+
+def nested_simplified(
+    units: dict[str, tuple[str | None, shapely.Geometry]], tolerance: float
+) -> dict[str, shapely.Geometry]:
+    """Every unit (code -> (parent code, WGS84 geometry)) simplified as one coverage: the
+    units without children are rounded to the served grid as a coverage (plain rounding can
+    fold thin parts and unshare edges), simplified together (coverage_simplify keeps a
+    subset of the rounded vertices), and each unit above is the union of its children."""
+    children: dict[str, list[str]] = {}
+    for code, (parent, _) in units.items():
+        if parent in units:
+            children.setdefault(parent, []).append(code)
+    leaves = sorted(code for code in units if code not in children)
+    if not leaves:
+        return {}
+    rounded = finest_coverage({code: units[code][1] for code in leaves}, grid=10**-DECIMALS)
+    leaf_geoms = np.array([rounded.get(code, units[code][1]) for code in leaves], dtype=object)
+    simplified = dict(zip(leaves, shapely.coverage_simplify(leaf_geoms, tolerance), strict=True))
+
+    def geometry(code: str) -> shapely.Geometry:
+        if code not in simplified:
+            parts = np.array([geometry(child) for child in sorted(children[code])], dtype=object)
+            union = shapely.coverage_union_all(parts)
+            own = units[code][1]
+            if abs(union.area - own.area) > 0.01 * own.area:
+                # Children that do not cover their parent (a partial set): they cannot nest,
+                # so the parent keeps its own outline, simplified alone.
+                LOGGER.warning("the children of %s do not cover it: served apart", code)
+                union = shapely.coverage_simplify(own, tolerance)
+            simplified[code] = union
+        return simplified[code]
+
+    return {code: geometry(code) for code in units}
 
 
 def cache_token(stamp: str, within: tuple[str, ...] | None) -> str:

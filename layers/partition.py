@@ -27,6 +27,11 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 GRID = 1e-7  # degrees; the precision every generated vertex is snapped to
+# Land joined to a larger piece only by a strip narrower than this is a body of its own.
+# The Amap coast is generalised: Meizhou island is tied to the mainland by about 1.3 km of
+# polygon that is sea on any chart, while no real cape of the coast is cut at this width.
+NECK_WIDTH_M = 1_600.0
+MIN_BODY_M2 = 0.5e6  # smaller cores of the opening test stay with the land they touch
 _M_PER_DEG_LAT = 110_574.0
 _M_PER_DEG_LON_EQUATOR = 111_320.0
 
@@ -39,7 +44,8 @@ class UnitSpec:
     weight: float = 1.0
     anchor: tuple[float, float] | None = None  # lon, lat the unit should grow around
     area_km2: float | None = None  # fixed target area, overrides weight
-    island: bool = False  # take the detached parts of the parent near the anchor
+    # Kept for callers; land_bodies now finds islands for every anchored unit.
+    island: bool = False
 
 
 class PartitionError(RuntimeError):
@@ -269,32 +275,126 @@ def _resolve_fragments(
 def partition(
     parent: BaseGeometry, units: Sequence[UnitSpec], samples_per_unit: int = 400
 ) -> dict[str, BaseGeometry]:
-    """Split `parent` (lon/lat, on the 1e-7 grid) into one geometry per unit, keyed by code."""
+    """Split `parent` (lon/lat, on the 1e-7 grid) into one geometry per unit, keyed by code.
+
+    Units with anchors (towns) are placed on land bodies (see land_bodies): a body holding
+    anchors is shared by those units alone, and a body holding none (an islet, an island
+    tied on by a neck) goes whole to the unit whose land lies nearest across the sea, so no
+    unit reaches across water to an island that has a unit of its own. Units without
+    anchors (villages) share the parent's parts, islets going to the nearest unit.
+    """
     if not units:
         return {}
     parent = shapely.set_precision(parent, GRID)
     if len(units) == 1:
         return {units[0].code: parent}
-    plane = _Plane(parent)
-    parts = _components(parent)
-    result: dict[str, BaseGeometry] = {}
-
-    # Islands first: a unit flagged `island` takes the detached parts near its anchor.
-    remaining_parts = list(parts)
-    free_units = []
+    if not any(spec.anchor is not None for spec in units):
+        return _partition_body(parent, units, samples_per_unit)
+    bodies = land_bodies(parent)
+    on_body: dict[int, list[UnitSpec]] = {}
     for spec in units:
-        if spec.island and spec.anchor is not None and len(parts) > 1:
-            pt = shapely.Point(spec.anchor)
-            near = [p for p in remaining_parts[1:] if p.distance(pt) < 0.05]  # ~5 km
-            if near:
-                result[spec.code] = _as_multipolygon_or_polygon(near)
-                remaining_parts = [p for p in remaining_parts if not any(p is q for q in near)]
-                continue
-        free_units.append(spec)
-    remaining = _as_multipolygon_or_polygon(remaining_parts)
+        # Units without an anchor grow on the largest body (the mainland).
+        k = 0 if spec.anchor is None else _body_of(spec.anchor, bodies)
+        on_body.setdefault(k, []).append(spec)
+    result: dict[str, BaseGeometry] = {}
+    for k in sorted(on_body):
+        result.update(_partition_body(bodies[k], on_body[k], samples_per_unit))
+    unclaimed = [body for k, body in enumerate(bodies) if k not in on_body]
+    return _attach_by_sea(result, unclaimed)
+
+
+def land_bodies(parent: BaseGeometry, neck_width_m: float = NECK_WIDTH_M) -> list[BaseGeometry]:
+    """The parent's pieces of land, largest first: its parts, each cut where two large
+    pieces of it are joined only by a neck narrower than `neck_width_m` (an opening test:
+    erode by half the width, grow back, and see whether the part falls apart). The
+    pieces tile the parent exactly (on the grid)."""
+    plane = _Plane(parent)
+    bodies: list[BaseGeometry] = []
+    for part in _components(parent):
+        bodies.extend(_split_at_necks(part, plane, neck_width_m))
+    return sorted(bodies, key=lambda b: (-b.area, b.bounds))
+
+
+def _split_at_necks(part: Polygon, plane: _Plane, neck_width_m: float) -> list[BaseGeometry]:
+    part_xy = plane.geometry_to_xy(part)
+    radius = neck_width_m / 2
+    if part_xy.area < 2 * MIN_BODY_M2:
+        return [part]
+    eroded = part_xy.buffer(-radius, quad_segs=4)
+    cores = [c.buffer(radius, quad_segs=4) for c in shapely.get_parts(eroded)]
+    cores = sorted((c for c in cores if c.area >= MIN_BODY_M2), key=lambda c: -c.area)
+    if len(cores) < 2:
+        return [part]
+    # Dilated cores may overlap at the neck: the larger one keeps the overlap.
+    taken = []
+    for core in cores:
+        taken.append(core.difference(shapely.union_all(taken)) if taken else core)
+    regions: list[list[BaseGeometry]] = [[core] for core in taken]
+    # What the opening leaves out (the neck itself, capes, coves) joins the core it
+    # borders most, else the nearest one.
+    rest = shapely.get_parts(part_xy.difference(shapely.union_all(taken)))
+    for piece in rest:
+        if piece.area <= 0:
+            continue
+        edge = [shapely.intersection(piece.boundary, c.buffer(0.5)).length for c in taken]
+        best = (
+            int(np.argmax(edge))
+            if max(edge) > 0
+            else int(np.argmin([piece.distance(c) for c in taken]))
+        )
+        regions[best].append(piece)
+    pieces: list[BaseGeometry] = []
+    claimed = []
+    for region in regions[1:]:
+        outline = shapely.union_all(region).buffer(0.5, quad_segs=2)
+        outline_lonlat = shapely.set_precision(shapely.transform(outline, plane.to_lonlat), GRID)
+        piece = shapely.intersection(part, outline_lonlat, grid_size=GRID)
+        if claimed:
+            piece = shapely.difference(piece, shapely.union_all(claimed), grid_size=GRID)
+        if not piece.is_empty and piece.area > 0:
+            pieces.append(piece)
+            claimed.append(piece)
+    main = shapely.difference(part, shapely.union_all(claimed), grid_size=GRID)
+    return [main, *pieces]
+
+
+def _body_of(anchor: tuple[float, float], bodies: Sequence[BaseGeometry]) -> int:
+    """The body an anchor lies on, else the nearest one (hand-placed anchors are rough)."""
+    point = shapely.Point(anchor)
+    holding = [k for k, body in enumerate(bodies) if body.covers(point)]
+    if holding:
+        return holding[0]
+    return int(np.argmin([body.distance(point) for body in bodies]))
+
+
+def _attach_by_sea(
+    units: dict[str, BaseGeometry], bodies: Sequence[BaseGeometry]
+) -> dict[str, BaseGeometry]:
+    """Give each body to the unit whose land lies nearest to it across the sea."""
+    if not bodies:
+        return units
+    codes_sorted = sorted(units)
+    land = {code: [units[code]] for code in codes_sorted}
+    for body in bodies:
+        nearest = min(codes_sorted, key=lambda code: body.distance(units[code]))
+        land[nearest].append(body)
+    return {
+        code: _as_multipolygon_or_polygon(_components(shapely.union_all(parts, grid_size=GRID)))
+        if len(parts) > 1
+        else parts[0]
+        for code, parts in land.items()
+    }
+
+
+def _partition_body(
+    remaining: BaseGeometry, free_units: Sequence[UnitSpec], samples_per_unit: int
+) -> dict[str, BaseGeometry]:
+    """The power-diagram partition of one body (or a whole parent) among `free_units`."""
+    result: dict[str, BaseGeometry] = {}
     if len(free_units) == 1:
         result[free_units[0].code] = remaining
         return result
+    plane = _Plane(remaining)
 
     remaining_xy = plane.geometry_to_xy(remaining)
     samples = _sample_grid(remaining_xy, samples_per_unit * len(free_units))
@@ -419,3 +519,105 @@ def finest_coverage(units: dict[str, BaseGeometry], grid: float = GRID) -> dict[
         if u >= 0:
             result[codes_sorted[u]].append(face)
     return {c: shapely.union_all(fs, grid_size=grid) for c, fs in result.items() if fs}
+
+
+# A ring vertex where the outline turns back on itself (interior angle below this) is the
+# tip of a zero-area spike or slit: a back-and-forth along one line with no land in it.
+SPIKE_DEGREES = 0.1
+
+
+def spike_angles(ring: np.ndarray) -> np.ndarray:
+    """Interior angle (degrees, in a local metric plane) at each vertex of a closed ring
+    given without its closing point."""
+    kx = math.cos(math.radians(float(ring[:, 1].mean())))
+    xy = np.column_stack((ring[:, 0] * kx, ring[:, 1]))
+    back = np.roll(xy, 1, axis=0) - xy
+    ahead = np.roll(xy, -1, axis=0) - xy
+    norms = np.hypot(*back.T) * np.hypot(*ahead.T)
+    cosine = (back * ahead).sum(axis=1) / np.maximum(norms, 1e-30)
+    return np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+
+
+def _ring_without_spikes(ring: np.ndarray) -> np.ndarray:
+    """The ring (closed, first point repeated) with every spike folded away, tip first."""
+    points = ring[:-1]
+    while len(points) > 3:
+        keep = np.ones(len(points), dtype=bool)
+        keep[1:] = np.any(points[1:] != points[:-1], axis=1)  # repeated points first
+        if keep.all():
+            tips = np.flatnonzero(spike_angles(points) < SPIKE_DEGREES)
+            if not len(tips):
+                break
+            keep[tips[0]] = False
+        points = points[keep]
+    return np.vstack((points, points[:1]))
+
+
+def without_spike(geom: BaseGeometry) -> BaseGeometry:
+    """geom with the zero-area spikes and slits of its rings folded away."""
+    parts = []
+    for poly in _polygons(geom):
+        rings = [
+            _ring_without_spikes(np.asarray(r.coords)) for r in (poly.exterior, *poly.interiors)
+        ]
+        if len(rings[0]) < 4:
+            continue
+        parts.append(Polygon(rings[0], [r for r in rings[1:] if len(r) >= 4]))
+    if not parts:
+        return geom
+    cleaned = _as_multipolygon_or_polygon(parts)
+    if not cleaned.is_valid:
+        valid = shapely.get_parts(shapely.make_valid(cleaned))
+        cleaned = _as_multipolygon_or_polygon(
+            [q for g in valid for q in shapely.get_parts(g) if isinstance(q, Polygon)]
+        )
+    return shapely.set_precision(cleaned, GRID)
+
+
+def has_spike(geom: BaseGeometry) -> bool:
+    return any(
+        len(r.coords) > 3 and (spike_angles(np.asarray(r.coords)[:-1]) < SPIKE_DEGREES).any()
+        for poly in _polygons(geom)
+        for r in (poly.exterior, *poly.interiors)
+    )
+
+
+def spike_free_coverage(units: dict[str, BaseGeometry], rounds: int = 8) -> dict[str, BaseGeometry]:
+    """A coverage with every spike folded away: what a unit's spike held (a sliver of no
+    real area, a few m2 along up to 2 km) goes to the neighbour sharing most of its edge,
+    so the units still tile. A neighbour may get a shorter spike from its sliver: repeat."""
+    for _ in range(rounds):
+        spiky = sorted(code for code, geom in units.items() if has_spike(geom))
+        if not spiky:
+            return units
+        units = _fold_spikes(units, spiky)
+    spiky = sorted(code for code, geom in units.items() if has_spike(geom))
+    if spiky:
+        raise PartitionError(f"spikes remain in {', '.join(spiky)}")
+    return units
+
+
+def _fold_spikes(units: dict[str, BaseGeometry], spiky: list[str]) -> dict[str, BaseGeometry]:
+    result = dict(units)
+    for code in spiky:
+        result[code] = without_spike(units[code])
+    others = sorted(result)
+    tree = shapely.STRtree([result[c] for c in others])
+    for code in spiky:
+        lost = shapely.difference(units[code], result[code], grid_size=GRID)
+        for piece in _polygons(lost):
+            near = [others[i] for i in tree.query(piece, predicate="dwithin", distance=GRID)]
+            near = [c for c in near if c != code]
+            if not near:
+                continue
+            best = max(
+                near,
+                key=lambda c: (
+                    shapely.intersection(
+                        piece.boundary, shapely.buffer(result[c].boundary, GRID)
+                    ).length
+                ),
+            )
+            result[best] = shapely.union_all([result[best], piece], grid_size=GRID)
+    # Re-node once so the grown neighbours share their edges exactly again.
+    return finest_coverage(result)

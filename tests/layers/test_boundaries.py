@@ -125,19 +125,6 @@ def test_sub_districts_are_small_and_around_the_county_seat(levels):
             assert distance < 10_000, f"{props['name']} is {distance:.0f} m from the seat"
 
 
-def test_island_towns_are_on_their_islands(levels):
-    meizhou = levels["town"]["350305108000"]
-    nanri = levels["town"]["350305107000"]
-    assert meizhou[0]["name"] == "湄洲镇" and nanri[0]["name"] == "南日镇"
-    assert meizhou[1].distance(Point(119.13, 25.08)) < 0.01  # within ~1 km of the island
-    assert 10 < meizhou[0]["area_km2"] < 20
-    assert nanri[1].contains(Point(119.48, 25.22))
-    # Nanri island is detached from the mainland: the whole island belongs to 南日镇.
-    xiuyu = levels["county"]["350305000000"][1]
-    island = next(p for p in shapely.get_parts(xiuyu) if p.contains(Point(119.48, 25.22)))
-    assert m2(shapely.difference(island, nanri[1])) < 1.0
-
-
 def test_villages_are_compact_single_polygons_that_fit_their_town(levels):
     towns = levels["town"]
     per_town: dict[str, int] = {}
