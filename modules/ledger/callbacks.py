@@ -263,8 +263,10 @@ def register(app: dash.Dash) -> None:
     """Wire the callbacks above, and the 标签目录 page's, to the app (the
     register_callbacks hook)."""
     from modules.ledger import catalogue_callbacks
+    from modules.ledger.reports import callbacks as report_callbacks
 
     catalogue_callbacks.register(app)
+    report_callbacks.register(app)
     app.callback(
         Output("ledger-within", "options"),
         Output("ledger-within", "value"),

@@ -147,6 +147,7 @@ def _actions(viewer) -> html.Div:
 
 def pages(core) -> list[PageSpec]:
     from modules.ledger.catalogue_page import PATH, catalogue_layout
+    from modules.ledger.reports.page import report_page
 
     return [
         PageSpec(
@@ -165,4 +166,5 @@ def pages(core) -> list[PageSpec]:
             permission=CATALOGUE,
             order=41,
         ),
+        report_page(core),
     ]

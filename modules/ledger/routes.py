@@ -22,6 +22,7 @@ from modules.ledger.demo import remember_core
 from modules.ledger.demo_label import demo_units
 from modules.ledger.entry import ACCEPTED, Change, save
 from modules.ledger.reading import BadRequest, cells, parse_months, parse_tags, parse_units
+from modules.ledger.reports.routes import add_routes as add_report_routes
 from modules.ledger.settings import ledger_settings
 from modules.ledger.sheet import build, parse_within
 from modules.ledger.sheetfile import MAX_BYTES, import_file, to_csv, to_xlsx
@@ -85,6 +86,7 @@ def tag_json(tag) -> dict:
 
 def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
     remember_core(core)
+    add_report_routes(blueprint, core)
 
     @blueprint.get("/tags")
     def tags():

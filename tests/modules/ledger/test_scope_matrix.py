@@ -134,6 +134,18 @@ ROUTES = {
     ("PATCH", "/api/v1/ledger/tags/<code>"): ("/tags/RK001", {"json": {"name": "某"}}, 403),
     ("POST", "/api/v1/ledger/tags/<code>/retire"): ("/tags/RK001/retire", {}, 403),
     ("POST", "/api/v1/ledger/tags/<code>/restore"): ("/tags/RK001/restore", {}, 403),
+    # Report templates (modules/ledger/reports): the list holds no unit's data.
+    ("GET", "/api/v1/ledger/templates"): ("/templates", {}, 200),
+    ("GET", "/api/v1/ledger/reports/<key>.xlsx"): (
+        "/reports/dibao_monthly.xlsx",
+        {"query_string": {"unit": XTW, "period": THIS}},
+        403,
+    ),
+    ("GET", "/api/v1/ledger/reports/<key>.csv"): (
+        "/reports/dibao_monthly.csv",
+        {"query_string": {"unit": XTW, "period": THIS}},
+        403,
+    ),
 }
 FILES = {"SHEET": (SHEET, "sheet.csv"), "CATALOGUE": (CATALOGUE, "tags.csv")}
 
@@ -295,6 +307,12 @@ CALLBACKS: dict[tuple[str, str], dict] = {
     ("ledger-cat-upload.contents", "ledger-cat-report.children"): {
         "ledger-cat-upload.contents": data_url(CATALOGUE),
         "ledger-cat-upload.filename": "tags.csv",
+    },
+    ("ledger-rep-xlsx.n_clicks", "ledger-rep-download.data"): {
+        "ledger-rep-xlsx.n_clicks": 1,
+        "ledger-rep-template.value": "dibao_monthly",
+        "ledger-rep-unit.value": XTW,
+        "ledger-rep-from.value": THIS,
     },
 }
 
