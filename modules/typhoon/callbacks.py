@@ -12,7 +12,7 @@ from dash import Input, Output, State, html
 from flask import request
 
 from modules.sdk import current_core
-from modules.typhoon import importing, service, settings, storage
+from modules.typhoon import correction_form, importing, service, settings, storage
 from modules.typhoon.figure import CIRCLE_STYLE, figure, step_patch
 from modules.typhoon.pages import MAX_HOURS, NO_RADII
 from modules.typhoon.publishing import publish_exposure
@@ -322,9 +322,45 @@ def render(storm_value, value, replay):
         html.Br(),
         html.Small(storm.radii_note or (NO_RADII if not storage.has_radii(data) else "")),
         html.Br(),
+        html.Small(service.approximation_text(current), className="typhoon-approximation"),
+        html.Br(),
         html.Small(crossing_text(data)),
     ]
-    return drawn, status, listing
+    return drawn, status, listing + advisory_list(data)
+
+
+def advisory_list(data) -> list:
+    """Each agency's forecast in force (its hand corrections marked), then the earlier ones
+    it replaced, kept for the record."""
+    if not data.forecasts:
+        return []
+    rows = []
+    for entry, forecast in zip(
+        service.advisory_record(data), sorted_forecasts(data.forecasts), strict=True
+    ):
+        issued = service.beijing(forecast.issued_at)
+        if entry["in_force"]:
+            state = "现行"
+        else:
+            replaced = service.beijing(service.parse_time(entry["replaced_by"]))
+            state = f"已被 {replaced} 报文取代，仅作记录"
+        edits = "；".join(
+            f"{service.beijing(p.time)} 点 {service.edit_text(p)}"
+            for p in forecast.points
+            if p.edited
+        )
+        rows.append(
+            html.Li(
+                f"{forecast.agency} {issued} 发布（{state}）" + (f"：{edits}" if edits else ""),
+                className="typhoon-advisory-in-force" if entry["in_force"] else "",
+            )
+        )
+    return [html.H4("预报报文记录（北京时）"), html.Ul(rows, id="typhoon-advisories")]
+
+
+def sorted_forecasts(forecasts) -> list:
+    """In the order of service.advisory_record: by agency, then issue time."""
+    return sorted(forecasts, key=lambda f: (f.agency, f.issued_at))
 
 
 def publish(n_clicks, storm_value, value, replay):
@@ -464,3 +500,4 @@ def register(app) -> None:
         State("typhoon-upload-storm", "value"),
         prevent_initial_call=True,
     )(upload)
+    correction_form.register(app)

@@ -105,6 +105,19 @@ def interpolate(fixes: list[Fix], time: datetime) -> Fix:
         grade = before.grade
     elif wind is not None and before.grade not in ("0", "9") and after.grade not in ("0", "9"):
         grade = grade_from_wind(wind)
+    # Between two fixes a quadrant is stated only as far as both state it.
+    given = {
+        lv: min(before.given[lv], after.given[lv])
+        for lv in LEVELS
+        if radii[lv] is not None and lv in before.given and lv in after.given
+    }
     return Fix(
-        time, float(lon), float(lat), mix(before.pressure, after.pressure), wind, grade, radii
+        time,
+        float(lon),
+        float(lat),
+        mix(before.pressure, after.pressure),
+        wind,
+        grade,
+        radii,
+        given,
     )

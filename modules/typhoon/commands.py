@@ -1,4 +1,4 @@
-"""`onemap typhoon import FILE --format cma|jma|csv|json [--storm ID]` and
+"""`onemap typhoon import FILE --format cma|jma|csv|json|wtpq [--storm ID]` and
 `onemap typhoon shipped` (load the storms shipped in modules/typhoon/data/)."""
 
 from __future__ import annotations

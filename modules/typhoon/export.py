@@ -8,6 +8,8 @@ from modules.sdk import csv_bytes, xlsx_bytes
 from modules.typhoon.service import LEVEL_LABELS, beijing, detail_rows, summary_rows
 
 FMT = "%Y-%m-%d %H:%M"
+# Intervals are half-open: the leaving time is the first minute outside the circle.
+HALF_OPEN = "进入时刻起在圈内；离开时刻为首个已在圈外的分钟（该分钟不再计入）。"
 SUMMARY = (
     "代码",
     "名称",
@@ -16,7 +18,7 @@ SUMMARY = (
     "村居数",
     "重点部位数",
     "最早进入（北京时）",
-    "最晚离开（北京时）",
+    "最晚离开（北京时，已在圈外）",
 )
 DETAIL = (
     "代码/编号",
@@ -24,7 +26,7 @@ DETAIL = (
     "类别",
     "风圈",
     "进入（北京时）",
-    "离开（北京时）",
+    "离开（北京时，已在圈外）",
     "最近距离（公里）",
     "最近时刻（北京时）",
 )
@@ -80,6 +82,7 @@ def to_xlsx(storm, timeline) -> bytes:
         ["名称", storm.name_zh or storm.name_en],
         ["数据来源", storm.source],
         ["风圈说明", storm.radii_note],
+        ["时段", HALF_OPEN],
     ]
     return xlsx_bytes(
         [

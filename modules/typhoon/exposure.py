@@ -7,7 +7,11 @@ geodesic distance from the centre is within the radius of its quadrant.
 Over a track, the storm is sampled every `step` (10 minutes by default) from its first to its
 last point; each change of state between two samples is then refined by bisection to
 `precision` (1 minute), so enter/leave times are exact to a minute whatever the step, except
-for a brush shorter than the step, which may be missed (stated in docs/typhoon.md). The
+for a brush shorter than the step, which may be missed (stated in docs/typhoon.md).
+
+Intervals are half-open: `(start, until)` holds the first minute inside and the first minute
+outside, so a target is inside at t when start <= t < until (one still inside at the track's
+last point is inside through that minute: until is a minute after it). The
 closest approach is the least distance from the centre to the unit (0 when the centre
 crosses it; measured in UTM zone 50N, within 0.1% here) or to the site (geodesic), refined
 the same way.
@@ -215,8 +219,8 @@ def timeline(track: list[Fix], targets: Targets, step: timedelta = STEP) -> dict
                 else:
                     intervals.append((entered, flip(i, key, False)))
                     entered = None
-            if entered is not None:
-                intervals.append((entered, times[-1]))
+            if entered is not None:  # still inside at the last point: inside through its minute
+                intervals.append((entered, times[-1] + PRECISION))
             result[key].intervals[level] = intervals
     # Closest approach: the least sampled distance, refined by ternary search around it.
     _closest(track, times, fixes, targets, result)

@@ -26,7 +26,13 @@ from modules.typhoon.track import (
 )
 from modules.typhoon.transactions import Busy, retried
 
-WHAT = {"cma": "CMA best-track file", "jma": "JMA best-track file", "csv": "CSV", "json": "JSON"}
+WHAT = {
+    "cma": "CMA best-track file",
+    "jma": "JMA best-track file",
+    "csv": "CSV",
+    "json": "JSON",
+    "wtpq": "CMA advisory (WTPQ20 BABJ)",
+}
 
 
 @dataclass
@@ -129,7 +135,7 @@ def read(data: bytes, fmt: str, storm: str | None, now: datetime | None = None):
     if big is not None:
         return big
     try:
-        storms = parse(decode_text(data, WHAT[fmt]), fmt, storm)
+        storms = parse(decode_text(data, WHAT[fmt]), fmt, storm, now)
         checks.check(storms, now)
     except Unreadable as error:
         return refused(400, error.reason, error.reason_zh)

@@ -69,6 +69,13 @@ class TyphoonPoint(Base):
     r12_se: Mapped[float | None] = mapped_column(Float)
     r12_sw: Mapped[float | None] = mapped_column(Float)
     r12_nw: Mapped[float | None] = mapped_column(Float)
+    # How many quadrant radii the source states per level ("7:1,10:1": JMA's longest in a
+    # diagonal direction, the rest by the quadrant rule; "7:4": a radius per quadrant);
+    # "" not known.
+    radii_given: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # A hand correction of the radii (人工订正): who, when; "" / NULL when none.
+    edited_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         CheckConstraint("kind IN ('best', 'forecast')", name="kind"),

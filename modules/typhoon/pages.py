@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from modules.sdk import PageSpec
-from modules.typhoon import service, settings
+from modules.typhoon import correction_form, service, settings
 from modules.typhoon.parsers import FORMAT_LABELS
 
 STEP_HOURS = 1
@@ -49,6 +49,7 @@ def layout(core, **_query):
             html.Button("发布风圈影响", id="typhoon-publish", n_clicks=0),
             html.Span("（向本辖区发布：各重点部位与村居进入风圈的时段，24小时内有效）"),
             html.Div(id="typhoon-publish-message", role="status"),
+            *correction_form.form(),
         ]
     upload = []
     if viewer.can("import"):

@@ -10,8 +10,10 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from modules.sdk import CoreServices, record_audit, require_unit
-from modules.typhoon import export, importing, service, settings, storage
+from modules.typhoon import corrections, export, importing, service, settings, storage
+from modules.typhoon.owners import NotYours
 from modules.typhoon.publishing import publish_exposure
+from modules.typhoon.track import Bad
 from modules.typhoon.transactions import Busy, retried
 
 EXPORTS = {
@@ -58,8 +60,8 @@ def _received(limit: int):
     if file is None or fmt not in importing.FORMATS:
         return importing.refused(
             400,
-            "a multipart form with file and format (cma, jma, csv or json) is needed",
-            "请上传文件并选择格式（cma、jma、csv、json）",
+            "a multipart form with file and format (cma, jma, csv, json or wtpq) is needed",
+            "请上传文件并选择格式（cma、jma、csv、json、wtpq）",
         )
     data = file.read(limit + 1)
     return data, fmt, storm
@@ -171,6 +173,56 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
 
         try:
             return retried(work, f"typhoon publish of {storm_id}")
+        except Busy:
+            return _error(503, Busy.reason, Busy.reason_zh)
+
+    @blueprint.post("/storms/<storm_id>/advisory/radii")
+    def correct_radii(storm_id):
+        """A coordinator corrects one level's radii of the advisory in force (人工订正):
+        JSON {level, radii: {ne, se, sw, nw}, agency?, time?}; audited."""
+        viewer = core.viewer()
+        if not viewer.can("consult"):
+            return _error(403, "consult permission needed", "只有应急会商人员可以订正风圈")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return _error(
+                400, "a JSON object is needed", "请以 JSON 提交：level、radii（ne/se/sw/nw）"
+            )
+        try:
+            raw = body.get("time")
+            time = service.parse_time(raw) if raw else None
+        except ValueError:
+            return _error(400, f"bad time {raw!r}", "时间格式无效，请用 ISO 8601")
+        agency = body.get("agency") if isinstance(body.get("agency"), str) else None
+
+        def work():
+            with core.sessions() as session, session.begin():
+                done = corrections.correct(
+                    session, viewer, storm_id, body.get("level"), body.get("radii"), agency, time
+                )
+                record = {
+                    "storm": done.storm,
+                    "agency": done.agency,
+                    "issued_at": service.iso(done.issued_at),
+                    "time": service.iso(done.time),
+                    "level": done.level,
+                    "before": done.before,
+                    "radii": done.after,
+                    "edited_by": done.edited_by,
+                    "edited_at": service.iso(done.edited_at),
+                }
+            return jsonify(record)
+
+        try:
+            return retried(work, f"typhoon radii correction of {storm_id}")
+        except Bad as error:
+            return _error(400, error.reason, error.reason_zh)
+        except NotYours as error:
+            return _error(403, error.reason, error.reason_zh)
+        except corrections.NoAdvisory as error:
+            return _error(409, error.reason, error.reason_zh)
+        except LookupError:
+            return _error(404, f"no storm {storm_id}", f"未找到台风：{storm_id}")
         except Busy:
             return _error(503, Busy.reason, Busy.reason_zh)
 

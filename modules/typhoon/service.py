@@ -152,7 +152,8 @@ def storm_timeline(
 
 
 def _inside_at(exposure: Exposure, level: int, time: datetime) -> bool:
-    return any(a <= time <= b for a, b in exposure.intervals.get(level, []))
+    """Half-open: `until` is the first minute outside."""
+    return any(a <= time < b for a, b in exposure.intervals.get(level, []))
 
 
 def level_available(data: StormData, time: datetime) -> dict[int, bool]:
@@ -276,6 +277,11 @@ def _fix_feature(fix: Fix, **extra) -> dict:
                 )
                 for level in LEVELS
             },
+            # How many of the four quadrant radii the source states (the rest by the
+            # quadrant rule), per level; a level missing: not known.
+            "radii_given": {str(lv): n for lv, n in fix.given.items()},
+            "edited_by": fix.edited[0] if fix.edited else None,
+            "edited_at": iso(fix.edited[1]) if fix.edited else None,
             **extra,
         },
     }
@@ -311,8 +317,65 @@ def track_geojson(storm, data: StormData) -> dict:
         "source": storm.source,
         "radii_note": storm.radii_note,
         "warning_crossings": crossings(data.fixes),
+        "advisories": advisory_record(data),
         "features": features,
     }
+
+
+LEVEL_ZH = {7: "7级", 10: "10级", 12: "12级"}
+
+
+def approximation_text(fix: Fix) -> str:
+    """How much of each circle at this fix is the quadrant rule's rather than the source's,
+    e.g. 7级风圈：4个象限中3个为推算 (JMA states a longest radius and its direction only)."""
+    parts = []
+    for level in LEVELS:
+        given = fix.given.get(level)
+        if fix.radii.get(level) is None or given is None or given >= 4:
+            continue
+        parts.append(f"{LEVEL_ZH[level]}风圈：4个象限中{4 - given}个为推算")
+    if not parts:
+        return ""
+    return "；".join(parts) + "（资料只给最长、最短半径，其余象限按象限规则推算）"
+
+
+def edit_text(fix: Fix) -> str:
+    """The mark of a hand correction: 人工订正（张三，09-29 11:20）."""
+    if not fix.edited:
+        return ""
+    return f"人工订正（{fix.edited[0]}，{beijing(fix.edited[1])}）"
+
+
+def advisory_record(data: StormData) -> list[dict]:
+    """Every forecast (advisory) stored, oldest first per agency: the latest is in force, each
+    earlier one kept for the record with the issue time of the one that replaced it."""
+    result = []
+    by_agency: dict[str, list] = {}
+    for forecast in sorted(data.forecasts, key=lambda f: (f.agency, f.issued_at)):
+        by_agency.setdefault(forecast.agency, []).append(forecast)
+    for agency, forecasts in sorted(by_agency.items()):
+        for index, forecast in enumerate(forecasts):
+            later = forecasts[index + 1] if index + 1 < len(forecasts) else None
+            edits = [p for p in forecast.points if p.edited]
+            result.append(
+                {
+                    "agency": agency,
+                    "issued_at": iso(forecast.issued_at),
+                    "analysis_time": iso(forecast.points[0].time) if forecast.points else None,
+                    "points": len(forecast.points),
+                    "in_force": later is None,
+                    "replaced_by": iso(later.issued_at) if later else None,
+                    "edits": [
+                        {
+                            "time": iso(p.time),
+                            "edited_by": p.edited[0],
+                            "edited_at": iso(p.edited[1]),
+                        }
+                        for p in edits
+                    ],
+                }
+            )
+    return result
 
 
 # --- warning lines --------------------------------------------------------------------------

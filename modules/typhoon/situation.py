@@ -361,7 +361,7 @@ def eta_item(board: Board, level: int) -> SituationItem:
             reach = board.moment
         else:
             spans = found[target.key].intervals.get(level, []) if target.key in found else []
-            reach = next((max(a, board.moment) for a, b in spans if b >= board.moment), None)
+            reach = next((max(a, board.moment) for a, b in spans if b > board.moment), None)
         if reach is None or reach - board.moment > HORIZON:
             continue
         rows.append(
@@ -410,7 +410,7 @@ def _span(board: Board, key: str, level: int) -> str:
     """The interval holding the moment, in Beijing time (e.g. 09-28 07:05 – 09-29 16:26)."""
     exposure = board.timeline.get(key)
     for start, end in exposure.intervals.get(level, []) if exposure else []:
-        if start <= board.at <= end:
+        if start <= board.at < end:  # half-open: `end` is the first minute outside
             return f"{service.beijing(start)} – {service.beijing(end)}"
     return ""
 

@@ -35,7 +35,21 @@ def _columns(fix: Fix) -> dict:
         radii = fix.radii.get(level)
         for index, quadrant in enumerate(QUADRANTS):
             values[f"r{level}_{quadrant}"] = None if radii is None else float(radii[index])
+    values["radii_given"] = given_text(fix.given)
     return values
+
+
+def given_text(given: dict[int, int]) -> str:
+    return ",".join(f"{lv}:{given[lv]}" for lv in LEVELS if given.get(lv) is not None)
+
+
+def given_of(text: str) -> dict[int, int]:
+    found = {}
+    for part in (text or "").split(","):
+        level, _, count = part.partition(":")
+        if level.isdigit() and count.isdigit():
+            found[int(level)] = int(count)
+    return found
 
 
 def _point(
@@ -71,6 +85,7 @@ def _same(a: list[Fix], b: list[Fix]) -> bool:
         )
         return (
             fix.time,
+            given_text(fix.given),
             _rounded(fix.lon),
             _rounded(fix.lat),
             _rounded(fix.pressure),
@@ -94,7 +109,10 @@ def keep_radii(fixes: list[Fix], stored: list[Fix]) -> list[int]:
         first, last = stored[0].time, stored[-1].time
         for fix in fixes:
             if first <= fix.time <= last:
-                fix.radii[level] = interpolate(stored, fix.time).radii.get(level)
+                between = interpolate(stored, fix.time)
+                fix.radii[level] = between.radii.get(level)
+                if between.given.get(level) is not None:
+                    fix.given[level] = between.given[level]
         kept.append(level)
     return kept
 
@@ -222,7 +240,11 @@ def _fix(row: TyphoonPoint) -> Fix:
     for level in LEVELS:
         values = [getattr(row, f"r{level}_{q}") for q in QUADRANTS]
         radii[level] = None if any(v is None for v in values) else tuple(values)
-    return Fix(row.time, row.lon, row.lat, row.pressure, row.wind, row.grade, radii)
+    fix = Fix(row.time, row.lon, row.lat, row.pressure, row.wind, row.grade, radii)
+    fix.given = given_of(row.radii_given)
+    if row.edited_at is not None:
+        fix.edited = (row.edited_by, row.edited_at)
+    return fix
 
 
 def load(session: Session, storm_id: str) -> tuple[TyphoonStorm, StormData] | None:
@@ -263,7 +285,8 @@ def merge_radii(best: StormData, other: StormData) -> None:
     first, last = other.fixes[0].time, other.fixes[-1].time
     for fix in best.fixes:
         if first <= fix.time <= last:
-            fix.radii = interpolate(other.fixes, fix.time).radii
+            between = interpolate(other.fixes, fix.time)
+            fix.radii, fix.given = between.radii, between.given
 
 
 def shipped() -> list[tuple[StormData, str]]:

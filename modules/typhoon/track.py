@@ -62,6 +62,12 @@ class Fix:
     wind: float | None = None
     grade: str = "0"
     radii: dict[int, Radii | None] = field(default_factory=lambda: dict.fromkeys(LEVELS))
+    # Per level, how many of the four quadrant radii the source states (4: a radius per
+    # quadrant; JMA's longest/shortest: 1 or 2, the rest by the quadrant rule); no entry:
+    # not known (rows stored before this was kept).
+    given: dict[int, int] = field(default_factory=dict, compare=False)
+    # A hand correction of its radii (人工订正): who and when (UTC); None when none.
+    edited: tuple[str, datetime] | None = field(default=None, compare=False)
     line: int | None = field(default=None, compare=False)  # where the file has it
 
 
@@ -194,6 +200,16 @@ def check_position(lat: float, lon: float) -> None:
             f"longitude {lon} is outside -180 to 360",
             f"经度 {lon} 超出 -180–360：请检查经度是否写错、单位是否为度",
         )
+
+
+def given_by_axes(radii: Radii | None) -> int | None:
+    """How many quadrants of a circle made by quadrants_from_axes the source states: those
+    holding the longest radius (1 for a diagonal direction, 2 for a cardinal one), all four
+    when the circle is the same everywhere; the others are the quadrant rule's."""
+    if radii is None:
+        return None
+    longest = max(radii)
+    return sum(1 for r in radii if r == longest) if min(radii) != longest else 4
 
 
 def quadrants_from_axes(direction: str, longest: float, shortest: float) -> Radii:

@@ -23,6 +23,7 @@ from modules.typhoon.track import (
     Problems,
     StormData,
     check_position,
+    given_by_axes,
     grade_from_wind,
     problem,
     quadrants_from_axes,
@@ -106,6 +107,7 @@ def _fix(row: list[str], number: int) -> Fix:
     wind = wind_kt * KT if wind_kt else None
     fix = Fix(time, lon, lat, None, wind, grade_from_wind(wind), line=number)
     fix.radii = {7: _axes(*row[11:14]), 10: _axes(*row[8:11]), 12: None}
+    fix.given = {lv: n for lv in (7, 10) if (n := given_by_axes(fix.radii[lv])) is not None}
     return fix
 
 

@@ -23,6 +23,7 @@ from modules.typhoon.track import (
     Fix,
     StormData,
     check_position,
+    given_by_axes,
     grade_from_wind,
     quadrants_from_axes,
 )
@@ -90,6 +91,7 @@ def _fix(line: str, number: int) -> Fix:
     r7 = _radius(padded, 53)
     # A fix without radii fields is a depression JMA analyses no gale for: no circle (0).
     fix.radii = {7: r7 or (0.0,) * 4, 10: r10 or (0.0,) * 4, 12: None}
+    fix.given = {lv: given_by_axes(fix.radii[lv]) or 4 for lv in (7, 10)}
     return fix
 
 

@@ -21,7 +21,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from modules.sdk import Unreadable, load_json
 from modules.typhoon.parsers.common import PRESSURE, WIND, csv_syntax
@@ -59,6 +59,10 @@ FIELDS_ZH = {
 TEXT_LIMITS = {"storm": 16, "name_zh": 50, "name_en": 50, "agency": 32}
 RADIUS_MAX = 2000  # km: no gale reaches further from a storm's centre
 LOOKAHEAD = 200  # lines searched for a JSON point's time
+
+# An advisory's first point is its analysis, a few hours before the issue (WTPQ20 BABJ:
+# analysis at 00 UTC, issued about 03 UTC).
+ANALYSIS_BEFORE_ISSUE = timedelta(days=1)
 
 
 @dataclass
@@ -169,6 +173,8 @@ def _point(values: dict, radii: dict, line: int | None) -> Fix:
     fix = Fix(time, lon, lat, pressure, wind, grade_from_wind(wind), line=line)
     for level in LEVELS:
         fix.radii[level] = _radii(radii.get(level), level)
+    # OneMap's own formats state a radius per quadrant.
+    fix.given = {lv: 4 for lv, r in fix.radii.items() if r is not None}
     return fix
 
 
@@ -236,11 +242,12 @@ def _assemble(records: list[Record], storm: str | None, problems: Problems) -> l
         except Bad as error:
             bad(error)
             continue
-        if fix.time < issued:
+        if fix.time < issued - ANALYSIS_BEFORE_ISSUE:
             bad(
                 Bad(
-                    "a forecast point's time is before its issued_at",
-                    "预报时间早于发布时间",
+                    "a forecast point's time is more than a day before its issued_at (only "
+                    "the analysis a forecast starts from comes before its issue)",
+                    "预报时间比发布时间早一天以上（只有预报起始的实况分析可早于发布时间）",
                 )
             )
             continue
