@@ -6,7 +6,7 @@ from app.topo import MIMETYPE as TOPO_MEDIA_TYPE
 from layers.codes import LEVELS
 from layers.display import DETAILS, DISPLAY_CRS
 from layers.tiles import MEDIA_TYPE as TILE_MEDIA_TYPE
-from modules.sdk.openapi import file_answer, json_answer, operation, param
+from modules.sdk.openapi import DIVISION_CODE, file_answer, json_answer, operation, param
 
 FEATURE_COLLECTION = {
     "type": "object",
@@ -46,6 +46,7 @@ LEVEL = param(
 PARENT = param(
     "parent",
     "只看该单位的下级（区划代码）；辖区外 403，不存在 404，格式错误 400",
+    schema=DIVISION_CODE,
     example="350304100000",
 )
 DISPLAY = param(
@@ -115,6 +116,7 @@ def core_paths() -> dict:
                         "code",
                         "区划代码（12 位或其有效前缀）",
                         where="path",
+                        schema=DIVISION_CODE,
                         example="350304100000",
                     ),
                 ],

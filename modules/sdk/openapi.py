@@ -14,6 +14,8 @@ from __future__ import annotations
 ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 415, 501, 503)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A division code as the API takes it: 12 digits, or the significant prefix (3503, 350304).
+DIVISION_CODE = {"type": "string", "pattern": "^[0-9]{4,12}$"}
 
 
 def error_ref(status: int) -> dict:
@@ -49,7 +51,7 @@ def unit_param(description: str = "") -> dict:
     """`?unit=CODE`: narrows the answer to one unit of the viewer's (403 outside, 404
     unknown), as the routes of every module name it."""
     text = description or "区划代码（12 位或其有效前缀），只看该单位；辖区外 403，不存在 404"
-    return param("unit", text, example="350304100000")
+    return param("unit", text, schema=DIVISION_CODE, example="350304100000")
 
 
 def json_body(schema: dict, description: str = "", required: bool = True) -> dict:
