@@ -175,7 +175,8 @@ def _layout(unit, layers, shade, basemap_asked) -> html.Div:
                                 ],
                                 value=_initial_shade(viewer, shade),
                                 clearable=False,
-                                searchable=False,
+                                # Modules may offer many measures (the ledger: one a tag).
+                                searchable=True,
                             ),
                         ],
                         className="shade-picker",

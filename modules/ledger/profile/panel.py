@@ -5,8 +5,11 @@ village clicked shows its own file while the map stays on its town."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 from collections import Counter
 from datetime import UTC, datetime
+from types import ModuleType
 
 from dash import dcc, html
 from sqlalchemy.orm import Session
@@ -30,6 +33,7 @@ from modules.sdk import (
     unit_profile,
 )
 
+LOGGER = logging.getLogger(__name__)
 PANEL_ID = "ledger-profile"
 TITLE = "一村一档 · 一镇一档"
 BODY = {"module": "ledger", "role": "profile"}
@@ -227,13 +231,28 @@ def exposure_block(exposure: Exposure | None) -> list:
     ]
 
 
+def _open_items():
+    """The requests package's open_items, or None where it is not installed."""
+    try:
+        package = importlib.import_module("modules.ledger.requests")
+    except ImportError:
+        return None
+    found = getattr(package, "open_items", None)
+    if isinstance(found, ModuleType):  # the submodule of that name, not the function
+        found = getattr(found, "open_items", None)
+    return found if callable(found) else None
+
+
 def open_items_block(session, viewer, code: DivisionCode) -> list:
     """The open requests and tasks concerning the unit (the requests package's answer)."""
-    try:
-        from modules.ledger.requests import open_items
-    except ImportError:  # the requests package is not installed
+    open_items = _open_items()
+    if open_items is None:
         return []
-    items = open_items(session, viewer, str(code))
+    try:
+        items = open_items(session, viewer, str(code))
+    except Exception:  # another part's failure must not take the whole file with it
+        LOGGER.exception("open_items failed for %s", code)
+        return [html.H5("待办申请与任务"), html.P("暂时无法读取", id="ledger-profile-open-items")]
     if not items:
         return [html.H5("待办申请与任务"), html.P("暂无", id="ledger-profile-open-items")]
     shown = [
