@@ -101,6 +101,11 @@ def _values_read(csv: bool) -> dict:
 
 
 def paths() -> dict:
+    return {**table_paths(), **report_paths()}
+
+
+def table_paths() -> dict:
+    """The catalogue, values, sheets, periods and completeness (routes.py)."""
     retire = {
         "post": doc.operation(
             "Retire or restore a tag",
@@ -267,4 +272,186 @@ def paths() -> dict:
                 },
             },
         ),
+    }
+
+
+NUMBER = doc.param("number", "编号", where="path")
+OBJECT = {"type": "object"}
+
+
+def _wrapped(key: str, text: str) -> dict:
+    return doc.json_answer(text, {"type": "object", "properties": {key: OBJECT}, "required": [key]})
+
+
+def report_paths() -> dict:
+    """Report templates and their generation (reports/routes.py)."""
+    query = [
+        doc.param("unit", "单位（区划代码），默认本人单位", example="350304100000"),
+        doc.param("period", "月份或区间（2026-01..2026-06）", example="2026-11"),
+    ]
+    return {
+        "/templates": {
+            "get": doc.operation(
+                "Every report template: department, frequency, minutes it saves, columns",
+                description=READS,
+                answers={200: doc.json_answer("The templates.", _listed("templates"))},
+                errors=(403,),
+            )
+        },
+        "/reports/{key}.xlsx": _report("XLSX (the paper form)", doc.XLSX, query),
+        "/reports/{key}.csv": _report("CSV", "text/csv", query),
+    }
+
+
+def _listed(key: str) -> dict:
+    return {"type": "object", "properties": {key: {"type": "array", "items": OBJECT}}}
+
+
+def _report(kind: str, media: str, query: list) -> dict:
+    return {
+        "get": doc.operation(
+            f"A report template filled for a unit and months, as {kind} (audited)",
+            description=READS,
+            parameters=[doc.param("key", "报表模板编号", where="path"), *query],
+            answers={200: doc.file_answer("The report.", media)},
+            errors=(400, 403, 404),
+        )
+    }
+
+
+def request_paths() -> dict:
+    """Data requests (申请调阅, requests/routes.py)."""
+    return {
+        "/requests": {
+            "get": doc.operation(
+                "The data requests the viewer may see (a department its own; overdue marked)",
+                answers={200: doc.json_answer("The requests.", _listed("requests"))},
+            ),
+            "post": doc.operation(
+                "Ask for figures: a template or tags, a unit and months, a purpose",
+                body=doc.json_body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "template": {"type": "string"},
+                            "tags": {"type": "array", "items": {"type": "string"}},
+                            "unit": {"type": "string"},
+                            "period_from": {"type": "string", "example": "2026-01"},
+                            "period_to": {"type": "string", "example": "2026-06"},
+                            "period": {"type": "string"},
+                            "purpose": {"type": "string"},
+                        },
+                    }
+                ),
+                answers={201: _wrapped("request", "The request submitted.")},
+                errors=(400, 403, 404),
+            ),
+        },
+        "/requests/{number}/decision": {
+            "post": doc.operation(
+                "Approve (for `days`) or refuse (with a reason) a request",
+                parameters=[NUMBER],
+                body=doc.json_body(
+                    {
+                        "type": "object",
+                        "required": ["decision"],
+                        "properties": {
+                            "decision": {"type": "string", "enum": ["approve", "refuse"]},
+                            "days": {"type": "integer"},
+                            "reason": {"type": "string"},
+                        },
+                    }
+                ),
+                answers={200: _wrapped("request", "The request as decided.")},
+                errors=(400, 403, 404),
+            )
+        },
+        "/requests/{number}/download": {
+            "get": doc.operation(
+                "The approved figures, stamped and audited (the requesting department)",
+                parameters=[
+                    NUMBER,
+                    doc.param(
+                        "format",
+                        "xlsx（默认）或 csv",
+                        schema={"type": "string", "enum": ["xlsx", "csv"]},
+                    ),
+                    doc.param("unit", "批准单位内的单位"),
+                    doc.param("period", "批准的某一月份"),
+                ],
+                answers={
+                    200: {
+                        "description": "The file.",
+                        "content": {
+                            doc.XLSX: {"schema": {"type": "string", "format": "binary"}},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    }
+                },
+                errors=(400, 403, 404),
+            )
+        },
+    }
+
+
+def duty_paths() -> dict:
+    """The village duties list and tasks sent down (村级事务准入, duties/routes.py)."""
+    return {
+        "/duties": {
+            "get": doc.operation(
+                "The duties list, the tasks the viewer may see and the monthly figures",
+                answers={
+                    200: doc.json_answer(
+                        "Duties, tasks and monthly figures.",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "duties": {"type": "array", "items": OBJECT},
+                                "tasks": {"type": "array", "items": OBJECT},
+                                "monthly": {},
+                            },
+                        },
+                    )
+                },
+                errors=(403,),
+            )
+        },
+        "/duties/tasks": {
+            "post": doc.operation(
+                "Send a task to every village inside `unit` (a listed duty, or a basis)",
+                body=doc.json_body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "title": {"type": "string"},
+                            "unit": {"type": "string"},
+                            "kind": {"type": "string"},
+                            "duty": {"type": "integer", "description": "清单事项编号"},
+                            "basis_name": {"type": "string"},
+                            "basis_number": {"type": "string"},
+                            "basis_issuer": {"type": "string"},
+                            "file": {"type": "string", "description": "依据文件（base64）"},
+                            "file_name": {"type": "string"},
+                        },
+                    }
+                ),
+                answers={201: _wrapped("task", "The task sent.")},
+                errors=(400, 403, 404),
+            )
+        },
+        "/duties/tasks/{number}/decline": {
+            "post": doc.operation(
+                "A village declines a task outside the list and without a basis",
+                parameters=[NUMBER],
+                body=doc.json_body(
+                    {
+                        "type": "object",
+                        "required": ["unit"],
+                        "properties": {"unit": {"type": "string"}},
+                    }
+                ),
+                answers={200: doc.json_answer("The village's answer.")},
+                errors=(400, 403, 404),
+            )
+        },
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modules.sdk import openapi as doc
+from modules.typhoon.parsers import FORMATS
 
 STORM_ID = doc.param("storm_id", "台风编号（如 1521）", where="path", example="1521")
 UNIT = doc.unit_param()
@@ -42,6 +43,10 @@ EXPOSURE_LEVELS = "units and sites inside the viewer's jurisdiction within the w
 
 
 def paths() -> dict:
+    return {**storm_paths(), **advisory_paths()}
+
+
+def storm_paths() -> dict:
     return {
         "/storms": {
             "get": doc.operation(
@@ -129,7 +134,7 @@ def paths() -> dict:
                 body=doc.form_body(
                     {
                         "file": {"type": "string", "format": "binary"},
-                        "format": {"type": "string", "enum": ["cma", "jma", "csv", "json"]},
+                        "format": {"type": "string", "enum": list(FORMATS)},
                         "storm": {"type": "string", "description": "台风编号（可选）"},
                     },
                     ["file", "format"],
@@ -138,4 +143,38 @@ def paths() -> dict:
                 errors=(400, 403, 413),
             )
         },
+    }
+
+
+RADII = {
+    "type": "object",
+    "description": "各象限半径（公里）",
+    "properties": {q: {"type": "number", "minimum": 0} for q in ("ne", "se", "sw", "nw")},
+}
+
+
+def advisory_paths() -> dict:
+    """Manual corrections of the advisory in force (人工订正)."""
+    return {
+        "/storms/{storm_id}/advisory/radii": {
+            "post": doc.operation(
+                "Correct one wind level's radii of the advisory in force (coordinators)",
+                description="Audited; 409 when the storm has no advisory in force.",
+                parameters=[STORM_ID],
+                body=doc.json_body(
+                    {
+                        "type": "object",
+                        "required": ["level", "radii"],
+                        "properties": {
+                            "level": {"type": "integer", "description": "风圈等级（7、10、12 级）"},
+                            "radii": RADII,
+                            "agency": {"type": "string"},
+                            "time": {"type": "string", "format": "date-time"},
+                        },
+                    }
+                ),
+                answers={200: doc.json_answer("The correction, before and after.")},
+                errors=(400, 403, 404, 409),
+            )
+        }
     }
