@@ -102,3 +102,10 @@ def test_the_document_and_its_page_need_no_login_and_load_nothing_from_outside(
     assert "Bearer" in html and "onemap_session" in html
     # The API itself still refuses the anonymous visitor.
     assert anonymous.get("/api/v1/divisions/350304100000").status_code == 401
+
+
+def test_the_document_is_valid_openapi_3_0(document):
+    from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
+
+    errors = [f"{e.instance_path}: {e.message}" for e in OPENAPI_30_VALIDATOR.iter_errors(document)]
+    assert errors == []
