@@ -21,7 +21,11 @@ def document() -> dict:
     cache = current_app.extensions.setdefault("onemap_openapi", {})
     with _lock:
         if "document" not in cache:
-            cache["document"] = build_document(current_app.extensions["onemap"].modules)
+            cache["document"] = build_document(
+                current_app.extensions["onemap"].modules,
+                current_app.url_map,
+                current_app.view_functions,
+            )
     return cache["document"]
 
 
