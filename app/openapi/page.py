@@ -19,7 +19,14 @@ section.op{border:1px solid #d9e2ec;border-radius:6px;margin:1em 0;padding:.6em 
 code.path{font-size:1.05em}table{border-collapse:collapse;width:100%;margin:.4em 0}
 th,td{border:1px solid #e4e7eb;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f5f7fa}.muted{color:#616e7c}nav a{margin-right:1em}
+ul.index{list-style:none;padding-left:0}ul.index li{margin:.15em 0}ul.index a{text-decoration:none}
 """
+
+
+def _text(text: str) -> str:
+    """Escaped prose, `code` in backticks shown as code."""
+    parts = escape(text or "").split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _ref(document: dict, found: dict) -> dict:
@@ -40,6 +47,8 @@ def _type_of(schema: dict | None) -> str:
     text = schema.get("type", "")
     if schema.get("format"):
         text += f" ({schema['format']})"
+    if schema.get("pattern"):
+        text += f" {schema['pattern']}"
     if schema.get("enum"):
         text += "：" + " | ".join(str(v) for v in schema["enum"])
     if text == "array" and schema.get("items"):
@@ -55,7 +64,7 @@ def _parameters(document: dict, operation: dict) -> str:
             f"<tr><td><code>{escape(found['name'])}</code></td><td>{escape(found['in'])}</td>"
             f"<td>{'是' if found.get('required') else ''}</td>"
             f"<td>{escape(_type_of(found.get('schema')))}</td>"
-            f"<td>{escape(found.get('description', ''))}</td></tr>"
+            f"<td>{_text(found.get('description', ''))}</td></tr>"
         )
     if not rows:
         return ""
@@ -78,7 +87,7 @@ def _body(document: dict, operation: dict) -> str:
         listed = "".join(
             f"<tr><td><code>{escape(name)}</code></td><td>{'是' if name in required else ''}</td>"
             f"<td>{escape(_type_of(field))}</td>"
-            f"<td>{escape(field.get('description', ''))}</td></tr>"
+            f"<td>{_text(field.get('description', ''))}</td></tr>"
             for name, field in fields.items()
         )
         table = (
@@ -87,17 +96,17 @@ def _body(document: dict, operation: dict) -> str:
             else ""
         )
         parts.append(f"<p><code>{escape(media)}</code> {escape(_type_of(schema))}</p>{table}")
-    text = escape(body.get("description", ""))
+    text = _text(body.get("description", ""))
     return f"<h4>请求体</h4><p>{text}</p>{''.join(parts)}"
 
 
 def _answers(document: dict, operation: dict) -> str:
     rows = []
-    for status, answer in operation.get("responses", {}).items():
+    for status, answer in sorted(operation.get("responses", {}).items()):
         answer = _ref(document, answer)
         media = ", ".join(answer.get("content", {})) or "—"
         rows.append(
-            f"<tr><td>{escape(status)}</td><td>{escape(answer.get('description', ''))}</td>"
+            f"<tr><td>{escape(status)}</td><td>{_text(answer.get('description', ''))}</td>"
             f"<td><code>{escape(media)}</code></td></tr>"
         )
     return (
@@ -121,9 +130,13 @@ def _where(scheme: dict) -> str:
     return f"{escape(scheme.get('in', ''))} <code>{escape(scheme.get('name', ''))}</code>"
 
 
+def _anchor(path: str, method: str) -> str:
+    return f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", "")
+
+
 def _operation(document: dict, path: str, method: str, operation: dict) -> str:
-    anchor = f"{method}-{path}".replace("/", "-").replace("{", "").replace("}", "")
-    description = escape(operation.get("description", ""))
+    anchor = _anchor(path, method)
+    description = _text(operation.get("description", ""))
     return (
         f'<section class="op" id="{escape(anchor)}">'
         f'<h3><span class="method {method}">{method}</span> <code class="path">'
@@ -137,30 +150,37 @@ def _operation(document: dict, path: str, method: str, operation: dict) -> str:
 def render(document: dict) -> Response:
     """The page: one section per tag, each operation with its parameters and answers."""
     by_tag: dict[str, list[str]] = {tag["name"]: [] for tag in document.get("tags", [])}
+    index: dict[str, list[str]] = {}
     for path, item in document["paths"].items():
         for method in METHODS:
             if method in item:
                 tag = (item[method].get("tags") or ["core"])[0]
                 by_tag.setdefault(tag, []).append(_operation(document, path, method, item[method]))
+                index.setdefault(tag, []).append(
+                    f'<li><a href="#{escape(_anchor(path, method))}"><span class="method '
+                    f'{method}">{method}</span> <code>{escape(path)}</code></a> '
+                    f"{escape(item[method].get('summary', ''))}</li>"
+                )
     titles = {tag["name"]: tag.get("description", tag["name"]) for tag in document["tags"]}
     nav = "".join(
         f'<a href="#tag-{escape(t)}">{escape(titles.get(t, t))}</a>' for t in by_tag if by_tag[t]
     )
     sections = "".join(
         f'<h2 id="tag-{escape(t)}">{escape(titles.get(t, t))} '
-        f'<span class="muted">({escape(t)})</span></h2>{"".join(ops)}'
+        f'<span class="muted">({escape(t)})</span></h2><ul class="index">{"".join(index[t])}</ul>'
+        f"{''.join(ops)}"
         for t, ops in by_tag.items()
         if ops
     )
     schemes = "".join(
-        f"<li><b>{escape(name)}</b>（{_where(s)}）：{escape(s.get('description', ''))}</li>"
+        f"<li><b>{escape(name)}</b>（{_where(s)}）：{_text(s.get('description', ''))}</li>"
         for name, s in document["components"]["securitySchemes"].items()
     )
     info = document["info"]
     html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>接口文档 · 莆田市一张图</title><style>{STYLE}</style></head><body>
-<h1>{escape(info["title"])}（接口文档）</h1><p>{escape(info["description"])}</p>
+<h1>{escape(info["title"])}（接口文档）</h1><p>{_text(info["description"])}</p>
 <p>机器可读版本：<a href="/api/openapi.json">/api/openapi.json</a>（OpenAPI
 {escape(document["openapi"])}）</p><h2>认证</h2><ul>{schemes}</ul><nav>{nav}</nav>
 {sections}</body></html>"""
