@@ -363,7 +363,13 @@
           const assets = (window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}});
           assets[url] = collection;
           const preview = previewFigure(figure, focus, url, collection, outlines);
-          return preview ? window.dash_clientside.onemap.fitFigure(preview) : nothing;
+          if (!preview) return nothing;
+          const shown = window.dash_clientside.onemap.fitFigure(preview);
+          // Drawn now, not after the render's other outputs (the side panel, the modules'
+          // sections) have been laid out; the output keeps dcc.Graph's figure the one shown.
+          const gd = document.querySelector('#map .js-plotly-plot');
+          if (gd && gd._fullLayout && window.Plotly) window.Plotly.react(gd, shown.data, shown.layout);
+          return shown;
         }, () => nothing);
       },
 

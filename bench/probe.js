@@ -96,6 +96,16 @@
     });
   }
 
+  // `sources: 'drawn'`: only the sources of the fill and line layers must be loaded, not
+  // every source of the style: basemap names (symbol layers) wait for their glyphs, which
+  // a page without names never asks for. Drawn then means the units are on screen; their
+  // names may still be coming.
+  function drawnSourcesLoaded(m) {
+    if (!m.style || !m.style._loaded) return false; // isStyleLoaded() waits for every source
+    const ids = layersOfType(m, 'fill').concat(layersOfType(m, 'line'));
+    return ids.every((id) => m.isSourceLoaded(m.getLayer(id).source));
+  }
+
   function fillCodes(gd, m) {
     // Units with the same polygon (a town of one village) share a centroid: keep them all.
     const byCentroid = {};
@@ -168,7 +178,7 @@
     const since = exp.since === 'click' ? B.clicks[B.clicks.length - 1] || 0 : exp.since || 0;
     if (!B.afterplot.some((t) => t >= since)) return null;
     const m = gd._fullLayout.map._subplot.map;
-    if (!m || !m.loaded()) return null;
+    if (!m || !(exp.sources === 'drawn' ? drawnSourcesLoaded(m) : m.loaded())) return null;
     const started = performance.now();
     B.queries += 1;
     try {
