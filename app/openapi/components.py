@@ -65,6 +65,12 @@ def components() -> dict:
         }
         for status in ERROR_STATUSES
     }
+    responses["Error503"]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait before sending the same request again.",
+            "schema": {"type": "integer"},
+        }
+    }
     return {
         "schemas": {"Error": ERROR_SCHEMA},
         "responses": responses,
