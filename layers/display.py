@@ -50,7 +50,9 @@ class LayerBody:
 
 
 _cache: dict[tuple, LayerBody] = {}
-_simplified: dict[tuple, dict[str, dict]] = {}
+_simplified: dict[tuple, dict[str, tuple]] = {}
+_nested_cache: dict[tuple, tuple[dict, dict]] = {}
+_rounded_cache: dict[int, dict] = {}
 _lock = threading.Lock()
 
 
@@ -74,11 +76,7 @@ def _simplified_levels(
     with _lock:
         if key in _simplified:
             return _simplified[key]
-    rows = {level: repository.by_level(session, level) for level in codes.LEVELS}
-    geoms = nested_simplified(
-        {row.code: (row.parent_code, row.geom) for level in codes.LEVELS for row in rows[level]},
-        TOLERANCE["village"] if detail == "full" else OVERVIEW_TOLERANCE["village"],
-    )
+    rows, geoms = _nested(session, version, detail)
     result = {}
     for level in codes.LEVELS:
         features: dict[str, dict] = {}
@@ -108,21 +106,61 @@ def _simplified_levels(
     return result
 
 
-def nested_simplified(
-    units: dict[str, tuple[str | None, shapely.Geometry]], tolerance: float
-) -> dict[str, shapely.Geometry]:
-    """Every unit (code -> (parent code, WGS84 geometry)) simplified as one coverage: the
-    units without children are rounded to the served grid as a coverage (plain rounding can
-    fold thin parts and unshare edges), simplified together (coverage_simplify keeps a
-    subset of the rounded vertices), and each unit above is the union of its children."""
+def _nested(session: Session, version: int, detail: str) -> tuple[dict, dict]:
+    """The rows of every level and their WGS84 geometries simplified as one coverage, for
+    one detail (each datum served converts these); the rounded coverage is shared by both
+    details."""
+    key = (version, detail)
+    with _lock:
+        if key in _nested_cache:
+            return _nested_cache[key]
+        rounded = _rounded_cache.get(version)
+    rows = {level: repository.by_level(session, level) for level in codes.LEVELS}
+    units = {row.code: (row.parent_code, row.geom) for level in codes.LEVELS for row in rows[level]}
+    if rounded is None:
+        rounded = rounded_leaves(units)
+    tolerance = (TOLERANCE if detail == "full" else OVERVIEW_TOLERANCE)["village"]
+    result = rows, nested_simplified(units, tolerance, rounded)
+    with _lock:
+        if len(_nested_cache) > 8:
+            _nested_cache.clear()
+            _rounded_cache.clear()
+        _nested_cache[key] = result
+        _rounded_cache[version] = rounded
+    return result
+
+
+def _children(units: dict[str, tuple[str | None, shapely.Geometry]]) -> dict[str, list[str]]:
     children: dict[str, list[str]] = {}
     for code, (parent, _) in units.items():
         if parent in units:
             children.setdefault(parent, []).append(code)
+    return children
+
+
+def rounded_leaves(units: dict[str, tuple[str | None, shapely.Geometry]]) -> dict:
+    """The units without children, rounded to the served grid as one coverage (plain
+    rounding can fold thin parts and unshare edges)."""
+    children = _children(units)
+    leaves = sorted(code for code in units if code not in children)
+    return finest_coverage({code: units[code][1] for code in leaves}, grid=10**-DECIMALS)
+
+
+def nested_simplified(
+    units: dict[str, tuple[str | None, shapely.Geometry]],
+    tolerance: float,
+    rounded: dict | None = None,
+) -> dict[str, shapely.Geometry]:
+    """Every unit (code -> (parent code, WGS84 geometry)) simplified as one coverage: the
+    units without children, rounded (`rounded`, see rounded_leaves), are simplified
+    together (coverage_simplify keeps a subset of the rounded vertices), and each unit
+    above is the union of its children."""
+    children = _children(units)
     leaves = sorted(code for code in units if code not in children)
     if not leaves:
         return {}
-    rounded = finest_coverage({code: units[code][1] for code in leaves}, grid=10**-DECIMALS)
+    if rounded is None:
+        rounded = rounded_leaves(units)
     leaf_geoms = np.array([rounded.get(code, units[code][1]) for code in leaves], dtype=object)
     simplified = dict(zip(leaves, shapely.coverage_simplify(leaf_geoms, tolerance), strict=True))
 
