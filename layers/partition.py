@@ -2,6 +2,10 @@
 
 Used to generate plausible town and village polygons where no real ones exist. The method:
 
+0. Units with anchors (towns) first split the parent into land bodies (its parts, and land
+   tied on by a neck narrower than NECK_WIDTH_M cut off): a body is shared by the units
+   anchored on it, and a body with no anchor goes whole to the unit whose land lies nearest
+   across the sea. So an island town gets its whole island, and no town reaches across water.
 1. A power diagram (weighted Voronoi) in a local metric plane: seeds are hand-placed anchors
    or, for units without one, farthest-point samples relaxed by Lloyd iterations; weights are
    fitted on a dense grid of sample points until each cell holds its target share of area.

@@ -129,3 +129,32 @@ def test_every_island_lies_in_one_town_the_one_nearest_across_the_sea(levels):
         assert reach[owner] <= min(reach.values()) + 0.001, (island.representative_point(), reach)
         checked += 1
     assert checked >= 12
+
+
+def test_the_rule_on_a_made_up_coast():
+    """A square mainland with two anchored towns; a 30 km2 island tied on by a 1 km neck
+    with an anchor of its own; an islet off the island and one off the mainland."""
+    from layers.partition import UnitSpec, partition
+
+    km_deg = 0.009  # about 1 km in degrees here
+    mainland = box(119.0, 25.0, 119.0 + 10 * km_deg, 25.0 + 10 * km_deg)
+    neck = box(119.0 + 10 * km_deg, 25.0 + 4.5 * km_deg, 119.0 + 11 * km_deg, 25.0 + 5.5 * km_deg)
+    island = box(119.0 + 11 * km_deg, 25.0 + 2 * km_deg, 119.0 + 16 * km_deg, 25.0 + 8 * km_deg)
+    off_island = box(119.0 + 18 * km_deg, 25.0 + 4 * km_deg, 119.0 + 19 * km_deg, 25.0 + 5 * km_deg)
+    off_mainland = box(119.0 - 3 * km_deg, 25.0 + 1 * km_deg, 119.0 - 2 * km_deg, 25.0 + 2 * km_deg)
+    county = shapely.union_all([mainland, neck, island, off_island, off_mainland], grid_size=1e-7)
+    specs = [
+        UnitSpec("west", anchor=(119.0 + 2 * km_deg, 25.0 + 5 * km_deg)),
+        UnitSpec("east", anchor=(119.0 + 8 * km_deg, 25.0 + 5 * km_deg)),
+        # Sized for a third of its island: it still gets all of it.
+        UnitSpec("island", anchor=(119.0 + 13 * km_deg, 25.0 + 5 * km_deg), area_km2=10.0),
+    ]
+    towns = partition(county, specs)
+    assert m2(shapely.difference(island, towns["island"])) < 1.0
+    assert m2(shapely.difference(off_island, towns["island"])) < 1.0
+    assert m2(shapely.difference(off_mainland, towns["west"])) < 1.0
+    for code in ("west", "east"):
+        assert m2(shapely.intersection(towns[code], island)) < 1.0
+    # The towns tile the county.
+    union = shapely.union_all(list(towns.values()))
+    assert m2(shapely.symmetric_difference(union, county)) < 1.0
