@@ -9,9 +9,11 @@ from collections import Counter
 
 import dash
 from dash import Input, Output, State, dcc, html
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from modules.alerts.contacts import GROUPS, contacts_in
+from modules.alerts.models import Contact
 from modules.sdk import (
     MAP_SELECTED,
     DivisionCode,
@@ -20,6 +22,7 @@ from modules.sdk import (
     Viewer,
     current_core,
     phone_as_seen,
+    prefix_range,
     unit_names,
 )
 
@@ -28,7 +31,8 @@ TITLE = "联系人"
 BODY = {"module": "alerts", "role": "contacts"}
 SHOWN = {"module": "alerts", "role": "contacts-shown"}
 MAX_SHOWN = 12
-HINT = "在地图上点选单位，查看其联系人。"
+WIDE = ("city", "county")  # levels whose contacts are counted, not listed
+HINT = "点选镇街或村（社区），查看其联系人。"
 
 
 def contacts_panel(session: Session, viewer: Viewer, unit: str | None) -> PanelSpec:
@@ -55,8 +59,19 @@ def contacts_view(session: Session, viewer: Viewer, unit: str | None) -> list:
     names = unit_names(session, viewer, [code])
     if code not in names:
         return [dcc.Store(id=SHOWN, data=str(code)), html.P(HINT)]
-    people = contacts_in(session, viewer, code)
     shown = [dcc.Store(id=SHOWN, data=str(code))]
+    if code.level in WIDE:  # thousands of people: the count, and where to see them
+        count = session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(viewer.code_filter(Contact.village_code))
+            .where(prefix_range(Contact.village_code, code))
+        )
+        return [
+            *shown,
+            html.P(f"{names[code]} 共 {count or 0} 人；{HINT}", id="alerts-contacts-count"),
+        ]
+    people = contacts_in(session, viewer, code)
     if not people:
         return [*shown, html.P(f"{names[code]} 暂无联系人", id="alerts-contacts-count")]
     groups = Counter(g for person in people for g in person.group_list)

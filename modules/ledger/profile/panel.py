@@ -1,5 +1,5 @@
-"""The unit's file as the map's side panel: 一村一档 for a village, 一镇一档 for a town (an
-overview for a county or the city). The panel comes with the map's focus (register_panels)
+"""The unit's file as the map's side panel: 一村一档 for a village, 一镇一档 for a town (a
+county or the city asks to pick one). The panel comes with the map's focus (register_panels)
 and follows the unit picked on the map or in the search (callbacks.follow_selection), so a
 village clicked shows its own file while the map stays on its town."""
 
@@ -38,7 +38,7 @@ PANEL_ID = "ledger-profile"
 TITLE = "一村一档 · 一镇一档"
 BODY = {"module": "ledger", "role": "profile"}
 SHOWN = {"module": "ledger", "role": "profile-shown"}
-KIND_ZH = {"village": "一村一档", "town": "一镇一档", "county": "区县概况", "city": "全市概况"}
+KIND_ZH = {"village": "一村一档", "town": "一镇一档"}
 RISK_ZH = {"red": "红", "orange": "橙", "yellow": "黄", "blue": "蓝"}
 MAX_POINTS = 8
 MAX_ITEMS = 6
@@ -77,12 +77,17 @@ def file_view(
         code, profile = checked_unit(session, viewer, asked)
     except (Forbidden, NotFound):
         return [dcc.Store(id=SHOWN, data=""), html.P(HINT, className="ledger-hint")]
+    if code.level not in KIND_ZH:  # a county's or the city's: too wide for one file
+        return [
+            dcc.Store(id=SHOWN, data=str(code)),
+            html.P(f"{profile['name']}：{HINT}", className="ledger-hint"),
+        ]
     now = now or datetime.now(UTC)
     month = this_month(now)
     series = unit_series(session, viewer, code, month, main_tags(session, viewer, code.level))
     exposure = exposure_for(session, viewer, core, code, month, now) if core else None
     demo = any(s.demo for s in series) or bool(exposure and exposure.demo)
-    title = [f"{KIND_ZH.get(code.level, '档案')} · {profile['name']}"]
+    title = [f"{KIND_ZH[code.level]} · {profile['name']}"]
     if demo:
         title.append(html.Span(DEMO, className="badge-demo", title="含演示数据"))
     return [

@@ -329,3 +329,13 @@ def test_an_outsider_sees_no_exposure_of_another_town(ledger_app, viewer):
         finally:
             session.rollback()
     assert not find(view, "ledger-profile-exposure alarm") and "西天尾" not in text_of(view)
+
+
+def test_a_county_or_the_city_asks_for_a_town_or_village(saved, viewer):
+    leader = viewer("city.leader")
+    with saved() as session:
+        for unit, name in (("350304000000", "荔城区"), ("350300000000", "莆田市")):
+            view = file_view(session, leader, core_without_sites(), unit, now=NOW)
+            text = text_of(view)
+            assert f"{name}：在地图上点选镇街或村（社区）" in text
+            assert not find(view, "ledger-profile-figures")

@@ -118,3 +118,10 @@ def test_a_department_gets_no_file(people, client_as):
     response = follow(client_as("city.minzheng"), PROFILE, PROFILE_SHOWN, V1)
     assert response.status_code == 204
     assert "一村一档" not in plain(focus_panels(client_as("city.minzheng"), XTW))
+
+
+def test_a_countys_contacts_are_counted_not_listed(people, client_as, ledger_app):
+    with ledger_app.server.extensions["onemap"].sessions() as session:
+        inside = session.query(Contact).filter(Contact.village_code.startswith("350304")).count()
+    contacts = plain(follow(client_as("licheng.leader"), CONTACTS, CONTACTS_SHOWN, "350304"))
+    assert f"荔城区 共 {inside} 人" in contacts and "林书记" not in contacts
