@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from store.models import ROLES
 
-ROLE_LABELS = {"leader": "领导", "staff": "工作人员", "coordinator": "应急指挥", "admin": "管理员"}
+ROLE_LABELS = {
+    "leader": "领导",
+    "staff": "工作人员",
+    "coordinator": "应急指挥",
+    "admin": "管理员",
+    "department": "部门",
+}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import click
 from app.settings import SettingsError, load_settings
 
 LOGGER = logging.getLogger(__name__)
-ROLES = ("leader", "staff", "coordinator", "admin")
+ROLES = ("leader", "staff", "coordinator", "admin", "department")
 # Exit status of a command the database could not serve right now (busy, restarting):
 # sysexits' EX_TEMPFAIL, so a script knows that trying again later may work.
 EXIT_TEMPFAIL = 75

@@ -140,7 +140,8 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-ROLES: tuple[str, ...] = ("leader", "staff", "coordinator", "admin")
+# department: a department (部门, e.g. 市民政局) that requests the ledger's data (申请调阅).
+ROLES: tuple[str, ...] = ("leader", "staff", "coordinator", "admin", "department")
 
 
 class User(Base):
@@ -160,7 +161,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
 
     __table_args__ = (
-        CheckConstraint("role IN ('leader', 'staff', 'coordinator', 'admin')", name="role"),
+        CheckConstraint(
+            "role IN ('leader', 'staff', 'coordinator', 'admin', 'department')", name="role"
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from access.viewer import Viewer, make_viewer
 from app import accounts
 
 PASSWORD = "correct-horse-battery"
-ROLES = ("leader", "staff", "coordinator", "admin")
+ROLES = ("leader", "staff", "coordinator", "admin", "department")
 # login -> (role, jurisdictions)
 USERS = {
     "city.leader": ("leader", ["350300"]),
@@ -20,6 +20,7 @@ USERS = {
     "city.admin": ("admin", ["350300"]),
     "licheng.admin": ("admin", ["350304"]),
     "two.towns": ("staff", ["350304100", "350305107"]),
+    "city.minzheng": ("department", ["350300"]),  # 市民政局
     # One user per role inside 西天尾镇, so every role has units inside and outside its scope.
     **{f"xtw.{role}": (role, ["350304100"]) for role in ROLES},
 }

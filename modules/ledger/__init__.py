@@ -18,6 +18,7 @@ def module_info() -> ModuleInfo:
 
 @hookimpl
 def register_permissions() -> list[Permission]:
+    from modules.ledger.requests.rights import request_permissions
     from modules.ledger.tags import APPROVE, CATALOGUE, READ, SENSITIVE, WRITE
 
     return [
@@ -26,6 +27,7 @@ def register_permissions() -> list[Permission]:
         Permission(APPROVE, "审核一张表", ("admin",)),
         Permission(SENSITIVE, "查看个人敏感标签", ("staff", "admin")),
         Permission(CATALOGUE, "管理共享标签", ("admin",)),
+        *request_permissions(),
     ]
 
 
@@ -70,6 +72,13 @@ def register_openapi() -> dict:
     from modules.ledger.openapi import paths
 
     return paths()
+
+
+@hookimpl
+def register_commands(commands, core) -> None:
+    from modules.ledger.requests.commands import add_commands
+
+    add_commands(commands, core)
 
 
 @hookimpl

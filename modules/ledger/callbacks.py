@@ -263,9 +263,13 @@ def register(app: dash.Dash) -> None:
     """Wire the callbacks above, and the 标签目录 page's, to the app (the
     register_callbacks hook)."""
     from modules.ledger import catalogue_callbacks
+    from modules.ledger.duties import callbacks as duty_callbacks
     from modules.ledger.reports import callbacks as report_callbacks
+    from modules.ledger.requests import callbacks as request_callbacks
 
     catalogue_callbacks.register(app)
+    request_callbacks.register(app)  # 申请调阅, 待审批
+    duty_callbacks.register(app)  # 村级事务准入
     report_callbacks.register(app)
     app.callback(
         Output("ledger-within", "options"),

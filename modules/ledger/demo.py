@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from modules.ledger import periods
 from modules.ledger.bulk import insert_values
 from modules.ledger.catalogue import seed_catalogue
+from modules.ledger.duties.demo import seed_duties
 from modules.ledger.models import LedgerTag
 from modules.ledger.reports.catalog import seed_reports
+from modules.ledger.requests.demo import seed_departments
 from modules.ledger.rules import comparisons
 from modules.ledger.tags import all_tags
 from modules.sdk import CoreServices, Viewer, units
@@ -195,6 +197,8 @@ def seed(session: Session, viewer: Viewer, sites: Callable | None = None) -> int
     """The catalogue and the demo values; returns how many value rows were stored."""
     seed_catalogue(session)
     seed_reports(session)
+    seed_duties(session)  # the duties list's 25 示例 items
+    seed_departments(session)
     if sites is None:
         core = _CORES.get(str(session.get_bind().url))
         sites = core.sites if core else (lambda session, viewer, unit=None: [])

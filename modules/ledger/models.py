@@ -177,3 +177,9 @@ TABLES = (*TABLES, LedgerFill)
 from modules.ledger.reports.models import REPORT_TABLES  # noqa: E402
 
 TABLES = (*TABLES, *REPORT_TABLES)
+
+# Data requests and the village duties list (modules/ledger/requests/, duties/).
+from modules.ledger.duties.models import DUTY_TABLES  # noqa: E402
+from modules.ledger.requests.models import REQUEST_TABLES  # noqa: E402
+
+TABLES = (*TABLES, *REQUEST_TABLES, *DUTY_TABLES)

@@ -147,7 +147,9 @@ def _actions(viewer) -> html.Div:
 
 def pages(core) -> list[PageSpec]:
     from modules.ledger.catalogue_page import PATH, catalogue_layout
+    from modules.ledger.duties.pages import duty_pages
     from modules.ledger.reports.page import report_page
+    from modules.ledger.requests.pages import request_pages
 
     return [
         PageSpec(
@@ -166,5 +168,7 @@ def pages(core) -> list[PageSpec]:
             permission=CATALOGUE,
             order=41,
         ),
+        *request_pages(core),  # 申请调阅, 待审批
+        *duty_pages(core),  # 村级事务准入
         report_page(core),
     ]

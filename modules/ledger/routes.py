@@ -20,9 +20,11 @@ from modules.ledger.checks import Refused
 from modules.ledger.completeness import by_town, of_units
 from modules.ledger.demo import remember_core
 from modules.ledger.demo_label import demo_units
+from modules.ledger.duties.routes import add_routes as add_duty_routes
 from modules.ledger.entry import ACCEPTED, Change, save
 from modules.ledger.reading import BadRequest, cells, parse_months, parse_tags, parse_units
 from modules.ledger.reports.routes import add_routes as add_report_routes
+from modules.ledger.requests.routes import add_routes as add_request_routes
 from modules.ledger.settings import ledger_settings
 from modules.ledger.sheet import build, parse_within
 from modules.ledger.sheetfile import MAX_BYTES, import_file, to_csv, to_xlsx
@@ -87,6 +89,8 @@ def tag_json(tag) -> dict:
 def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
     remember_core(core)
     add_report_routes(blueprint, core)
+    add_request_routes(blueprint, core)  # /requests (申请调阅)
+    add_duty_routes(blueprint, core)  # /duties (村级事务准入)
 
     @blueprint.get("/tags")
     def tags():

@@ -38,8 +38,10 @@ def all_tags(session: Session, retired: bool = False) -> dict[str, LedgerTag]:
 
 
 def may_read(viewer: Viewer, tag: LedgerTag) -> bool:
-    """个人敏感 figures only for those who keep them (staff) and admins."""
-    return tag.sensitivity != "personal" or viewer.can(SENSITIVE)
+    """Tags only for those who read the table (a department reads through a granted
+    request, never directly); 个人敏感 figures only for those who keep them (staff) and
+    admins."""
+    return viewer.can(READ) and (tag.sensitivity != "personal" or viewer.can(SENSITIVE))
 
 
 def readable(session: Session, viewer: Viewer, retired: bool = False) -> dict[str, LedgerTag]:

@@ -92,6 +92,7 @@ SEPARATE = (
     "/api/v1/alerts/messages/<message_id>",
     "/api/v1/consult/events/<event_id>",
     "/api/v1/consult/snapshots/<snapshot_id>",
+    "/api/v1/ledger/requests/<number>/",  # tests/modules/ledger/requests/test_scope.py
 )
 
 

@@ -146,6 +146,35 @@ ROUTES = {
         {"query_string": {"unit": XTW, "period": THIS}},
         403,
     ),
+    # Data requests and the duties list (modules/ledger/requests, duties): a clerk neither
+    # asks, decides, downloads nor sends; the department's side is in requests/test_scope.py.
+    ("GET", "/api/v1/ledger/requests"): ("/requests", {"query_string": {"unit": XTW}}, 403),
+    ("POST", "/api/v1/ledger/requests"): (
+        "/requests",
+        {"json": {"unit": XTW, "tags": ["MZ002"], "period": THIS, "purpose": "越权调阅"}},
+        403,
+    ),
+    ("POST", "/api/v1/ledger/requests/<number>/decision"): (
+        "/requests/SQ-2026-0001/decision",
+        {"json": {"decision": "approve", "days": 5}},
+        403,
+    ),
+    ("GET", "/api/v1/ledger/requests/<number>/download"): (
+        "/requests/SQ-2026-0001/download",
+        {},
+        403,
+    ),
+    ("GET", "/api/v1/ledger/duties"): ("/duties", {"query_string": {"unit": XTW}}, 403),
+    ("POST", "/api/v1/ledger/duties/tasks"): (
+        "/duties/tasks",
+        {"json": {"title": "越权任务", "unit": XTW}},
+        403,
+    ),
+    ("POST", "/api/v1/ledger/duties/tasks/<number>/decline"): (
+        "/duties/tasks/RW-2026-0001/decline",
+        {"json": {"unit": V1}},
+        403,
+    ),
 }
 FILES = {"SHEET": (SHEET, "sheet.csv"), "CATALOGUE": (CATALOGUE, "tags.csv")}
 
@@ -202,6 +231,8 @@ def test_the_towns_own_staff_get_answers_from_the_same_read_routes(client_as):
     for (method, rule), (path, arguments, status) in ROUTES.items():
         if method != "GET" or status != 403 or "catalogue" in rule:
             continue
+        if rule.startswith(("/api/v1/ledger/requests", "/api/v1/ledger/duties")):
+            continue  # a department's and a sender's: requests/test_scope.py
         response = send(insider, method, path, arguments)
         assert response.status_code == 200, (rule, response.status_code)
         if not path.endswith(".xlsx") and "/tags" not in path:
@@ -242,6 +273,7 @@ def data_url(data: bytes) -> str:
     return "data:text/csv;base64," + base64.b64encode(data).decode()
 
 
+DECLINE_INPUT = '{"task":["ALL"],"type":"ledger-duty-decline","unit":["ALL"]}.n_clicks'
 CHANGE = {"rowId": V1, "colId": "MZ011", "oldValue": 1, "value": 41, "data": {}}
 CALLBACKS: dict[tuple[str, str], dict] = {
     ("ledger-level.value", "ledger-within.options"): {"ledger-level.value": "village"},
@@ -313,6 +345,43 @@ CALLBACKS: dict[tuple[str, str], dict] = {
         "ledger-rep-template.value": "dibao_monthly",
         "ledger-rep-unit.value": XTW,
         "ledger-rep-from.value": THIS,
+    },
+    # 申请调阅, 待审批, 村级事务准入 (modules/ledger/requests, duties)
+    ("ledger-req-refresh.data", "ledger-req-template.options"): {"ledger-req-refresh.data": 0},
+    ("ledger-req-submit.n_clicks", "ledger-req-message.children"): {
+        "ledger-req-submit.n_clicks": 1,
+        "ledger-req-tags.value": ["MZ002"],
+        "ledger-req-unit.value": XTW,
+        "ledger-req-from.value": THIS,
+        "ledger-req-to.value": THIS,
+        "ledger-req-purpose.value": "越权调阅",
+    },
+    ("ledger-req-refresh.data", "ledger-req-list.children"): {"ledger-req-refresh.data": 0},
+    ("ledger-appr-refresh.data", "ledger-appr-list.children"): {"ledger-appr-refresh.data": 0},
+    ("ledger-appr-approve.n_clicks", "ledger-appr-message.children"): {
+        "ledger-appr-approve.n_clicks": 1,
+        "ledger-appr-number.value": "SQ-2026-0001",
+        "ledger-appr-days.value": 5,
+    },
+    ("ledger-duty-refresh.data", "ledger-duty-list.children"): {"ledger-duty-refresh.data": 0},
+    ("ledger-duty-refresh.data", "ledger-duty-tasks.children"): {"ledger-duty-refresh.data": 0},
+    ("ledger-duty-add.n_clicks", "ledger-duty-message.children"): {
+        "ledger-duty-add.n_clicks": 1,
+        "ledger-duty-new.value": "越权事项",
+    },
+    ("ledger-duty-send.n_clicks", "ledger-duty-message.children"): {
+        "ledger-duty-send.n_clicks": 1,
+        "ledger-duty-title.value": "越权任务",
+        "ledger-duty-unit.value": XTW,
+    },
+    (DECLINE_INPUT, "ledger-duty-message.children"): {
+        DECLINE_INPUT: [
+            {
+                "id": {"type": "ledger-duty-decline", "task": "RW-2026-0001", "unit": V1},
+                "property": "n_clicks",
+                "value": 1,
+            }
+        ]
     },
 }
 

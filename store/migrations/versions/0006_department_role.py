@@ -1,0 +1,58 @@
+"""The role 部门 `department`: accounts of departments that request the ledger's data.
+
+The users table's CHECK constraint lists the roles. PostgreSQL drops and recreates it.
+SQLite cannot alter a constraint, and rebuilding `users` (batch mode) would drop the table
+under ON DELETE CASCADE foreign keys and take every jurisdiction and session with it; a
+CHECK constraint is not part of the stored rows, so its text in the schema is edited in
+place (SQLite's documented procedure for such changes, ALTER TABLE §7).
+
+Revision ID: 0006_department_role
+Revises: 0005_boundaries_stamp
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0006_department_role"
+down_revision: str | Sequence[str] | None = "0005_boundaries_stamp"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+OLD = "role IN ('leader', 'staff', 'coordinator', 'admin')"
+NEW = "role IN ('leader', 'staff', 'coordinator', 'admin', 'department')"
+
+
+def _replace(before: str, after: str) -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        op.drop_constraint("ck_users_role", "users", type_="check")
+        op.create_check_constraint("ck_users_role", "users", after)
+        return
+    sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+    ).scalar_one()
+    if before not in sql:
+        raise RuntimeError("the users table's role constraint is not the expected one")
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    try:
+        bind.exec_driver_sql(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'users'",
+            (sql.replace(before, after),),
+        )
+        # Other connections reread the schema when its version changes.
+        bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
+def upgrade() -> None:
+    _replace(OLD, NEW)
+
+
+def downgrade() -> None:
+    _replace(NEW, OLD)
