@@ -56,7 +56,8 @@ SOURCE = "Tropical cyclone advisories: China Meteorological Administration (WTPQ
 AGENCY = "CMA"
 SLACK = timedelta(hours=6)  # a bulletin's time may be this much ahead of our clock
 MAX_LEAD = 120  # hours: CMA's advisories reach 5 days
-# 30/50/64 kt (10-min... CMA states them in knots) read as the Chinese levels 7/10/12.
+# The radii of 30, 50 and 64 kt winds, read as the Chinese levels 7, 10 and 12 (GB/T 28591:
+# 30 kt = 15.4 m/s in 13.9-17.1, 50 kt = 25.7 m/s in 24.5-28.4, 64 kt = 32.9 m/s in 32.7-36.9).
 LEVEL_OF_KNOTS = {"30": 7, "50": 10, "64": 12}
 QUADRANT_NAMES = {"NORTHEAST": 0, "SOUTHEAST": 1, "SOUTHWEST": 2, "NORTHWEST": 3}
 QUADRANT_ZH = ("东北", "东南", "西南", "西北")
