@@ -113,8 +113,8 @@ def fetched(page, href: str) -> tuple[int, bytes]:
 
 
 def test_a_department_requests_the_admin_approves_and_the_file_holds_only_licheng(
-    browser,
-    requests_url,  # noqa: F811
+    browser,  # noqa: F811
+    requests_url,
 ):
     page = browser
     log_in(page, requests_url, "city.minzheng")
