@@ -85,10 +85,10 @@ def step(driver, wire, selector: str, xpath: str, label: str, codes: list[str]) 
     sent = settle(wire)
     return {
         f"{label}_ms": reached["t"] - reached["t0"],
-        f"{label}_bytes": sum(s.bytes for s in sent if s.is_map_data),
-        f"{label}_requests": sum(1 for s in sent if s.is_map_data),
-        f"{label}_other_bytes": sum(s.bytes for s in sent if not s.is_map_data),
-        f"{label}_other_requests": sum(1 for s in sent if not s.is_map_data),
+        f"{label}_bytes": sum(s.bytes for s in sent if s.is_figure_data),
+        f"{label}_requests": sum(1 for s in sent if s.is_figure_data),
+        f"{label}_other_bytes": sum(s.bytes for s in sent if not s.is_figure_data),
+        f"{label}_other_requests": sum(1 for s in sent if not s.is_figure_data),
         f"{label}_before": len(before),
         f"{label}_layers_before": sum("/api/v1/layers/" in p for p in before),
     }
@@ -269,11 +269,12 @@ def run(ctx: Context) -> list[Result]:
             b["bytes"],
             "<= 0.1",
             ctx,
-            notes="the map's data between each click and quiet (callbacks, layer geometry, "
-            "304 revalidations): status line, headers and body as sent, counted at the "
-            "server; baseline as first written (Dash's default, no compression). Besides, "
-            "ours' basemap labels fetch the glyphs of the new names (a feature the baseline "
-            "has not; kept by the browser once seen): "
+            notes="the map's data between each click and quiet (the callbacks carrying the "
+            "map's figure, layer geometry, 304 revalidations): status line, headers and body "
+            "as sent, counted at the server; baseline as first written (Dash's default, no "
+            "compression). Besides, ours' page sends what the baseline has not: the side "
+            "panel's other callbacks (modules' sections for the new unit) and the glyphs of "
+            "the basemap's new names (kept by the browser once seen): "
             + ", ".join(
                 f"{label} {median(o[f'{label}_other_bytes']):,.0f} B in "
                 f"{median(o[f'{label}_other_requests']):.0f} responses"

@@ -109,4 +109,4 @@ def floor_app(centre: dict, zoom: float) -> dash.Dash:
     return app
 
 
-FLOOR_EXPECT = {"name": "first", "rendered": {"type": "circle", "min": 1}}
+FLOOR_EXPECT = {"name": "first", "sources": "drawn", "rendered": {"type": "circle", "min": 1}}

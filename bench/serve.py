@@ -9,6 +9,8 @@ and the page's DevTools Network log do not show.
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import threading
 import time
@@ -37,6 +39,16 @@ class Sent:
     bytes: int  # status line + headers + body, as written to the socket
     server_ms: float  # from the task starting to its last byte handed to the socket
     finished: float  # time.monotonic() when done
+    output: str = ""  # a Dash callback's "output" (its outputs' ids), else ""
+
+    @property
+    def is_figure_data(self) -> bool:
+        """The map's own data: the page layout, a callback whose outputs hold a map figure
+        (our `map-figure` store, a baseline's `graph`), and layer geometry; not the callbacks
+        of the page's other parts (side-panel sections, lists)."""
+        if self.path.endswith("/_dash-update-component"):
+            return any(name in self.output for name in ("map-figure.", "graph.figure"))
+        return self.is_map_data
 
     @property
     def is_map_data(self) -> bool:
@@ -114,6 +126,7 @@ def _make_channel(log: WireLog) -> type[HTTPChannel]:
                         bytes=self.channel.bench_sent,
                         server_ms=(time.perf_counter() - started) * 1000,
                         finished=time.monotonic(),
+                        output=(getattr(self, "environ", None) or {}).get("bench.output", ""),
                     )
                 )
 
@@ -129,11 +142,27 @@ def _make_channel(log: WireLog) -> type[HTTPChannel]:
     return CountingChannel
 
 
+def _naming_callbacks(wsgi_app):
+    """`wsgi_app` noting each Dash callback request's "output" in the environ (for Sent)."""
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO", "").endswith("/_dash-update-component"):
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            try:
+                environ["bench.output"] = str(json.loads(body).get("output", ""))
+            except (ValueError, AttributeError):
+                pass
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 @contextmanager
 def serve(wsgi_app, threads: int = 4) -> Iterator[tuple[str, WireLog]]:
     """Yield (base URL, wire log) of `wsgi_app` served on a free local port."""
     log = WireLog()
-    server = create_server(wsgi_app, host="127.0.0.1", port=0, threads=threads)
+    server = create_server(_naming_callbacks(wsgi_app), host="127.0.0.1", port=0, threads=threads)
     server.channel_class = _make_channel(log)
     thread = threading.Thread(target=server.run, daemon=True, name="bench-waitress")
     thread.start()
