@@ -339,3 +339,30 @@ def test_a_county_or_the_city_asks_for_a_town_or_village(saved, viewer):
             text = text_of(view)
             assert f"{name}：在地图上点选镇街或村（社区）" in text
             assert not find(view, "ledger-profile-figures")
+
+
+def test_a_task_sent_down_shows_in_the_files_of_its_villages_and_town(saved, viewer):
+    from modules.ledger.duties.service import Send, send
+
+    with saved() as session:
+        send(
+            session,
+            viewer("licheng.admin"),
+            Send(title="独居老人冬季走访登记", unit=XTW),
+            NOW,
+        )
+        session.flush()
+        staff = viewer("xitianwei.staff")
+        village = text_of(
+            find(
+                file_view(session, staff, core_without_sites(), V1, now=NOW),
+                "ledger-profile-open-items",
+            )
+        )
+        view = file_view(session, staff, core_without_sites(), XTW, now=NOW)
+        outsider = file_view(session, viewer("xiuyu.staff"), core_without_sites(), None, now=NOW)
+        session.rollback()
+    assert "共 1 项" in village
+    town = text_of(view)
+    assert "独居老人冬季走访登记" in town and "个村待办" in town
+    assert "独居老人冬季走访登记" not in text_of(outsider)
