@@ -101,7 +101,7 @@ def _values_read(csv: bool) -> dict:
 
 
 def paths() -> dict:
-    return {**table_paths(), **report_paths()}
+    return {**table_paths(), **report_paths(), **request_paths(), **duty_paths()}
 
 
 def table_paths() -> dict:
