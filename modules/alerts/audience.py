@@ -126,7 +126,7 @@ def exposed_sites(
                 until = _when(item.get("until"))
             except (TypeError, ValueError, AttributeError):
                 continue
-            if level >= EXPOSURE_LEVEL and start <= horizon and (until is None or until >= now):
+            if level >= EXPOSURE_LEVEL and start <= horizon and (until is None or until > now):
                 site = str(item.get("site", ""))
                 known_level, only_drills = found.get(site, (0, True))
                 found[site] = (max(level, known_level), only_drills and drill)

@@ -89,7 +89,7 @@ def exposure_causes(signals: Iterable, at: datetime) -> tuple[dict[str, list[Cau
                 continue
             risk = wind_risk(level)
             start, end = _parse(entry.get("from")), _parse(entry.get("until"))
-            if risk is None or (end is not None and end < at):
+            if risk is None or (end is not None and end <= at):
                 continue
             cause = Cause(risk, f"{what} {level}级风圈{_window(start, end)}")
             if kind == "site":

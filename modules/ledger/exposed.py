@@ -130,7 +130,7 @@ def _villages(signals, event: SituationEvent, at: datetime) -> dict[str, int]:
             except (InvalidCode, TypeError, ValueError, AttributeError):
                 continue
             until = iso_moment(entry.get("until"))
-            if code.level != "village" or (until is not None and until < at):
+            if code.level != "village" or (until is not None and until <= at):
                 continue
             found[str(code)] = max(found.get(str(code), 0), level)
     return found

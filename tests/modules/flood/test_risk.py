@@ -142,6 +142,12 @@ def test_exposure_raises_by_wind_level_with_the_window_in_beijing_time():
         "yellow",
         "台风1521 杜鹃 7级风圈 09-28 14:00–19:00",
     )
+    # `until` is the first minute outside (half-open): at that minute it raises nothing, a
+    # minute before it still does.
+    until = datetime.fromisoformat(site["until"])
+    assert risk.live_levels([p], [], {}, [exposure([site])], until)[12] == ("yellow", None)
+    before = until - timedelta(minutes=1)
+    assert risk.live_levels([p], [], {}, [exposure([site])], before)[12][0] == "orange"
     # Once the circle has passed, it raises nothing; another point's entry neither.
     later = AT + timedelta(hours=12)
     assert risk.live_levels([p], [], {}, [exposure([site])], later)[12] == ("yellow", None)

@@ -174,6 +174,16 @@ def test_another_storms_footprint_is_not_counted(board):
     assert item.rows == () and item.value == 0 and item.severity == ""
 
 
+def test_until_is_the_first_minute_outside(board):
+    # Exposure intervals are half-open: a village whose `until` is this minute has left; one
+    # leaving a minute later is still counted.
+    left = entry(V1, 10, NOW - timedelta(hours=6), hours=6)
+    staying = entry(V2, 10, NOW - timedelta(hours=6), hours=6 + 1 / 60)
+    board.publish(exposure("L06", [left, staying], NOW - timedelta(hours=6)))
+    item = board(viewer_of("city.coordinator"), event("L06"))
+    assert {r["unit"] for r in item.rows} == {V2}
+
+
 def test_a_drill_reads_its_exposure_in_the_storms_time_and_this_months_figures(board):
     # The typhoon module publishes a drill of 1521 replayed from PAST with the storm's times
     # shifted to now; a live storm's signal is in force too, and never enters the drill.
