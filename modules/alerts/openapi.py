@@ -60,7 +60,7 @@ def paths() -> dict:
                         },
                     )
                 },
-                errors=(400, 403, 409),
+                errors=(400, 403, 404, 409),
             )
         },
         "/messages/{message_id}": {

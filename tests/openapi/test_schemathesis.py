@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -51,20 +52,37 @@ BOUNDED = settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
+NEGATIVE_BOUND = settings(BOUNDED, max_examples=2)
 
 
-def operation_labels() -> list[tuple[str, str]]:
-    """(method, path) of every documented operation, known at collection time."""
-    document = build_document(ModuleRegistry())
+DOCUMENT = build_document(ModuleRegistry())
+
+
+def operation_labels(breakable_only: bool = False) -> list[tuple[str, str]]:
+    """(method, path) of every documented operation, known at collection time;
+    `breakable_only`: those a request can break (a body, or a parameter of a type, a list of
+    values or a pattern), where a negative run has something to send."""
+    document = DOCUMENT
     return [
         (method.upper(), path)
         for path, item in document["paths"].items()
-        for method in item
-        if method in METHODS
+        for method, operation in item.items()
+        if method in METHODS and (not breakable_only or breakable(operation))
     ]
 
 
+def breakable(operation: dict) -> bool:
+    constrained = (
+        {"enum", "format", "pattern", "minimum", "maximum"} & set(p.get("schema", {}))
+        or p.get("schema", {}).get("type", "string") != "string"
+        for p in operation.get("parameters", [])
+    )
+    return "requestBody" in operation or any(constrained)
+
+
 OPERATIONS = operation_labels()
+BREAKABLE = operation_labels(breakable_only=True)
+
 # Bodies as sent, so the checks read them (the WSGI client does not undo gzip).
 PLAIN = {"Accept-Encoding": "identity"}
 
@@ -82,13 +100,21 @@ def coordinator_token(onemap_app) -> str:
         return accounts.create_token(session, accounts.get_user(session, "city.coordinator"))
 
 
-def run_operation(api_schema, method: str, path: str, headers: dict) -> None:
+def run_operation(
+    api_schema,
+    method: str,
+    path: str,
+    headers: dict,
+    mode: GenerationMode = GenerationMode.POSITIVE,
+    checks: list = CHECKS,
+) -> None:
     operation = api_schema[path][method]
+    bounded = BOUNDED if mode is GenerationMode.POSITIVE else NEGATIVE_BOUND
 
-    @BOUNDED
-    @given(case=operation.as_strategy(GenerationMode.POSITIVE))
+    @bounded
+    @given(case=operation.as_strategy(mode))
     def check(case):
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        case.call_and_validate(headers=headers, checks=checks)
 
     check()
 
@@ -97,6 +123,23 @@ def run_operation(api_schema, method: str, path: str, headers: dict) -> None:
 def test_as_a_coordinator_with_a_token(api_schema, coordinator_token, method, path):
     token = {"Authorization": f"Bearer {coordinator_token}"}
     run_operation(api_schema, method, path, {**PLAIN, **token})
+
+
+@pytest.mark.parametrize(("method", "path"), BREAKABLE)
+def test_requests_breaking_the_document_get_no_server_error(
+    api_schema, coordinator_token, method, path
+):
+    """Negative data (wrong types, values outside the lists, bodies missing fields) as the
+    coordinator: refused with a 4xx, never a crash (the answer need not match the document:
+    such a request is outside it)."""
+    token = {"Authorization": f"Bearer {coordinator_token}"}
+    headers = {**PLAIN, **token}
+    try:
+        run_operation(api_schema, method, path, headers, GenerationMode.NEGATIVE, [no_server_error])
+    except Unsatisfiable:
+        # schemathesis found no request outside the description (e.g. a body of any JSON):
+        # nothing negative to send, and the positive runs cover the operation.
+        pass
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
