@@ -23,6 +23,7 @@ BENCHMARKS = {
     "B6": "bench.b6_assign",
     "B7": "bench.b7_load",
     "B8": "bench.b8_slider",
+    "B9": "bench.b9_ogc",
     "B10": "bench.b10_key_points",
 }
 REPETITIONS = {False: 5, True: 1}  # after one warm-up per variant (B4 full: at most 3)

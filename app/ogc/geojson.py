@@ -17,9 +17,8 @@ from shapely.geometry.base import BaseGeometry
 
 from app.ogc import crs
 
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+# One encoder for every call: json.dumps with options would build a new one each time.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def geometry_texts(features: list[dict], uri: str) -> list[str]:
@@ -47,11 +46,13 @@ def geometry_texts(features: list[dict], uri: str) -> list[str]:
 
 
 def feature_text(feature: dict, geometry: str) -> str:
-    head = {"type": "Feature", "id": feature.get("id")}
     properties = _dumps(feature.get("properties") or {})
     links = feature.get("links")
     tail = f',"links":{_dumps(links)}' if links else ""
-    return f'{_dumps(head)[:-1]},"geometry":{geometry},"properties":{properties}{tail}}}'
+    return (
+        f'{{"type":"Feature","id":{_dumps(feature.get("id"))},"geometry":{geometry},'
+        f'"properties":{properties}{tail}}}'
+    )
 
 
 def collection_text(

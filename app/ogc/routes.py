@@ -23,6 +23,7 @@ from app.context import current
 from app.ogc import catalogue, crs, geojson, html
 from app.ogc.params import BadParameter, answer_crs, items_request
 from app.ogc.public import public_levels, set_public_levels
+from layers.codes import LEVELS
 from modules.sdk import CollectionSpec, FeatureQuery
 
 GEOJSON = "application/geo+json"
@@ -353,7 +354,8 @@ def items(cid: str):
         spec = _spec(db, cid)
         asked = items_request(request.args, spec)
         found = _page(spec, db, asked.query)
-    features = _inside(found.features)
+    # The levels are scoped in their own query; a module's features are checked again.
+    features = found.features if cid in LEVELS else _inside(found.features)
     next_href = _here(cursor=found.next) if found.next else None
     if html_wanted:
         links = {
