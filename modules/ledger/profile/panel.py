@@ -43,6 +43,18 @@ RISK_ZH = {"red": "红", "orange": "橙", "yellow": "黄", "blue": "蓝"}
 MAX_POINTS = 8
 MAX_ITEMS = 6
 HINT = "在地图上点选镇街或村（社区），查看其档案。"
+# Inline styles: the module brings no stylesheet of its own into the shared assets.
+BADGE = {
+    "fontSize": "12px",
+    "fontWeight": "500",
+    "border": "1px solid #c77c02",
+    "color": "#a15c00",
+    "borderRadius": "3px",
+    "padding": "0 4px",
+    "marginLeft": "6px",
+}
+NAME = {"textAlign": "left", "fontWeight": "normal"}
+VALUE = {"textAlign": "right", "whiteSpace": "nowrap", "padding": "0 6px"}
 
 
 def profile_panel(session: Session, viewer: Viewer, core, unit: str | None) -> PanelSpec | None:
@@ -89,7 +101,7 @@ def file_view(
     demo = any(s.demo for s in series) or bool(exposure and exposure.demo)
     title = [f"{KIND_ZH[code.level]} · {profile['name']}"]
     if demo:
-        title.append(html.Span(DEMO, className="badge-demo", title="含演示数据"))
+        title.append(html.Span(DEMO, className="badge-demo", title="含演示数据", style=BADGE))
     return [
         dcc.Store(id=SHOWN, data=str(code)),
         html.H4(title, className="ledger-profile-title", id="ledger-profile-title"),
@@ -106,10 +118,11 @@ def figures_table(series: list[Series]) -> html.Table:
     rows = [
         html.Tr(
             [
-                html.Th(s.tag.name + ("·汇总" if s.rolled else ""), scope="row"),
+                html.Th(s.tag.name + ("·汇总" if s.rolled else ""), scope="row", style=NAME),
                 html.Td(
                     number_text(s.latest, s.tag.measure),
                     className="ledger-profile-value",
+                    style=VALUE,
                     **{"data-tag": s.tag.code},
                 ),
                 html.Td(sparkline(s.months, s.points, s.tag.measure)),
@@ -122,6 +135,7 @@ def figures_table(series: list[Series]) -> html.Table:
     return html.Table(
         [html.Thead(head), html.Tbody(rows)],
         className="ledger-profile-figures",
+        style={"width": "100%", "borderCollapse": "collapse"},
         id="ledger-profile-figures",
     )
 
