@@ -44,11 +44,17 @@ class Sent:
     @property
     def is_figure_data(self) -> bool:
         """The map's own data: the page layout, a callback whose outputs hold a map figure
-        (our `map-figure` store, a baseline's `graph`), and layer geometry; not the callbacks
-        of the page's other parts (side-panel sections, lists)."""
+        (our `map-figure`, a baseline's `graph`, or the page content carrying our first
+        figure), and unit geometry; not the callbacks of the page's other parts (side-panel
+        sections, lists), nor the offline basemap's land (`/map/basemap/`)."""
         if self.path.endswith("/_dash-update-component"):
-            return any(name in self.output for name in ("map-figure.", "graph.figure"))
-        return self.is_map_data
+            names = ("map-figure.", "graph.figure", "_pages_content.")
+            return any(name in self.output for name in names)
+        return self.is_map_data and not self.path.startswith("/map/basemap/")
+
+    @property
+    def is_basemap(self) -> bool:
+        return self.path.startswith("/map/basemap/")
 
     @property
     def is_map_data(self) -> bool:
