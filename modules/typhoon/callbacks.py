@@ -230,7 +230,10 @@ def crossing_text(data) -> str:
 def no_track(found) -> str:
     if found is None:
         return "请选择台风。"
-    return f"台风 {found[0].id} 还没有最佳路径（只有预报）：导入其观测路径后即可在此查看。"
+    return (
+        f"台风 {found[0].id} 还没有实况路径（既无最佳路径，也无报文的实况分析，只有预报）："
+        "导入其最佳路径或CMA报文后即可在此查看。"
+    )
 
 
 def storm_changed(storm_value):
@@ -319,6 +322,7 @@ def render(storm_value, value, replay):
         f"{GRADES.get(current.grade, '')}　",
         f"{current.pressure:.0f} hPa　" if current.pressure is not None else "",
         f"{current.wind:.0f} m/s" if current.wind is not None else "",
+        html.Span(f"　{service.observed_at(data, time)}", className="typhoon-observed-from"),
         html.Br(),
         html.Small(storm.radii_note or (NO_RADII if not storage.has_radii(data) else "")),
         html.Br(),

@@ -62,10 +62,12 @@ def tables(storm, timeline) -> tuple[list[list], list[list]]:
     return summary, detail
 
 
-def to_csv(storm, timeline) -> bytes:
-    """One CSV: a title, the summary, then the details (every cell written inert)."""
+def to_csv(storm, timeline, track: str = "") -> bytes:
+    """One CSV: a title, what the track is read from (`track`, e.g. 最佳路径、实况（CMA报文）),
+    the summary, then the details (every cell written inert)."""
     summary, detail = tables(storm, timeline)
     rows = [
+        *([["实况路径", track]] if track else []),
         SUMMARY,
         *summary,
         [],
@@ -76,11 +78,12 @@ def to_csv(storm, timeline) -> bytes:
     return csv_bytes([f"台风 {storm.id} {storm.name_zh} 风圈影响汇总"], rows)
 
 
-def to_xlsx(storm, timeline) -> bytes:
+def to_xlsx(storm, timeline, track: str = "") -> bytes:
     summary, detail = tables(storm, timeline)
     about = [
         ["名称", storm.name_zh or storm.name_en],
         ["数据来源", storm.source],
+        *([["实况路径", track]] if track else []),
         ["风圈说明", storm.radii_note],
         ["时段", HALF_OPEN],
     ]

@@ -12,7 +12,7 @@ from dash import Patch
 
 from modules.typhoon.circles import interpolate, ring
 from modules.typhoon.service import beijing, forecast_track, latest_forecasts, warning_lines
-from modules.typhoon.track import GRADE_COLOURS, GRADES, Fix, StormData
+from modules.typhoon.track import GRADE_COLOURS, GRADES, Fix, StormData, observed_label
 
 CIRCLE_STYLE = {
     7: ("7级风圈", "rgba(255, 214, 0, 0.22)", "#f9a825"),
@@ -81,6 +81,7 @@ def hover(fix: Fix) -> str:
         f"{beijing(fix.time, '%Y-%m-%d %H:%M')}（北京时）<br>"
         f"{fix.lat:.1f}°N {fix.lon:.1f}°E<br>{GRADES.get(fix.grade, '')}<br>"
         f"中心气压 {pressure}　最大风速 {wind}"
+        + (f"<br>{observed_label(fix)}" if fix.advisory else "")
     )
 
 
@@ -125,6 +126,12 @@ def warning_traces() -> list[dict]:
     return traces
 
 
+def track_name(fixes: list[Fix]) -> str:
+    """The track's legend entry, naming an advisory's analyses when it holds any."""
+    labels = sorted({observed_label(f) for f in fixes if f.advisory})
+    return f"路径（含{'、'.join(labels)}）" if labels else "路径"
+
+
 def track_traces(fixes: list[Fix], current: Fix | None, every_grade: bool) -> list[dict]:
     """The path and its fixes coloured by grade: one trace per grade the fixes hold, or, with
     `every_grade` (a replay, where the track grows), one per known grade, empty ones
@@ -137,7 +144,7 @@ def track_traces(fixes: list[Fix], current: Fix | None, every_grade: bool) -> li
             "lat": [f.lat for f in path],
             "mode": "lines",
             "line": {"color": "#616161", "width": 2},
-            "name": "路径",
+            "name": track_name(fixes),
             "hoverinfo": "skip",
         }
     ]

@@ -117,7 +117,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             storm, data = found
             targets = service.targets_for(session, viewer, core, unit)
             timeline = service.storm_timeline(storm, data, targets)
-            body = render(storm, timeline)
+            body = render(storm, timeline, service.track_text(data))
             record_audit(
                 session,
                 "export",

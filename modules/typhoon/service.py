@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from modules.sdk import DivisionCode, Viewer, boundary_layer, require_unit
 from modules.typhoon import storage
 from modules.typhoon.circles import interpolate, ring
 from modules.typhoon.exposure import Exposure, Target, Targets, timeline
-from modules.typhoon.track import GRADES, LEVELS, Fix, StormData
+from modules.typhoon.track import GRADES, LEVELS, Fix, StormData, observed_label
 
 BEIJING = timedelta(hours=8)
 UNIT_LEVELS = ("county", "town", "village")
@@ -72,6 +73,7 @@ def storm_list(session: Session) -> list[dict]:
                 "start": iso(data.fixes[0].time) if data.fixes else None,
                 "end": iso(data.fixes[-1].time) if data.fixes else None,
                 "forecasts": len(data.forecasts),
+                "observed_from": observed_from(data),
                 "source": storm.source,
                 "radii_note": storm.radii_note,
             }
@@ -287,12 +289,58 @@ def _fix_feature(fix: Fix, **extra) -> dict:
     }
 
 
+def _observed_feature(fix: Fix) -> dict:
+    """An observed fix: `kind` best (best track) or analysis (an advisory's analysis, with
+    its agency and issue time), labelled in zh-CN (`observed_zh`)."""
+    if fix.advisory is None:
+        return _fix_feature(fix, kind="best", observed_zh=observed_label(fix))
+    agency, issued = fix.advisory
+    return _fix_feature(
+        fix, kind="analysis", agency=agency, issued_at=iso(issued), observed_zh=observed_label(fix)
+    )
+
+
+def observed_from(data: StormData) -> list[str]:
+    """What the observed track is read from, in zh-CN: 最佳路径 and/or 实况（CMA报文）."""
+    labels: list[str] = []
+    for fix in data.fixes:
+        if observed_label(fix) not in labels:
+            labels.append(observed_label(fix))
+    return labels
+
+
+def track_text(data: StormData) -> str:
+    """What the observed track is read from, for an export: 最佳路径 36个定位点 and/or
+    实况（CMA报文） 5个（各报文的实况分析，最佳路径到来前）."""
+    parts = []
+    for label in observed_from(data):
+        count = sum(1 for f in data.fixes if observed_label(f) == label)
+        if label == "最佳路径":
+            parts.append(f"{label} {count}个定位点")
+        else:
+            parts.append(f"{label} {count}个（各报文的实况分析，最佳路径未覆盖的时次）")
+    return "；".join(parts)
+
+
+def observed_at(data: StormData, time: datetime) -> str:
+    """The label of the observed track at `time`: an advisory's when either fix around it
+    is one (the position is then read, at least in part, from a bulletin)."""
+    fixes = data.fixes
+    if not fixes:
+        return ""
+    times = [f.time for f in fixes]
+    index = min(max(bisect_right(times, time), 1), len(fixes))
+    around = fixes[index - 1 : index + 1] if times[index - 1] != time else [fixes[index - 1]]
+    marked = next((f for f in around if f.advisory), None)
+    return observed_label(marked or around[0])
+
+
 def _round1(value: float) -> float:
     return round(float(value), 1)
 
 
 def track_geojson(storm, data: StormData) -> dict:
-    features = [_fix_feature(fix, kind="best") for fix in data.fixes]
+    features = [_observed_feature(fix) for fix in data.fixes]
     if data.fixes:
         features.append(
             {
@@ -301,7 +349,7 @@ def track_geojson(storm, data: StormData) -> dict:
                     "type": "LineString",
                     "coordinates": [[round(f.lon, 3), round(f.lat, 3)] for f in data.fixes],
                 },
-                "properties": {"kind": "best-line"},
+                "properties": {"kind": "best-line", "observed_from": observed_from(data)},
             }
         )
     for forecast in data.forecasts:

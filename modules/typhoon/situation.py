@@ -84,7 +84,7 @@ def items(viewer: Viewer, session, event, moment: datetime, core) -> list[Situat
         fix,
         service.exposure_at(storm, data, targets, fix.time),
         service.storm_timeline(storm, data, targets),
-        f"台风模块 · {service.label(storm)} · {track_source(storm)}",
+        f"台风模块 · {service.label(storm)} · {track_source(storm, data)}",
         bool(event.drill),
     )
     return [
@@ -96,7 +96,15 @@ def items(viewer: Viewer, session, event, moment: datetime, core) -> list[Situat
     ]
 
 
-def track_source(storm) -> str:
+def track_source(storm, data: StormData | None = None) -> str:
+    """What the observed track is read from: the best track's source, and 实况（CMA报文） when
+    advisories' analyses extend it (or are all there is, during a live storm)."""
+    labels = service.observed_from(data) if data is not None else ["最佳路径"]
+    parts = [best_source(storm) if label == "最佳路径" else label for label in labels]
+    return "、".join(parts) or best_source(storm)
+
+
+def best_source(storm) -> str:
     text = storm.source or ""
     if "CMA" in text:
         return "CMA 最佳路径"
@@ -334,7 +342,7 @@ def ahead_track(board: Board) -> tuple[list[Fix], str, str]:
     best track in a drill (the replay knows what came next), else the forecast in force
     (CMA's when there is one, else the latest issued)."""
     if board.drill:
-        return board.data.fixes, "best", track_source(board.storm)
+        return board.data.fixes, "best", track_source(board.storm, board.data)
     forecasts = forecasts_in_force(board.data, board.moment)
     if not forecasts:
         return [], "", "无预报"

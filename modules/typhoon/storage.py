@@ -7,7 +7,7 @@ what is scoped is what they touch (exposure.py), and who may change them (owners
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -143,7 +143,9 @@ def save(
         raise owners.refuse(
             session, viewer, storm.owner_scope, f"storm {data.id}", f"台风 {data.id}"
         )
-    stored = load(session, data.id)[1] if storm is not None else StormData(id=data.id)
+    stored = (
+        load(session, data.id, observed=False)[1] if storm is not None else StormData(id=data.id)
+    )
     rows = _forecast_owners(session, data.id) if storm is not None else {}
     kept = keep_radii(data.fixes, stored.fixes) if data.fixes and stored.fixes else []
     kept_fixes = sum(1 for f in data.fixes if any(f.radii.get(level) is not None for level in kept))
@@ -247,7 +249,41 @@ def _fix(row: TyphoonPoint) -> Fix:
     return fix
 
 
-def load(session: Session, storm_id: str) -> tuple[TyphoonStorm, StormData] | None:
+def analyses(forecasts: list[Forecast]) -> list[Fix]:
+    """Each advisory's analysis (its first point, at or before its issue time) as an observed
+    fix marked with the advisory, one per time: the latest issued (a correction, or a later
+    bulletin restating that time) wins, CMA's before another agency's at the same issue."""
+    chosen: dict[datetime, tuple[tuple, Fix]] = {}
+    for forecast in forecasts:
+        first = forecast.points[0] if forecast.points else None
+        if first is None or first.time > forecast.issued_at:
+            continue
+        rank = (forecast.issued_at, forecast.agency == "CMA", forecast.agency)
+        if first.time not in chosen or rank > chosen[first.time][0]:
+            chosen[first.time] = (
+                rank,
+                replace(first, advisory=(forecast.agency, forecast.issued_at)),
+            )
+    return [fix for _, (_, fix) in sorted(chosen.items())]
+
+
+def observed_track(best: list[Fix], forecasts: list[Forecast]) -> list[Fix]:
+    """The storm's observed track: its best track, extended by the advisories' analyses
+    outside the best track's time span (a live storm, whose best track comes later). Within
+    that span the best track wins; the advisories stay on record as forecasts."""
+    if not best:
+        return analyses(forecasts)
+    first, last = best[0].time, best[-1].time
+    extra = [f for f in analyses(forecasts) if not first <= f.time <= last]
+    return sorted(best + extra, key=lambda f: f.time) if extra else best
+
+
+def load(
+    session: Session, storm_id: str, observed: bool = True
+) -> tuple[TyphoonStorm, StormData] | None:
+    """A stored storm. With `observed` (what every reader wants) its fixes are the observed
+    track (observed_track: the best track and the advisories' analyses beyond it); without,
+    the best track alone, as stored (what an import replaces)."""
     storm = session.get(TyphoonStorm, str(storm_id)) if storm_id else None
     if storm is None:
         return None
@@ -267,6 +303,8 @@ def load(session: Session, storm_id: str) -> tuple[TyphoonStorm, StormData] | No
                 forecasts[key] = Forecast(row.agency, row.issued_at, [])
                 data.forecasts.append(forecasts[key])
             forecasts[key].points.append(_fix(row))
+    if observed:
+        data.fixes = observed_track(data.fixes, data.forecasts)
     return storm, data
 
 

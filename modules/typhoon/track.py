@@ -69,6 +69,14 @@ class Fix:
     # A hand correction of its radii (人工订正): who and when (UTC); None when none.
     edited: tuple[str, datetime] | None = field(default=None, compare=False)
     line: int | None = field(default=None, compare=False)  # where the file has it
+    # On the observed track, an advisory's analysis (实况（CMA报文）): its agency and issue
+    # time; None for a best-track fix.
+    advisory: tuple[str, datetime] | None = field(default=None, compare=False)
+
+
+def observed_label(fix: Fix) -> str:
+    """Where an observed fix comes from: 最佳路径, or 实况（CMA报文） (an advisory's analysis)."""
+    return f"实况（{fix.advisory[0]}报文）" if fix.advisory else "最佳路径"
 
 
 @dataclass
