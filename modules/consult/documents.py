@@ -1,6 +1,8 @@
 """The board as a JSON document: what every module answered for an event at its moment, the
-decisions, the response level and the outlines of the event's jurisdiction. The live board
-and a frozen snapshot are the same document; a snapshot adds its number, view and diff."""
+decisions, the response level and where the outlines of the event's jurisdiction are. The
+live board names the outlines' layer URL and the jurisdiction's bbox (the browser fetches
+and keeps the lines, so a refresh does not send them again); a frozen snapshot is the same
+document with the outlines embedded (self-contained), its number, view and diff."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from modules.sdk import (
     Viewer,
     boundary_layer,
     unit_names,
+    unit_profile,
 )
 
 ACKS_ITEM = "alerts.instructions"  # the alerts module's rows per delivery, by `ref`
@@ -125,10 +128,22 @@ def decisions(
     return [entry_json(e, names, acks) for e in entries]
 
 
-def outlines(session: Session, viewer: Viewer, event: ConsultEvent) -> dict:
-    """The towns of the event's jurisdiction (its villages when it is a town), simplified."""
+def _outline_layer(event: ConsultEvent) -> tuple[str, DivisionCode]:
+    """The level drawn: the towns of the event's jurisdiction (its villages for a town)."""
     scope = DivisionCode.parse(event.scope_code)
-    level = "village" if scope.level in ("town", "village") else "town"
+    return ("village" if scope.level in ("town", "village") else "town"), scope
+
+
+def outlines_url(event: ConsultEvent) -> str:
+    """The same layer the map page draws, as lines at overview detail; the API scopes it by
+    whoever asks (403 for a parent outside their jurisdiction)."""
+    level, scope = _outline_layer(event)
+    return f"/api/v1/layers/{level}.geojson?parent={scope.prefix}&detail=overview&as=lines"
+
+
+def outlines(session: Session, viewer: Viewer, event: ConsultEvent) -> dict:
+    """The outlines themselves, simplified, for a snapshot to hold."""
+    level, scope = _outline_layer(event)
     body = boundary_layer(session, viewer, level, str(scope), "wgs84", detail="overview")
     collection = json.loads(body.raw)
     for feature in collection["features"]:
@@ -137,17 +152,24 @@ def outlines(session: Session, viewer: Viewer, event: ConsultEvent) -> dict:
     return collection
 
 
-def board(session: Session, viewer: Viewer, core: CoreServices, event: ConsultEvent) -> dict:
-    """The live board: every module's items at the event's moment, as the viewer may see."""
+def board(
+    session: Session,
+    viewer: Viewer,
+    core: CoreServices,
+    event: ConsultEvent,
+    with_outlines: bool = False,
+) -> dict:
+    """The live board: every module's items at the event's moment, as the viewer may see;
+    the outlines by URL (a snapshot embeds them: `with_outlines`)."""
     moment = moment_of(event)
     answered = core.situation(session, viewer, situation_event(event), moment)
     items = [item_json(item) for item in answered]
-    return {
+    document = {
         "event": event_json(session, viewer, event),
         "moment": iso(moment),
         "items": items,
         "decisions": decisions(session, viewer, event, items),
-        "outlines": outlines(session, viewer, event),
+        "bbox": unit_profile(session, viewer, event.scope_code)["bbox"],
         "levels": [
             {
                 "level": c.level,
@@ -159,3 +181,8 @@ def board(session: Session, viewer: Viewer, core: CoreServices, event: ConsultEv
             for c in level_history(session, event)
         ],
     }
+    if with_outlines:
+        document["outlines"] = outlines(session, viewer, event)
+    else:
+        document["outlines_url"] = outlines_url(event)
+    return document

@@ -1,6 +1,7 @@
 """The board's map, drawn from a document only (live or frozen): the jurisdiction's outlines,
 wind circles and other areas as GeoJSON layers, tracks as lines, points as markers. No
-tiles: nothing leaves the server."""
+tiles: nothing leaves the server. A live board's outlines are a layer URL (the browser
+fetches it once and keeps it across refreshes); a snapshot's are embedded."""
 
 from __future__ import annotations
 
@@ -80,27 +81,44 @@ def _coordinates(geometry: dict):
             stack.extend(part)
 
 
-def view_of(document: dict) -> dict:
-    """The view holding the jurisdiction's outlines (a frozen view when the round has one)."""
-    if document.get("view"):
-        return document["view"]
+def _bbox_of(collection: dict | None) -> list[float] | None:
     pairs = [
         pair
-        for feature in (document.get("outlines") or {}).get("features", [])
+        for feature in (collection or {}).get("features", [])
         for pair in _coordinates(feature.get("geometry") or {})
     ]
     if not pairs:
-        return DEFAULT_VIEW
+        return None
     lons, lats = [p[0] for p in pairs], [p[1] for p in pairs]
-    span = max(max(lons) - min(lons), (max(lats) - min(lats)) * 1.3, 0.01)
+    return [min(lons), min(lats), max(lons), max(lats)]
+
+
+def view_of(document: dict) -> dict:
+    """The view holding the jurisdiction (a frozen view when the round has one): from the
+    embedded outlines' extent, else from the jurisdiction's bbox."""
+    if document.get("view"):
+        return document["view"]
+    bbox = _bbox_of(document.get("outlines")) or document.get("bbox")
+    if not bbox or len(bbox) != 4:
+        return DEFAULT_VIEW
+    min_lon, min_lat, max_lon, max_lat = bbox
+    span = max(max_lon - min_lon, (max_lat - min_lat) * 1.3, 0.01)
     zoom = max(3.0, min(13.0, math.log2(360.0 / span) - 0.6))
     return {
         "center": {
-            "lon": round((max(lons) + min(lons)) / 2, 5),
-            "lat": round((max(lats) + min(lats)) / 2, 5),
+            "lon": round((max_lon + min_lon) / 2, 5),
+            "lat": round((max_lat + min_lat) / 2, 5),
         },
         "zoom": round(zoom, 2),
     }
+
+
+def _outline_source(document: dict) -> dict | str | None:
+    """The embedded outlines (a snapshot), or their layer URL (the live board)."""
+    outlines = document.get("outlines")
+    if outlines and outlines.get("features"):
+        return outlines
+    return document.get("outlines_url") or None
 
 
 def figure(document: dict, view: dict | None = None, revision: str = "board") -> dict:
@@ -109,8 +127,8 @@ def figure(document: dict, view: dict | None = None, revision: str = "board") ->
     lines = [f for f in features if f["geometry"]["type"] in ("LineString", "MultiLineString")]
     points = [f for f in features if f["geometry"]["type"] == "Point"]
     layers = []
-    outlines = document.get("outlines")
-    if outlines and outlines.get("features"):
+    outlines = _outline_source(document)
+    if outlines:
         layers.append(
             {
                 "sourcetype": "geojson",

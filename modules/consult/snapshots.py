@@ -49,7 +49,8 @@ def take(
     require_run(viewer, event)
     previous = latest(session, event)
     number = (previous.number if previous else 0) + 1
-    document = board(session, viewer, core, event)
+    # Self-contained: the outlines themselves, not the URL of today's.
+    document = board(session, viewer, core, event, with_outlines=True)
     document.update(
         {
             "number": number,

@@ -15,7 +15,8 @@ def test_a_coordinator_opens_a_drill_and_the_board_answers_at_its_clock(client_a
     items = {item["id"]: item for item in board["items"]}
     assert {"typhoon.position", "typhoon.inside7", "flood.points_risk"} <= set(items)
     assert items["typhoon.position"]["as_of"] == "2015-09-28T00:00:00+00:00"
-    assert board["outlines"]["features"], "the jurisdiction's towns are drawn"
+    assert board["outlines_url"].startswith("/api/v1/layers/town.geojson?parent=3503&")
+    assert board["bbox"][0] < board["bbox"][2], "the view frames the jurisdiction"
     assert board["levels"][0]["reason"] == "开启事件"
 
 
