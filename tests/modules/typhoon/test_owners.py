@@ -196,4 +196,4 @@ def test_the_models_and_the_migrations_agree(typhoon_app):
     context = typhoon_app.server.extensions["onemap"]
     locations = [path for _, path in context.modules.call("register_migrations")]
     check(context.engine, locations)
-    assert "typhoon_0003" in current_revision(context.engine).split()
+    assert "typhoon_0004" in current_revision(context.engine).split()
