@@ -90,7 +90,7 @@ def _features(rows, geoms: np.ndarray | None = None) -> list[dict]:
     ]
 
 
-def _one(session: Session, level: str, scope: ColumnElement[bool], viewer, fid: str) -> FeaturePage:
+def _one(session: Session, level: str, viewer: Viewer | None, fid: str) -> FeaturePage:
     """One unit by code: 404 unknown (or of another level), 403 outside the scope."""
     try:
         code = codes.DivisionCode.parse(fid)
@@ -143,7 +143,7 @@ def page(session: Session, level: str, viewer: Viewer | None, query: FeatureQuer
     collection an admin made public)."""
     scope = viewer.code_filter(Division.code) if viewer is not None else true()
     if query.fid is not None:
-        return _one(session, level, scope, viewer, query.fid)
+        return _one(session, level, viewer, query.fid)
     after = _cursor(query.cursor)
     dialect = dialect_name(session)
     exact = None

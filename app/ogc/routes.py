@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, redirect, request, session
 
 from access import audit
+from access.scoped import home
 from access.viewer import Forbidden, NotFound
 from app.auth import bearer, client_address, current_viewer
 from app.context import current
@@ -205,8 +206,6 @@ def _extent(db) -> list[float]:
     viewer = current_viewer()
     if viewer.is_anonymous:
         return CITY_BBOX
-    from access.scoped import home
-
     found = home(db, viewer)
     return [round(v, 6) for v in found["bbox"]] if found else CITY_BBOX
 
