@@ -76,7 +76,7 @@ def register_openapi() -> dict:
 
 @hookimpl
 def register_commands(commands, core) -> None:
-    from modules.ledger.requests.commands import add_commands
+    from modules.ledger.commands import add_commands
 
     add_commands(commands, core)
 

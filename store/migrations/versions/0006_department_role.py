@@ -4,7 +4,8 @@ The users table's CHECK constraint lists the roles. PostgreSQL drops and recreat
 SQLite cannot alter a constraint, and rebuilding `users` (batch mode) would drop the table
 under ON DELETE CASCADE foreign keys and take every jurisdiction and session with it; a
 CHECK constraint is not part of the stored rows, so its text in the schema is edited in
-place (SQLite's documented procedure for such changes, ALTER TABLE §7).
+place (SQLite's documented procedure for such changes, ALTER TABLE §7). Going down, the
+department accounts are disabled and become leaders (no role below stands for them).
 
 Revision ID: 0006_department_role
 Revises: 0005_boundaries_stamp
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_department_role"
@@ -29,8 +31,17 @@ NEW = "role IN ('leader', 'staff', 'coordinator', 'admin', 'department')"
 def _replace(before: str, after: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        op.drop_constraint("ck_users_role", "users", type_="check")
-        op.create_check_constraint("ck_users_role", "users", after)
+        # The constraint's name as stored (0002 ran it through the naming convention);
+        # op.f keeps it from being run through it again.
+        name = bind.execute(
+            sa.text(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'users'::regclass"
+                " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE :role"
+            ),
+            {"role": "%role%"},
+        ).scalar_one()
+        op.drop_constraint(op.f(name), "users", type_="check")
+        op.create_check_constraint(op.f(name), "users", after)
         return
     sql = bind.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'"
@@ -55,4 +66,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # No role below can stand for a department: its accounts are kept, disabled, as
+    # leaders with no session or token left (an admin decides what they become).
+    bind = op.get_bind()
+    departments = "SELECT id FROM users WHERE role = 'department'"
+    bind.exec_driver_sql(f"DELETE FROM login_sessions WHERE user_id IN ({departments})")
+    bind.exec_driver_sql(f"DELETE FROM api_tokens WHERE user_id IN ({departments})")
+    bind.exec_driver_sql(
+        "UPDATE users SET role = 'leader', active = false WHERE role = 'department'"
+    )
     _replace(NEW, OLD)
