@@ -48,6 +48,22 @@ def fetch_status(page, url: str) -> list:
     )
 
 
+# The towns' lines on the board's map, loaded by MapLibre from the layer URL the figure
+# names (only the layer API's lines carry `level`; the figure embeds no outline).
+OUTLINE_FEATURES = """
+const gd = document.querySelector('#consult-map .js-plotly-plot');
+const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+  && gd._fullLayout.map._subplot.map;
+if (!map || !map.getStyle()) return 0;
+let count = 0;
+for (const [id, source] of Object.entries(map.getStyle().sources)) {
+  if (source.type !== 'geojson') continue;
+  count += map.querySourceFeatures(id).filter((f) => f.properties.level === 'town').length;
+}
+return count;
+"""
+
+
 def test_a_coordinator_runs_two_rounds_of_a_replayed_typhoon(browser, consult_url):  # noqa: F811
     page = browser
     page.set_script_timeout(60)
@@ -66,6 +82,7 @@ def test_a_coordinator_runs_two_rounds_of_a_replayed_typhoon(browser, consult_ur
         message="the board's figures",
     )
     assert "演练" in page.find_element(By.ID, "consult-head").text
+    wait_for(lambda: page.execute_script(OUTLINE_FEATURES), message="the towns' outlines")
 
     page.find_element(By.XPATH, "//label[contains(., '决策')]").click()
     fill(page, "consult-entry-text", "启动防台风Ⅳ级应急响应")
