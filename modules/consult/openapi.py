@@ -87,7 +87,13 @@ def paths() -> dict:
                 "The live board: every module's items at the event's moment",
                 description=OUTSIDE,
                 parameters=[EVENT_ID],
-                answers={200: doc.json_answer("The board.")},
+                answers={
+                    200: doc.json_answer(
+                        "The board: items, decisions, levels, the jurisdiction's `bbox` and "
+                        "`outlines_url` (the layer API's lines of its towns; a snapshot embeds "
+                        "the outlines instead)."
+                    )
+                },
                 errors=(403, 404),
             )
         },
