@@ -18,6 +18,10 @@ DEMO_ACCOUNTS = (
     ("xiuyu.staff", "秀屿区干部（演示）", "staff", "350305"),
     ("city.coordinator", "市应急指挥（演示）", "coordinator", "350300"),
     ("city.admin", "市管理员（演示）", "admin", "350300"),
+    # Approves 荔城区's data requests; the department asks (its name and domains are the
+    # ledger module's demo rows).
+    ("licheng.admin", "荔城区管理员（演示）", "admin", "350304"),
+    ("city.minzheng", "市民政局（演示）", "department", "350300"),
 )
 
 
