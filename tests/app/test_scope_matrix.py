@@ -83,7 +83,7 @@ def leaked_codes(text: str, login: str, sent: tuple[str, ...] = ()) -> set[str]:
 
 # Sample values for path parameters other than a unit: the unit goes in `?unit=` then.
 STORM = "1521"  # 杜鹃, shipped with the typhoon module's demo data
-PATH_SAMPLES = {"<storm_id>": STORM}
+PATH_SAMPLES = {"<storm_id>": STORM, "<key>": "dibao_monthly"}  # a ledger report template
 # Routes the matrix reaches another way: tiles (test_tiles_hold_only_units_in_scope) and
 # per-object routes (test_messages_are_readable_only_inside_their_scope; a consultation's
 # events and snapshots: tests/modules/consult/test_scope.py).
@@ -132,11 +132,18 @@ def api_urls(app, code: str) -> list[str]:
     return urls
 
 
+# Routes that make one document for one unit: without `?unit=` they take the viewer's single
+# unit, and a viewer of several units is asked which (400), so they have no whole-scope answer.
+ONE_UNIT = ("/api/v1/ledger/reports/",)
+
+
 def whole_scope_urls(app) -> list[str]:
     """Every GET route under /api/v1 without a unit parameter: it answers for the whole scope."""
     urls = []
     for rule in api_rules(app):
         path = rule.rule
+        if path.startswith(ONE_UNIT):
+            continue
         for param, sample in PATH_SAMPLES.items():
             path = path.replace(param, sample)
         if "<" not in path:

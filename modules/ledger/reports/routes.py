@@ -1,11 +1,16 @@
 """HTTP routes of the report templates: `GET /api/v1/ledger/templates` and
 `GET /api/v1/ledger/reports/<key>.xlsx|.csv?unit=&period=` (a month, or a range
-2026-01..2026-06), scoped like every ledger route (403 outside, 404 unknown, 400 JSON)."""
+2026-01..2026-06; this month when left out), scoped like every ledger route (403 outside,
+404 unknown, 400 JSON)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, jsonify, request
 
+from modules.ledger import periods
+from modules.ledger.reading import BadRequest, parse_units
 from modules.ledger.reports.catalog import list_templates
 from modules.ledger.reports.generate import ReportRefused, generate, parse_periods
 from modules.ledger.tags import READ
@@ -22,11 +27,17 @@ def _bad(reason: str, reason_zh: str, status: int = 400):
 def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
     @blueprint.get("/templates")
     def templates():
-        """Every report template: department, frequency, minutes it saves, columns."""
+        """Every report template: department, frequency, minutes it saves, columns; with
+        `?unit=`, for a unit the viewer may generate them for (403 outside, 404 unknown)."""
         viewer = core.viewer()
         if not viewer.can(READ):
             raise Forbidden("reading the ledger needs ledger.read")
         with core.sessions() as session:
+            if request.args.get("unit"):
+                try:
+                    parse_units(session, viewer, request.args.get("unit"))
+                except BadRequest as bad:
+                    return _bad(bad.reason, bad.reason_zh)
             return jsonify({"templates": [t.as_json() for t in list_templates(session)]})
 
     def report(key: str, fmt: str):
@@ -37,7 +48,9 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         if not unit:
             return _bad("give unit=<division code>", "请给出单位（unit=区划代码）")
         try:
-            months = parse_periods(request.args.get("period") or "")
+            # No period: this month, as every ledger route reads.
+            asked = request.args.get("period") or periods.label(periods.of_date(date.today()))
+            months = parse_periods(asked)
         except ReportRefused as refused:
             return _bad(refused.reason, refused.reason_zh)
         with core.sessions() as session, session.begin():

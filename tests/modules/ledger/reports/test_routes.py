@@ -81,6 +81,20 @@ def test_the_report_file_totals_the_villages_the_api_answers(client_as):
     assert table[2][0].startswith("# 统计时间：") and "—" in table[2][0]
 
 
+def test_a_report_without_a_period_is_this_months(client_as):
+    client = client_as(INSIDER)
+    ask = {"unit": XTW}
+    unasked = client.get(f"{API}/reports/dibao_monthly.csv", query_string=ask)
+    this = client.get(f"{API}/reports/dibao_monthly.csv", query_string={**ask, "period": THIS})
+    assert unasked.status_code == this.status_code == 200
+
+    def when(answer):
+        table = list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+        return next(row[0] for row in table if row and row[0].startswith("# 统计时间："))
+
+    assert when(unasked) == when(this)
+
+
 def test_bad_asks_are_answered_as_json(client_as):
     client = client_as(INSIDER)
     unknown = client.get(f"{API}/reports/no_such.xlsx", query_string={"unit": XTW, "period": LAST})
