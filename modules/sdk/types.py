@@ -164,6 +164,7 @@ class Site:
     level: str = ""  # e.g. a base risk colour
     contact_name: str = ""
     contact_phone: str = ""
+    status: str = ""  # zh-CN, e.g. a key point's patrol state (未巡查 · 已逾期)
 
 
 @dataclass(frozen=True)

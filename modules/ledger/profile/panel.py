@@ -197,6 +197,7 @@ def key_points_block(session, viewer, core, code: DivisionCode) -> list:
             f"{site.name}（{site.kind}"
             + (f"，{RISK_ZH[site.level]}色风险" if site.level in RISK_ZH else "")
             + "）"
+            + (f" · {site.status}" if site.status else "")
             + (
                 f" · 责任人 {site.contact_name} {site.contact_phone}".rstrip()
                 if site.contact_name

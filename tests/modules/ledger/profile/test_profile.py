@@ -6,6 +6,7 @@ the people exposed, read from the table. Scope: nobody reads another town's file
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -173,6 +174,10 @@ def test_the_key_points_come_through_the_sites_contract(ledger_app, viewer):
     assert f"共 {len(mine)} 个" in points
     listed = text_of(find(view, "ledger-profile-point-list"))
     assert all(site.name in listed for site in mine[:8])
+    # Each point says where its patrol stands, as the flood module keeps it.
+    assert all(site.status for site in mine)
+    for site in mine[:8]:
+        assert re.search(f"{re.escape(site.name)}（[^）]*） · {re.escape(site.status)}", listed)
 
 
 def requests_package(monkeypatch, answer) -> list:
