@@ -329,14 +329,14 @@ def forged_inputs(deps: list[dict], code: str) -> list:
     values = []
     for dep in deps:
         id_ = dep["id"]
-        if id_.startswith("{"):  # a pattern-matching ALL input: one element naming the code
-            pattern = json.loads(id_)
+        pattern = json.loads(id_) if id_.startswith("{") else None
+        if pattern and ["ALL"] in pattern.values():  # an ALL input: one element naming the code
             concrete = {k: (code if v == ["ALL"] else v) for k, v in pattern.items()}
             values.append([{"id": concrete, "property": dep["property"], "value": 1}])
-        else:
+        else:  # a plain id, or a dict id without a wildcard
             values.append(
                 {
-                    "id": id_,
+                    "id": pattern or id_,
                     "property": dep["property"],
                     "value": forged_value(dep["property"], code),
                 }
@@ -344,15 +344,18 @@ def forged_inputs(deps: list[dict], code: str) -> list:
     return values
 
 
+def output_of(part: str) -> dict:
+    """{"id", "property"} of one output; a dict id (`{"module":..}.children`) as a dict."""
+    id_, prop = part.rsplit(".", 1)
+    return {"id": json.loads(id_) if id_.startswith("{") else id_, "property": prop}
+
+
 def post_callback(client, key: str, spec: dict, code: str):
     inputs = forged_inputs(spec["inputs"], code)
     if key.startswith(".."):
-        outputs = [
-            dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
-            for part in key.strip(".").split("...")
-        ]
+        outputs = [output_of(part) for part in key.strip(".").split("...")]
     else:
-        outputs = dict(zip(("id", "property"), key.rsplit(".", 1), strict=True))
+        outputs = output_of(key)
     first = spec["inputs"][0]
     payload = {
         "output": key,

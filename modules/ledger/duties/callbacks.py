@@ -16,13 +16,14 @@ from modules.ledger.duties.service import (
     declinable,
     decline,
     duties,
+    keeps_list,
     monthly,
     retire_duty,
     send,
     today,
     visible_tasks,
 )
-from modules.ledger.requests.rights import DECLINE, DUTIES, SEND
+from modules.ledger.requests.rights import DECLINE, SEND
 from modules.sdk import (
     Forbidden,
     NotFound,
@@ -84,7 +85,7 @@ def show_list(_refresh):
     items = [{"label": f"{i}. {d.title}", "value": d.id} for i, d in enumerate(listed, start=1)]
     return (
         _table(["序号", "事项", "领域", "备注"], rows),
-        items if viewer.can(DUTIES) else [],
+        items if keeps_list(viewer) else [],
         items if viewer.can(SEND) else [],
         [{"label": names.get(c, c), "value": c} for c in dict.fromkeys(targets)],
     )
@@ -177,8 +178,8 @@ def show_tasks(_refresh):
 def keep_list(_add, _retire, title, domain, retired, refresh):
     core = current_core()
     viewer = core.viewer()
-    if not viewer.can(DUTIES):
-        return _notice("只有管理员可以维护清单。"), dash.no_update
+    if not keeps_list(viewer):
+        return _notice("清单由市级管理员维护。"), dash.no_update
     adding = dash.ctx.triggered_id == "ledger-duty-add"
     try:
         with core.sessions() as session, session.begin():

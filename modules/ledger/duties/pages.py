@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from modules.ledger.duties.service import KIND_ZH
-from modules.ledger.requests.rights import DUTIES, SEND
+from modules.ledger.duties.service import KIND_ZH, keeps_list
+from modules.ledger.requests.rights import SEND
 from modules.sdk import PageSpec
 
 PATH = "/ledger/duties"
@@ -114,7 +114,7 @@ def duties_layout(core):
                 dcc.Store(id="ledger-duty-refresh", data=0),
                 html.Div(id="ledger-duty-message", role="status"),
                 # Shown to those who may use them (the server checks every one again).
-                html.Div(_keep_list(), hidden=not viewer.can(DUTIES)),
+                html.Div(_keep_list(), hidden=not keeps_list(viewer)),
                 html.Div(_send_form(), hidden=not viewer.can(SEND)),
                 html.H3("任务"),
                 html.Div(id="ledger-duty-tasks"),

@@ -53,9 +53,19 @@ def duties(session: Session, retired: bool = False) -> list[LedgerDuty]:
     return list(session.scalars(query))
 
 
+def keeps_list(viewer: Viewer) -> bool:
+    """The list is the city's (Putian's guidance): an admin over the whole city keeps it, not
+    a town's or a county's."""
+    return viewer.can(DUTIES) and viewer.top_level == "city"
+
+
+def _check_keeper(viewer: Viewer) -> None:
+    if not keeps_list(viewer):
+        raise Forbidden("the duties list is kept by an admin of the whole city")
+
+
 def add_duty(session: Session, viewer: Viewer, title: str, domain: str = "") -> LedgerDuty:
-    if not viewer.can(DUTIES):
-        raise Forbidden("keeping the duties list needs ledger.duties")
+    _check_keeper(viewer)
     title = (title or "").strip()
     if not 2 <= len(title) <= 200:
         raise Refused("give the matter's name", "请填写事项名称（2-200字）")
@@ -69,8 +79,7 @@ def add_duty(session: Session, viewer: Viewer, title: str, domain: str = "") -> 
 
 
 def retire_duty(session: Session, viewer: Viewer, duty_id: int, now: datetime) -> LedgerDuty:
-    if not viewer.can(DUTIES):
-        raise Forbidden("keeping the duties list needs ledger.duties")
+    _check_keeper(viewer)
     duty = session.get(LedgerDuty, duty_id) if isinstance(duty_id, int) else None
     if duty is None:
         raise NotFound(f"no duty {duty_id}")

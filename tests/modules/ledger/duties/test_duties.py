@@ -54,6 +54,13 @@ def test_the_demo_list_holds_25_example_items_and_admins_keep_it(session, viewer
     assert len(duties(session)) == 25
     with pytest.raises(Forbidden):
         add_duty(session, viewer("xitianwei.staff"), "某事项")
+    # The list is the city's: a county's or a town's admin does not change it.
+    for admin in ("licheng.admin", "xtw.admin"):
+        with pytest.raises(Forbidden):
+            add_duty(session, viewer(admin), "某事项")
+        with pytest.raises(Forbidden):
+            retire_duty(session, viewer(admin), added.id, NOW)
+    assert len(duties(session)) == 25
 
 
 def test_an_unlisted_task_without_basis_is_declined_by_a_village_and_the_sender_sees_it(
