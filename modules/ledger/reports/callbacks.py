@@ -32,7 +32,9 @@ def download(_xlsx, _csv, key, unit, first, last):
         months = parse_periods(asked)
     except ReportRefused:
         # The months come from the form's lists: say what is wrong without quoting it back.
-        return dash.no_update, _notice("统计期间不对：请从列表中选择月份，结束不早于开始，最多 24 个月。")
+        return dash.no_update, _notice(
+            "统计期间不对：请从列表中选择月份，结束不早于开始，最多 24 个月。"
+        )
     try:
         with core.sessions() as session, session.begin():
             body, name = generate(session, viewer, key, unit, months, fmt)
