@@ -111,15 +111,12 @@ def _layout(unit, layers, shade, basemap_asked) -> html.Div:
     )
     with current().sessions() as session:
         panels = module_panels(session, viewer, start or None)
-    outlines = _initial_outlines(viewer, layers)
-    first = _first_view(start, outlines, _initial_shade(viewer, shade))
-    figure, crumbs, profile, listed = first or (None, None, None, None)
     return html.Div(
         className="map-page",
         children=[
             dcc.Store(id=MAP_FOCUS, data=start),
             dcc.Store(id=MAP_SELECTED, data=start),
-            dcc.Store(id="map-figure", data=figure),
+            dcc.Store(id="map-figure"),
             dcc.Store(id="map-live"),
             # A key point found by the search: {lon, lat, name, village}, drawn while in view.
             dcc.Store(id="map-highlight"),
@@ -146,10 +143,8 @@ def _layout(unit, layers, shade, basemap_asked) -> html.Div:
                 className="side-panel",
                 children=[
                     notice,
-                    html.Nav(
-                        crumbs, id="breadcrumb", className="breadcrumb", **{"aria-label": "层级"}
-                    ),
-                    html.Div(profile, id="unit-profile", className="unit-profile"),
+                    html.Nav(id="breadcrumb", className="breadcrumb", **{"aria-label": "层级"}),
+                    html.Div(id="unit-profile", className="unit-profile"),
                     html.Fieldset(
                         className="layer-toggles",
                         children=[
@@ -160,7 +155,7 @@ def _layout(unit, layers, shade, basemap_asked) -> html.Div:
                                     {"label": f"{codes.LEVEL_LABELS[level]}界线", "value": level}
                                     for level in _levels_for(viewer)
                                 ],
-                                value=outlines,
+                                value=_initial_outlines(viewer, layers),
                                 inline=True,
                             ),
                         ],
@@ -202,22 +197,13 @@ def _layout(unit, layers, shade, basemap_asked) -> html.Div:
                         ],
                         className="basemap-picker",
                     ),
-                    html.Div(listed, id="unit-children", className="unit-children"),
+                    html.Div(id="unit-children", className="unit-children"),
                     html.Div(panels, id="map-panels"),
                     export_section(),
                 ],
             ),
         ],
     )
-
-
-def _first_view(start: str, outlines: list[str], shade: str) -> tuple | None:
-    """The first view (figure, breadcrumb, profile, children) in the page itself, as render
-    answers it: the map starts drawing without a callback's round trip first."""
-    try:
-        return render(start, start, outlines, shade)
-    except dash.exceptions.PreventUpdate:
-        return None
 
 
 def _breadcrumb(viewer: Viewer, profile: dict) -> list:
@@ -474,7 +460,6 @@ def register(app: dash.Dash) -> None:
         Input(MAP_SELECTED, "data"),
         Input("layer-toggles", "value"),
         State("map-shade", "value"),
-        prevent_initial_call=True,  # the layout holds the first view (_first_view)
     )(render)
     app.callback(
         Output("map-figure", "data", allow_duplicate=True),
