@@ -302,8 +302,10 @@
          unit with children becomes the focus; a village (a leaf) is selected inside its
          town. A click on a module's point changes nothing here (a station shows its
          series); a marker standing for a unit (key points gathered at a wide view) is a
-         click on that unit. */
-      chooseUnit: function (clickData) {
+         click on that unit. A focus that stays (a village picked in the town on screen) is
+         not sent again: the side panels and the modules' layers would all be rebuilt for
+         nothing, and a panel following the selection could be overwritten by its town's. */
+      chooseUnit: function (clickData, crumbs, children, hits, focus) {
         const ctx = window.dash_clientside.callback_context;
         const trigger = ctx.triggered_id;
         const nothing = window.dash_clientside.PreventUpdate;
@@ -326,7 +328,11 @@
         }
         if (code === '') return ['', '']; // the virtual root of several jurisdictions
         if (!/^\d{12}$/.test(code)) throw nothing;
-        if (code.slice(9) !== '000') return [code.slice(0, 9) + '000', code];
+        const kept = window.dash_clientside.no_update;
+        if (code.slice(9) !== '000') {
+          const town = code.slice(0, 9) + '000';
+          return [town === focus ? kept : town, code];
+        }
         const gd = document.querySelector('#map .js-plotly-plot');
         const url = childrenUrl(code, gd);
         if (url) loadLayer(url); // fetched while the server renders: the preview needs it

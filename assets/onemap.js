@@ -25,30 +25,6 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       return Object.assign({}, figure, {layout: layout});
     },
-    /* Which unit a click on the map, a breadcrumb or a child button asks for, as
-       [focus, selected]: a unit with children becomes the focus; a village (a leaf, by its
-       code) is selected inside its town. Decided here to save a round trip before the
-       render; the server's render still checks the codes against the viewer's scope. */
-    chooseUnit: function (clickData) {
-      const ctx = window.dash_clientside.callback_context;
-      const trigger = ctx.triggered_id;
-      const nothing = window.dash_clientside.PreventUpdate;
-      let code;
-      if (trigger === 'map') {
-        const points = (clickData && clickData.points) || [];
-        if (!points.length || typeof points[0].location !== 'string') throw nothing;
-        code = points[0].location;
-      } else if (trigger && typeof trigger === 'object' && ctx.triggered[0].value) {
-        code = trigger.code;
-      } else {
-        throw nothing;
-      }
-      if (code === '') return ['', '']; // the virtual root of several jurisdictions
-      if (!/^\d{12}$/.test(code)) throw nothing;
-      if (code.slice(9) !== '000') return [code.slice(0, 9) + '000', code];
-      window.dash_clientside.onemap.prefetchChildren(code);
-      return [code, code];
-    },
     /* Ask for every layer a figure names the moment the figure arrives. On a first visit
        plotly.js is still compiling then, and MapLibre's worker would only ask for the outline
        layers once the map exists and the fill sources are done. A fill's GeoJSON goes into
@@ -79,33 +55,6 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
         .then((geojson) => { assets[key] = geojson; })
         .catch(() => { delete assets[key]; });
-    },
-    /* Start fetching the new focus's children (the GeoJSON its fill trace will name) while
-       the render callback runs, into plotly's own cache of fetched GeoJSON: one round trip
-       fewer on every drill-down. The URL is the one on screen with the level and the parent
-       changed, so it keeps the server's other parameters (crs); a wrong guess only costs a
-       fetch. */
-    prefetchChildren: function (code) {
-      const child = code.slice(4) === '00000000' ? ['county', 4]
-        : code.slice(6) === '000000' ? ['town', 6]
-        : code.slice(9) === '000' ? ['village', 9] : null;
-      const gd = document.querySelector('#map .js-plotly-plot');
-      const shown = gd && gd.data && gd.data[0] && gd.data[0].geojson;
-      if (!child || typeof shown !== 'string' || !window.fetch) return;
-      const url = new URL(shown, window.location.href);
-      url.pathname = url.pathname.replace(/[a-z]+\.geojson$/, child[0] + '.geojson');
-      url.searchParams.set('parent', code.slice(0, child[1]));
-      window.dash_clientside.onemap.prefetchGeoJSON(url.pathname + url.search);
-    },
-    /* Replace the modules' traces (those with meta.layer) by fresh ones, keeping the
-       boundaries and the layout as they are: same uirevision, so the zoom, the pan and the
-       selection the viewer made survive the refresh. */
-    swapLiveTraces: function (live, figure) {
-      if (!live || !figure || !figure.data) {
-        return window.dash_clientside.no_update;
-      }
-      const core = figure.data.filter(t => !(t.meta && t.meta.layer));
-      return Object.assign({}, figure, {data: core.concat(live.traces || [])});
     },
   },
 });

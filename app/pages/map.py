@@ -449,6 +449,7 @@ def register(app: dash.Dash) -> None:
         Input({"role": "crumb", "code": ALL}, "n_clicks"),
         Input({"role": "child", "code": ALL}, "n_clicks"),
         Input({"role": "search-hit", "code": ALL, "site": ALL}, "n_clicks"),
+        State(MAP_FOCUS, "data"),
         prevent_initial_call=True,
     )
     app.callback(

@@ -51,9 +51,15 @@ def test_live_layers_refresh_without_losing_the_zoom(browser, live_app):
     before = wait_for(
         lambda: (s := browser.execute_script(STATE_JS)) and s["points"] and s, message="points"
     )
-    # The person zooms in on a spot of their town. A figure of the first load still on its way
-    # (a loaded machine) may redraw the view it was drawn for: then they zoom again.
-    zoom = "Plotly.relayout(g, {'map.zoom': 14.5, 'map.center': {lon: 119.02, lat: 25.52}});"
+    # The person zooms in on a spot of their town: the camera moves as a wheel moves it (an
+    # event from the person, which plotly keeps as their own view across redraws; a
+    # Plotly.relayout call is the page's own and any redraw of the figure undoes it). A
+    # figure of the first load still on its way (a loaded machine) may redraw the view it was
+    # drawn for: then they zoom again.
+    zoom = (
+        "g._fullLayout.map._subplot.map.jumpTo({zoom: 14.5, center: [119.02, 25.52]},"
+        " {originalEvent: new WheelEvent('wheel')});"
+    )
 
     def zoomed_in() -> bool:
         browser.execute_script(MAP_JS + zoom)

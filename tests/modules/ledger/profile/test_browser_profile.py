@@ -39,11 +39,15 @@ def test_a_village_clicked_on_the_map_shows_its_file_and_contacts(browser, ledge
     )
     village = api(ledger_url, f"/api/v1/divisions/{XTW_VILLAGES[1]}", browser)
     wait_for(lambda: village["code"] in rendered(browser, "village"), message="villages drawn")
+    browser.execute_script("window.townPanel = document.getElementById('panel-flood-key-points');")
     click_lonlat(browser, *village["label_point"])
     wait_for(
         lambda: f"一村一档 · {village['name']}" in section(browser, "ledger-profile"),
         message="the village's file",
     )
+    # The map stays on the town: its other panels are not rebuilt for a village in it.
+    kept = "return !!window.townPanel && document.contains(window.townPanel);"
+    assert browser.execute_script(kept)
     rows = browser.find_elements(By.CSS_SELECTOR, "#ledger-profile-figures tbody tr")
     assert len(rows) >= 5
     for row in rows:
