@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import dash
 from dash import Input, Output, State, html
 
-from modules.ledger import periods
+from modules.ledger import periods, replies
 from modules.ledger.approval import ACTION_ZH, act
 from modules.ledger.completeness_view import towns_table, villages_table
 from modules.ledger.entry import ACCEPTED, REFUSED, UNCHANGED, Change, save
@@ -58,15 +58,15 @@ def render(month, level, within, domain, search, _refresh=None):
     core = current_core()
     viewer = core.viewer()
     if not viewer.can(READ):
-        return [], [], _notice("您没有查看一张表的权限。")
+        return [], [], replies.refused("您没有查看一张表的权限。")
     parsed = _month(month)
     if parsed is None or level not in ("village", "town"):
-        return [], [], _notice("请选择月份和层级。")
+        return [], [], replies.refused("请选择月份和层级。")
     with core.sessions() as session:
         try:
             unit = parse_within(session, viewer, within if level == "village" else None)
         except (Forbidden, NotFound, InvalidCode):
-            return [], [], _notice("所选单位不在您的辖区内。")
+            return [], [], replies.refused("所选单位不在您的辖区内。")
         sheet = build(
             session,
             viewer,
@@ -167,11 +167,11 @@ def import_upload(contents, filename, month, refresh):
     if contents is None:
         raise dash.exceptions.PreventUpdate
     if parsed is None:
-        return _notice("请先选择月份。"), dash.no_update
+        return replies.refused("请先选择月份。"), dash.no_update
     try:
         data = upload_bytes(contents, MAX_BYTES)
     except Unreadable as refused:
-        return _notice(refused.reason_zh), dash.no_update
+        return replies.refused(refused.reason_zh), dash.no_update
     name = filename if isinstance(filename, str) else ""
     with core.sessions() as session, session.begin():
         report = import_file(session, viewer, data, name, parsed)
@@ -188,8 +188,8 @@ def import_upload(contents, filename, month, refresh):
         more = len(report.errors) - len(items)
         if more > 0:
             items.append(html.Li(f"……另有 {more} 处错误"))
-        return html.Div([_notice(report.summary()), html.Ul(items)]), dash.no_update
-    return html.P(report.summary(), className="notice-ok"), (refresh or 0) + 1
+        return html.Div([replies.refused(report.summary()), html.Ul(items)]), dash.no_update
+    return replies.done(report.summary()), replies.next_refresh(refresh)
 
 
 def period_action(_submit, _approve, _return, _reopen, selected, month, reason, refresh):
@@ -209,7 +209,7 @@ def period_action(_submit, _approve, _return, _reopen, selected, month, reason, 
         else []
     )
     if not units:
-        return _notice("请先在表中勾选单位。"), dash.no_update
+        return replies.refused("请先在表中勾选单位。"), dash.no_update
     core = current_core()
     viewer = core.viewer()
     with core.sessions() as session, session.begin():
@@ -253,10 +253,6 @@ def show_history(clicked):
     viewer = core.viewer()
     with core.sessions() as session:
         return history_table(session, viewer, clicked.get("rowId"), clicked.get("colId"))
-
-
-def _notice(text: str) -> html.P:
-    return html.P(text, className="notice-denied")
 
 
 def register(app: dash.Dash) -> None:

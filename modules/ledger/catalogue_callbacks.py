@@ -8,6 +8,7 @@ import dash
 from dash import Input, Output, State, html
 from sqlalchemy import select
 
+from modules.ledger import replies
 from modules.ledger.catalogue_admin import CODE, import_catalogue, retire, save_tag
 from modules.ledger.catalogue_page import FORM, GRID, PREFIX, field_id
 from modules.ledger.checks import Refused
@@ -27,14 +28,6 @@ DENIED = "只有管理员可以管理共享标签。"
 BAD_CODE = "编码应为两个大写字母加三位数字，如 RK016。"
 PICK_FIRST = "请先在表中选择一个标签。"
 ACTIVE, RETIRED = "在用", "已停用"
-
-
-def _notice(text: str) -> html.P:
-    return html.P(text, className="notice-denied")
-
-
-def _done(text: str) -> html.P:
-    return html.P(text, className="notice-ok")
 
 
 def _code(value: object) -> str | None:
@@ -156,10 +149,10 @@ def save_form(_add, _save, refresh, code, *values):
     if dash.ctx.triggered_id not in (PREFIX + "add", PREFIX + "save"):
         raise dash.exceptions.PreventUpdate
     if not viewer.can(CATALOGUE):
-        return _notice(DENIED), dash.no_update
+        return replies.refused(DENIED), dash.no_update
     checked = _code(code)
     if checked is None:
-        return _notice(BAD_CODE), dash.no_update
+        return replies.refused(BAD_CODE), dash.no_update
     with core.sessions() as session:
         try:
             tag, state = save_tag(session, viewer, checked, form_fields(values), create)
@@ -167,11 +160,11 @@ def save_form(_add, _save, refresh, code, *values):
             session.commit()
         except Refused as refused:
             session.rollback()  # an edit refused half-way leaves the tag as it was
-            return _notice(f"未保存：{refused.reason_zh}"), dash.no_update
+            return replies.refused(f"未保存：{refused.reason_zh}"), dash.no_update
     if state == "unchanged":
         return html.P(f"「{name}」（{checked}）没有改动。"), dash.no_update
     said = "已新增" if state == "added" else "已保存"
-    return _done(f"{said}「{name}」（{checked}）。"), _next(refresh)
+    return replies.done(f"{said}「{name}」（{checked}）。"), _next(refresh)
 
 
 def retire_or_restore(_retire, _restore, selected, refresh):
@@ -182,20 +175,20 @@ def retire_or_restore(_retire, _restore, selected, refresh):
     if dash.ctx.triggered_id not in (PREFIX + "retire", PREFIX + "restore"):
         raise dash.exceptions.PreventUpdate
     if not viewer.can(CATALOGUE):
-        return _notice(DENIED), dash.no_update
+        return replies.refused(DENIED), dash.no_update
     code = _code(selected)
     if code is None:
-        return _notice(PICK_FIRST), dash.no_update
+        return replies.refused(PICK_FIRST), dash.no_update
     with core.sessions() as session, session.begin():
         try:
             result = retire(session, viewer, code, retired)
         except Refused as refused:
-            return _notice(refused.reason_zh), dash.no_update
+            return replies.refused(refused.reason_zh), dash.no_update
     if result == "unchanged":
         already = RETIRED if retired else "在用"
         return html.P(f"{code} 已是{already}状态。"), dash.no_update
     said = "已停用" if retired else "已恢复"
-    return _done(f"{said} {code}（历史数据保留）。"), _next(refresh)
+    return replies.done(f"{said} {code}（历史数据保留）。"), _next(refresh)
 
 
 def import_upload(contents, filename, refresh):
@@ -206,11 +199,11 @@ def import_upload(contents, filename, refresh):
     if contents is None:
         raise dash.exceptions.PreventUpdate
     if not viewer.can(CATALOGUE):
-        return _notice(DENIED), dash.no_update
+        return replies.refused(DENIED), dash.no_update
     try:
         data = upload_bytes(contents, MAX_BYTES)
     except Unreadable as refused:
-        return _notice(refused.reason_zh), dash.no_update
+        return replies.refused(refused.reason_zh), dash.no_update
     name = filename if isinstance(filename, str) else ""
     with core.sessions() as session, session.begin():
         report = import_catalogue(session, viewer, data, name)
@@ -227,11 +220,11 @@ def import_upload(contents, filename, refresh):
         if len(report.errors) > len(items):
             items.append(html.Li(f"……另有 {len(report.errors) - len(items)} 处错误"))
         head = f"未导入：共 {len(report.errors)} 处错误，请改正后重新导入（整份文件都未保存）。"
-        return html.Div([_notice(head), html.Ul(items)]), dash.no_update
+        return html.Div([replies.refused(head), html.Ul(items)]), dash.no_update
     summary = (
         f"已导入：新增 {report.added} 个、修改 {report.changed} 个、停用 {report.retired} 个标签。"
     )
-    return _done(summary), _next(refresh)
+    return replies.done(summary), _next(refresh)
 
 
 def register(app: dash.Dash) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
-from modules.ledger import periods
+from modules.ledger import periods, replies
 from modules.ledger.approval import ACTIONS, act
 from modules.ledger.catalogue_admin import (
     catalogue_csv,
@@ -44,11 +44,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MAX_ITEMS = 5_000
 CSV_HEADER = ("单位代码", "单位", "标签编码", "标签", "计量单位", "期间", "数值", "汇总", "演示")
-
-
-def _bad(reason: str, reason_zh: str, status: int = 400):
-    body = {"error": reason, "error_zh": reason_zh, "message": reason_zh, "status": status}
-    return jsonify(body), status
 
 
 def _month_asked() -> int:
@@ -107,9 +102,9 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
                 try:
                     [(_, _, level)] = parse_units(session, viewer, request.args.get("unit"))
                 except BadRequest as bad:
-                    return _bad(bad.reason, bad.reason_zh)
+                    return replies.json_error(bad.reason, bad.reason_zh)
                 except ValueError:
-                    return _bad("give one unit", "请只给出一个单位")
+                    return replies.json_error("give one unit", "请只给出一个单位")
                 found = [t for t in found if LEVELS.index(t.level) >= LEVELS.index(level)]
             return jsonify({"tags": [tag_json(t) for t in found]})
 
@@ -131,7 +126,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
                 unit_rows = parse_units(session, viewer, asked_units, request.args.get("level"))
                 found = cells(session, viewer, asked, unit_rows, months)
             except BadRequest as bad:
-                return _bad(bad.reason, bad.reason_zh)
+                return replies.json_error(bad.reason, bad.reason_zh)
             if as_csv:
                 record_audit(
                     session,
@@ -172,12 +167,14 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         if isinstance(items, dict) and isinstance(items.get("values"), list):
             items = items["values"]
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            return _bad(
+            return replies.json_error(
                 "send a JSON list of {unit, tag, period, value}",
                 "请提交 JSON 数组，每项包含 unit、tag、period、value",
             )
         if len(items) > MAX_ITEMS:
-            return _bad(f"at most {MAX_ITEMS} items", f"一次最多提交 {MAX_ITEMS} 项，请分批提交")
+            return replies.json_error(
+                f"at most {MAX_ITEMS} items", f"一次最多提交 {MAX_ITEMS} 项，请分批提交"
+            )
         changes = [
             Change(i.get("unit"), i.get("tag"), i.get("period"), i.get("value")) for i in items
         ]
@@ -210,14 +207,16 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         try:
             month = _month_asked()
         except periods.BadPeriod as bad:
-            return _bad(str(bad), bad.reason_zh)
+            return replies.json_error(str(bad), bad.reason_zh)
         if level not in ("village", "town"):
-            return _bad("level must be village or town", "level 只能是 village 或 town")
+            return replies.json_error(
+                "level must be village or town", "level 只能是 village 或 town"
+            )
         with core.sessions() as session, session.begin():
             try:
                 within = parse_within(session, viewer, _within_asked())
             except InvalidCode:
-                return _bad("within is not a division code", "within 不是区划代码")
+                return replies.json_error("within is not a division code", "within 不是区划代码")
             sheet = build(session, viewer, month, level, within)
             body = to_xlsx(sheet) if kind == "xlsx" else to_csv(sheet)
             record_audit(
@@ -246,15 +245,17 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         try:
             month = periods.parse(request.args.get("period") or request.form.get("period") or "")
         except periods.BadPeriod as bad:
-            return _bad(str(bad), bad.reason_zh)
+            return replies.json_error(str(bad), bad.reason_zh)
         if upload is None:
-            return _bad("send the file as multipart field 'file'", "请以 file 字段上传文件")
+            return replies.json_error(
+                "send the file as multipart field 'file'", "请以 file 字段上传文件"
+            )
         try:
             check_size(upload.content_length or 0, MAX_BYTES)
             data = upload.read(MAX_BYTES + 1)
             check_size(len(data), MAX_BYTES)
         except Unreadable as refused:
-            return _bad(refused.reason, refused.reason_zh)
+            return replies.json_error(refused.reason, refused.reason_zh)
         with core.sessions() as session, session.begin():
             report = import_file(session, viewer, data, upload.filename or "", month)
             if report.ok:
@@ -283,7 +284,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         """{units: [...], period: "2026-11", reason: "..."}: 提交, 审核通过, 退回, 重新打开."""
         viewer = core.viewer()
         if action not in ACTIONS:
-            return _bad(
+            return replies.json_error(
                 f"no action {action!r}: submit, approve, return or reopen",
                 "操作只能是 submit（提交）、approve（审核通过）、return（退回）"
                 "或 reopen（重新打开）",
@@ -291,14 +292,14 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             )
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("units"), list):
-            return _bad(
+            return replies.json_error(
                 "send {units: [...], period: '2026-11', reason: '...'}",
                 "请提交 JSON：units（单位代码列表）、period（如 2026-11）、reason（退回时必填）",
             )
         try:
             month = periods.parse(body.get("period"))
         except periods.BadPeriod as bad:
-            return _bad(str(bad), bad.reason_zh)
+            return replies.json_error(str(bad), bad.reason_zh)
         reason = body.get("reason") if isinstance(body.get("reason"), str) else ""
         with core.sessions() as session, session.begin():
             steps = act(session, viewer, action, body["units"][:2000], month, reason)
@@ -321,7 +322,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         try:
             month = _month_asked()
         except periods.BadPeriod as bad:
-            return _bad(str(bad), bad.reason_zh)
+            return replies.json_error(str(bad), bad.reason_zh)
         due_day = ledger_settings().due_day
         with core.sessions() as session:
             if request.args.get("by") == "town":
@@ -331,11 +332,13 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
                 return jsonify({"towns": [t.as_json() | {"demo": t.code in demo} for t in towns]})
             level = request.args.get("level") or "village"
             if level not in ("village", "town"):
-                return _bad("level must be village or town", "level 只能是 village 或 town")
+                return replies.json_error(
+                    "level must be village or town", "level 只能是 village 或 town"
+                )
             try:
                 within = parse_within(session, viewer, _within_asked())
             except InvalidCode:
-                return _bad("within is not a division code", "within 不是区划代码")
+                return replies.json_error("within is not a division code", "within 不是区划代码")
             found = of_units(session, viewer, month, level, within, due_day=due_day)
             demo = demo_units(session, viewer, required_tags(session, level), month, within)
             return jsonify({"units": [u.as_json() | {"demo": u.code in demo} for u in found]})
@@ -348,7 +351,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             try:  # the catalogue is the whole city's; a unit named must still be the viewer's
                 parse_within(session, viewer, request.args.get("unit"))
             except InvalidCode:
-                return _bad("unit is not a division code", "unit 不是区划代码")
+                return replies.json_error("unit is not a division code", "unit 不是区划代码")
             body = catalogue_xlsx(session) if kind == "xlsx" else catalogue_csv(session)
             record_audit(
                 session,
@@ -374,7 +377,9 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             raise Forbidden("managing the catalogue needs ledger.catalogue")
         upload = request.files.get("file")
         if upload is None:
-            return _bad("send the file as multipart field 'file'", "请以 file 字段上传文件")
+            return replies.json_error(
+                "send the file as multipart field 'file'", "请以 file 字段上传文件"
+            )
         data = upload.read(MAX_BYTES + 1)
         with core.sessions() as session, session.begin():
             report = import_catalogue(session, viewer, data, upload.filename or "")
@@ -396,7 +401,9 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             raise Forbidden("managing the catalogue needs ledger.catalogue")
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            return _bad("send the tag as a JSON object", "请提交 JSON 对象：name、value_type ...")
+            return replies.json_error(
+                "send the tag as a JSON object", "请提交 JSON 对象：name、value_type ..."
+            )
         with core.sessions() as session:
             try:
                 tag, state = save_tag(
@@ -405,7 +412,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
                 session.commit()
             except Refused as refused:
                 session.rollback()  # an edit refused half-way leaves the tag as it was
-                return _bad(refused.reason, refused.reason_zh)
+                return replies.json_error(refused.reason, refused.reason_zh)
             return jsonify({"tag": tag_json(tag), "result": state}), 201 if create else 200
 
     blueprint.add_url_rule("/tags", "tag_add", lambda: one_tag("", True), methods=["POST"])
@@ -421,7 +428,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             try:
                 result = retire(session, viewer, code, retired)
             except Refused as refused:
-                return _bad(refused.reason, refused.reason_zh)
+                return replies.json_error(refused.reason, refused.reason_zh)
         return jsonify({"tag": code, "result": result})
 
     blueprint.add_url_rule(

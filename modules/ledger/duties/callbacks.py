@@ -7,6 +7,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, State, html
 
+from modules.ledger import replies
 from modules.ledger.checks import Refused
 from modules.ledger.duties.service import (
     MAX_BASIS_BYTES,
@@ -36,22 +37,6 @@ from modules.sdk import (
 )
 
 DECLINE_BUTTON = "ledger-duty-decline"
-
-
-def _notice(text: str) -> html.P:
-    return html.P(text, className="notice-denied")
-
-
-def _done(text: str) -> html.P:
-    return html.P(text, className="notice-ok")
-
-
-def _next(refresh: object) -> int:
-    return (refresh if isinstance(refresh, int) else 0) + 1
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _table(header: list[str], rows: list[list]) -> html.Table:
@@ -179,15 +164,15 @@ def keep_list(_add, _retire, title, domain, retired, refresh):
     core = current_core()
     viewer = core.viewer()
     if not keeps_list(viewer):
-        return _notice("清单由市级管理员维护。"), dash.no_update
+        return replies.refused("清单由市级管理员维护。"), dash.no_update
     adding = dash.ctx.triggered_id == "ledger-duty-add"
     try:
         with core.sessions() as session, session.begin():
             if adding:
-                duty = add_duty(session, viewer, _text(title), _text(domain))
+                duty = add_duty(session, viewer, replies.text_of(title), replies.text_of(domain))
             else:
                 if not isinstance(retired, int):
-                    return _notice("请先选择要停用的事项。"), dash.no_update
+                    return replies.refused("请先选择要停用的事项。"), dash.no_update
                 duty = retire_duty(session, viewer, retired, today())
             record_audit(
                 session,
@@ -198,34 +183,34 @@ def keep_list(_add, _retire, title, domain, retired, refresh):
             )
             text = f"已{'新增' if adding else '停用'}：{duty.title}"
     except Refused as refused:
-        return _notice(refused.reason_zh), dash.no_update
+        return replies.refused(refused.reason_zh), dash.no_update
     except NotFound:
-        return _notice("清单中没有该事项。"), dash.no_update
-    return _done(text), _next(refresh)
+        return replies.refused("清单中没有该事项。"), dash.no_update
+    return replies.done(text), replies.next_refresh(refresh)
 
 
 def send_task(_clicks, title, kind, unit, item, name, number, issuer, contents, file_name, refresh):
     core = current_core()
     viewer = core.viewer()
     if not viewer.can(SEND):
-        return _notice("您没有下派任务的权限。"), dash.no_update
-    if not _text(unit):
-        return _notice("请选择下派到的单位。"), dash.no_update
+        return replies.refused("您没有下派任务的权限。"), dash.no_update
+    if not replies.text_of(unit):
+        return replies.refused("请选择下派到的单位。"), dash.no_update
     data = None
     if isinstance(contents, str) and contents:
         try:
             data = upload_bytes(contents, MAX_BASIS_BYTES)
         except Unreadable as refused:
-            return _notice(refused.reason_zh), dash.no_update
+            return replies.refused(refused.reason_zh), dash.no_update
     ask = Send(
-        title=_text(title),
-        unit=_text(unit),
-        kind=_text(kind) or "task",
+        title=replies.text_of(title),
+        unit=replies.text_of(unit),
+        kind=replies.text_of(kind) or "task",
         duty_id=item if isinstance(item, int) else None,
-        basis_name=_text(name),
-        basis_number=_text(number),
-        basis_issuer=_text(issuer),
-        file_name=_text(file_name),
+        basis_name=replies.text_of(name),
+        basis_number=replies.text_of(number),
+        basis_issuer=replies.text_of(issuer),
+        file_name=replies.text_of(file_name),
         file=data,
     )
     try:
@@ -241,10 +226,10 @@ def send_task(_clicks, title, kind, unit, item, name, number, issuer, contents, 
             )
             text = f"已下派 {task.number}：{villages} 个村（社区）"
     except Refused as refused:
-        return _notice(refused.reason_zh), dash.no_update
+        return replies.refused(refused.reason_zh), dash.no_update
     except (Forbidden, NotFound):
-        return _notice("该单位不在您的辖区内。"), dash.no_update
-    return _done(text), _next(refresh)
+        return replies.refused("该单位不在您的辖区内。"), dash.no_update
+    return replies.done(text), replies.next_refresh(refresh)
 
 
 def decline_task(clicks, refresh):
@@ -254,7 +239,7 @@ def decline_task(clicks, refresh):
         raise dash.exceptions.PreventUpdate
     core = current_core()
     viewer = core.viewer()
-    number, unit = _text(pressed.get("task")), _text(pressed.get("unit"))
+    number, unit = replies.text_of(pressed.get("task")), replies.text_of(pressed.get("unit"))
     try:
         with core.sessions() as session, session.begin():
             decline(session, viewer, number, unit, today())
@@ -266,10 +251,10 @@ def decline_task(clicks, refresh):
                 detail={"op": "decline", "unit": unit},
             )
     except Refused as refused:
-        return _notice(refused.reason_zh), dash.no_update
+        return replies.refused(refused.reason_zh), dash.no_update
     except (Forbidden, NotFound):
-        return _notice("没有这个任务，或该村不在您的辖区内。"), dash.no_update
-    return _done(f"已拒绝 {number}"), _next(refresh)
+        return replies.refused("没有这个任务，或该村不在您的辖区内。"), dash.no_update
+    return replies.done(f"已拒绝 {number}"), replies.next_refresh(refresh)
 
 
 def register(app: dash.Dash) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
-from modules.ledger import periods
+from modules.ledger import periods, replies
 from modules.ledger.reading import BadRequest, parse_units
 from modules.ledger.reports.catalog import list_templates
 from modules.ledger.reports.generate import ReportRefused, generate, parse_periods
@@ -17,11 +17,6 @@ from modules.ledger.tags import READ
 from modules.sdk import CoreServices, Forbidden, NotFound
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _bad(reason: str, reason_zh: str, status: int = 400):
-    body = {"error": reason, "error_zh": reason_zh, "message": reason_zh, "status": status}
-    return jsonify(body), status
 
 
 def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
@@ -37,7 +32,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
                 try:
                     parse_units(session, viewer, request.args.get("unit"))
                 except BadRequest as bad:
-                    return _bad(bad.reason, bad.reason_zh)
+                    return replies.json_error(bad.reason, bad.reason_zh)
             return jsonify({"templates": [t.as_json() for t in list_templates(session)]})
 
     def report(key: str, fmt: str):
@@ -46,23 +41,23 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             raise Forbidden("reading the ledger needs ledger.read")
         unit = request.args.get("unit") or (viewer.home or "")
         if not unit:
-            return _bad("give unit=<division code>", "请给出单位（unit=区划代码）")
+            return replies.json_error("give unit=<division code>", "请给出单位（unit=区划代码）")
         try:
             # No period: this month, as every ledger route reads.
             asked = request.args.get("period") or periods.label(periods.of_date(date.today()))
             months = parse_periods(asked)
         except ReportRefused as refused:
-            return _bad(refused.reason, refused.reason_zh)
+            return replies.json_error(refused.reason, refused.reason_zh)
         with core.sessions() as session, session.begin():
             try:
                 body, name = generate(
                     session, viewer, key, unit, months, fmt, address=request.remote_addr
                 )
             except ReportRefused as refused:
-                return _bad(refused.reason, refused.reason_zh)
+                return replies.json_error(refused.reason, refused.reason_zh)
             except NotFound as missing:
                 if missing.code == key:
-                    return _bad(str(missing), f"没有这个报表模板：{key}", 404)
+                    return replies.json_error(str(missing), f"没有这个报表模板：{key}", 404)
                 raise
         return Response(
             body,

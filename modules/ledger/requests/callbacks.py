@@ -8,7 +8,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, html
 
-from modules.ledger import periods
+from modules.ledger import periods, replies
 from modules.ledger.checks import Refused
 from modules.ledger.requests.departments import department_of
 from modules.ledger.requests.rights import GRANT, REQUEST
@@ -31,22 +31,6 @@ from modules.ledger.tags import all_tags
 from modules.sdk import Forbidden, NotFound, current_core, record_audit, unit_names, units
 
 OVERDUE_STYLE = {"color": "#a8071a", "fontWeight": "bold", "marginLeft": "4px"}
-
-
-def _notice(text: str) -> html.P:
-    return html.P(text, className="notice-denied")
-
-
-def _done(text: str) -> html.P:
-    return html.P(text, className="notice-ok")
-
-
-def _next(refresh: object) -> int:
-    return (refresh if isinstance(refresh, int) else 0) + 1
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def form_options(_refresh):
@@ -84,18 +68,18 @@ def submit_request(_clicks, template, tags, unit, first, last, purpose, refresh)
     core = current_core()
     viewer = core.viewer()
     if not viewer.can(REQUEST):
-        return _notice("只有部门账号可以申请调阅。"), dash.no_update
+        return replies.refused("只有部门账号可以申请调阅。"), dash.no_update
     asked = tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else ()
     ask = Ask(
-        unit=_text(unit),
-        period_from=_text(first),
-        period_to=_text(last),
-        purpose=_text(purpose),
-        template=_text(template),
-        tags=() if _text(template) else asked,
+        unit=replies.text_of(unit),
+        period_from=replies.text_of(first),
+        period_to=replies.text_of(last),
+        purpose=replies.text_of(purpose),
+        template=replies.text_of(template),
+        tags=() if replies.text_of(template) else asked,
     )
     if not ask.unit:
-        return _notice("请选择辖区。"), dash.no_update
+        return replies.refused("请选择辖区。"), dash.no_update
     try:
         with core.sessions() as session, session.begin():
             made = submit(session, viewer, ask, now_utc())
@@ -108,10 +92,10 @@ def submit_request(_clicks, template, tags, unit, first, last, purpose, refresh)
             )
             text = f"已提交 {made.number}：{STATE_ZH[made.state]}"
     except (Refused, periods.BadPeriod) as refused:
-        return _notice(getattr(refused, "reason_zh", str(refused))), dash.no_update
+        return replies.refused(getattr(refused, "reason_zh", str(refused))), dash.no_update
     except (Forbidden, NotFound):
-        return _notice("该辖区不在本账号的范围内。"), dash.no_update
-    return _done(text), _next(refresh)
+        return replies.refused("该辖区不在本账号的范围内。"), dash.no_update
+    return replies.done(text), replies.next_refresh(refresh)
 
 
 def _history(session, request) -> html.Details:
@@ -216,9 +200,9 @@ def decide_request(_approve, _refuse, number, days, reason, refresh):
     core = current_core()
     viewer = core.viewer()
     if not viewer.can(GRANT):
-        return _notice("只有管理员可以审批调阅申请。"), dash.no_update
+        return replies.refused("只有管理员可以审批调阅申请。"), dash.no_update
     if not isinstance(number, str) or not number:
-        return _notice("请先选择申请编号。"), dash.no_update
+        return replies.refused("请先选择申请编号。"), dash.no_update
     if isinstance(days, float) and days.is_integer():
         days = int(days)
     try:
@@ -230,7 +214,7 @@ def decide_request(_approve, _refuse, number, days, reason, refresh):
                 approve,
                 now_utc(),
                 days if approve else None,
-                _text(reason),
+                replies.text_of(reason),
             )
             record_audit(
                 session,
@@ -241,10 +225,10 @@ def decide_request(_approve, _refuse, number, days, reason, refresh):
             )
             text = f"{made.number} {STATE_ZH[made.state]}"
     except Refused as refused:
-        return _notice(refused.reason_zh), dash.no_update
+        return replies.refused(refused.reason_zh), dash.no_update
     except (Forbidden, NotFound):
-        return _notice("没有这个申请，或不由您审批。"), dash.no_update
-    return _done(text), _next(refresh)
+        return replies.refused("没有这个申请，或不由您审批。"), dash.no_update
+    return replies.done(text), replies.next_refresh(refresh)
 
 
 def register(app: dash.Dash) -> None:
