@@ -22,7 +22,14 @@ def module_info() -> ModuleInfo:
 
 @hookimpl
 def register_permissions() -> list[Permission]:
-    return [Permission("alert", "向重点人群发送短信", ("staff", "coordinator"))]
+    from modules.alerts.contacts import READ_CONTACTS
+
+    return [
+        Permission("alert", "向重点人群发送短信", ("staff", "coordinator")),
+        Permission(
+            READ_CONTACTS, "查看重点人群联系人", ("leader", "staff", "coordinator", "admin")
+        ),
+    ]
 
 
 @hookimpl
@@ -71,7 +78,8 @@ def register_callbacks(app) -> None:
 def register_panels(viewer, session, unit) -> list:
     from modules.alerts.panel import contacts_panel
 
-    return [contacts_panel(session, viewer, unit)]
+    panel = contacts_panel(session, viewer, unit)
+    return [panel] if panel is not None else []
 
 
 @hookimpl

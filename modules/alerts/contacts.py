@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modules.alerts.models import Contact
-from modules.sdk import Columns, Viewer, prefix_range
+from modules.sdk import Columns, Forbidden, Viewer, prefix_range
 
+# Who may read the key groups' names and phones (the panel, the exports, an audience).
+READ_CONTACTS = "contacts"
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 # A phone as `mask_phone` writes it into an export for a viewer who may not see it whole.
 MASKED = re.compile(r"^1[3-9]\d\*{4}\d{4}$")
@@ -61,10 +63,20 @@ def split_groups(text: object) -> list[str]:
 
 def contacts_in(session: Session, viewer: Viewer, unit: str | None) -> list[Contact]:
     """The contacts inside `unit` (a code the caller has checked; None for the whole scope)
-    and the viewer's scope."""
+    and the viewer's scope. Forbidden for a role without READ_CONTACTS (a department sees
+    people only through a granted ledger request)."""
+    if not viewer.can(READ_CONTACTS):
+        raise Forbidden("this role may not read the contacts")
+    return contacts_for_sending(session, viewer, unit)
+
+
+def contacts_for_sending(session: Session, sender: Viewer, unit: str | None) -> list[Contact]:
+    """contacts_in without the role check: for a send the system makes on a publisher's
+    behalf (a consultation's instruction), whose sender is no logged-in person; the
+    sender's scope still bounds it."""
     statement = (
         select(Contact)
-        .where(viewer.code_filter(Contact.village_code))
+        .where(sender.code_filter(Contact.village_code))
         .order_by(Contact.village_code, Contact.id)
     )
     if unit is not None:

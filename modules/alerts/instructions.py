@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from modules.alerts.audience import MAX_TEXT, AudienceRefused
-from modules.alerts.contacts import contacts_in
+from modules.alerts.contacts import contacts_for_sending
 from modules.alerts.models import Contact, Message
 from modules.alerts.outbox import _add_deliveries, check_escalation
 from modules.alerts.settings import ack_base_url, confirm_over
@@ -201,7 +201,7 @@ def duty_contacts(
         except (Forbidden, NotFound):
             refused.append(unit)
             continue
-        for contact in contacts_in(session, sender, unit):
+        for contact in contacts_for_sending(session, sender, unit):
             if wanted & set(contact.group_list):
                 contacts.setdefault(contact.phone, contact)
     return list(contacts.values()), refused

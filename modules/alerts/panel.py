@@ -12,7 +12,7 @@ from dash import Input, Output, State, dcc, html
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from modules.alerts.contacts import GROUPS, contacts_in
+from modules.alerts.contacts import GROUPS, READ_CONTACTS, contacts_in
 from modules.alerts.models import Contact
 from modules.sdk import (
     MAP_SELECTED,
@@ -35,7 +35,10 @@ WIDE = ("city", "county")  # levels whose contacts are counted, not listed
 HINT = "点选镇街或村（社区），查看其联系人。"
 
 
-def contacts_panel(session: Session, viewer: Viewer, unit: str | None) -> PanelSpec:
+def contacts_panel(session: Session, viewer: Viewer, unit: str | None) -> PanelSpec | None:
+    """The panel, for a role that may read the contacts (None: no panel)."""
+    if not viewer.can(READ_CONTACTS):
+        return None
     body = html.Div(contacts_view(session, viewer, unit), id=BODY)
     return PanelSpec(id=PANEL_ID, title=TITLE, component=body, order=45)
 
@@ -54,7 +57,7 @@ def contacts_view(session: Session, viewer: Viewer, unit: str | None) -> list:
     """The contacts of `unit` (the viewer's home when None): a count by group, then the
     people, village contacts first by village."""
     code = _unit(viewer, unit or viewer.home)
-    if code is None:
+    if code is None or not viewer.can(READ_CONTACTS):
         return [dcc.Store(id=SHOWN, data=""), html.P(HINT)]
     names = unit_names(session, viewer, [code])
     if code not in names:
@@ -105,7 +108,7 @@ def follow_selection(selected, shown):
     """The contacts of the unit picked; nothing changes for a forged or stale code."""
     core = current_core()
     viewer = core.viewer()
-    if viewer.is_anonymous or not isinstance(selected, str):
+    if not viewer.can(READ_CONTACTS) or not isinstance(selected, str):
         raise dash.exceptions.PreventUpdate
     code = _unit(viewer, selected)
     if selected and code is None:

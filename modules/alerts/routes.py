@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from modules.alerts import board
 from modules.alerts.audience import Audience, AudienceRefused
-from modules.alerts.contacts import contacts_in
+from modules.alerts.contacts import READ_CONTACTS, contacts_in
 from modules.alerts.contacts_export import FORMATS, contacts_file
 from modules.alerts.draft import ConfirmNeeded
 from modules.alerts.escalation import acknowledge
@@ -103,6 +103,8 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
         """The contacts of `?unit=` (default: the whole scope), phones as the viewer may see
         them; audited."""
         viewer = core.viewer()
+        if not viewer.can(READ_CONTACTS):
+            return _error(403, "this role may not read the contacts", "本账号无权查看联系人。")
         with core.sessions() as session, session.begin():
             unit = request.args.get("unit") or None
             if unit is not None:

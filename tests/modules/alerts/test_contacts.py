@@ -17,10 +17,10 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from modules.alerts.commands import import_file
-from modules.alerts.contacts import normalize_phone
+from modules.alerts.contacts import contacts_in, normalize_phone
 from modules.alerts.models import Contact
 from modules.alerts.settings import AlertsSettingsError, contacts_max_bytes
-from modules.sdk import mask_phone, sees_phone
+from modules.sdk import Forbidden, mask_phone, sees_phone
 from store.migrate import check, current_revision
 from store.models import AuditEntry
 from tests.accounts_fixture import system_viewer, viewer_of
@@ -209,6 +209,15 @@ def test_another_towns_staff_exports_none_of_these_contacts(client_as):
         response = client_as("xiuyu.staff").get(f"/api/v1/alerts/contacts.{kind}")
         text = export_text(response.data, kind)
         assert response.status_code == 200 and "350305" in text and "350304" not in text
+
+
+def test_a_department_may_not_read_the_contacts(context):
+    """Refused in the data layer itself, whatever asks (a panel, an export, an audience)."""
+    import_as(context, "xtw.staff", GOOD)
+    with context.sessions() as session:
+        assert contacts_in(session, viewer_of("xtw.staff"), None)
+        with pytest.raises(Forbidden):
+            contacts_in(session, viewer_of("city.minzheng"), None)
 
 
 def export_text(data: bytes, kind: str) -> str:

@@ -114,10 +114,19 @@ def test_a_clerk_of_another_town_gets_nothing_of_it(people, client_as, login):
     assert panels.status_code in (200, 204) and not leaks(plain(panels), login)
 
 
-def test_a_department_gets_no_file(people, client_as):
-    response = follow(client_as("city.minzheng"), PROFILE, PROFILE_SHOWN, V1)
-    assert response.status_code == 204
-    assert "一村一档" not in plain(focus_panels(client_as("city.minzheng"), XTW))
+def test_a_department_gets_no_file_and_no_contacts(people, client_as):
+    """A department reads people only through a granted ledger request: no panel, no
+    following callback, no export lists them."""
+    department = client_as("city.minzheng")
+    for body, shown in ((PROFILE, PROFILE_SHOWN), (CONTACTS, CONTACTS_SHOWN)):
+        for selected in (V1, XTW, "350304"):
+            assert follow(department, body, shown, selected).status_code == 204, (body, selected)
+    panels = plain(focus_panels(department, XTW))
+    assert "一村一档" not in panels and "panel-alerts-contacts" not in panels
+    assert "林书记" not in panels and " 人" not in panels
+    for kind in ("csv", "xlsx"):
+        export = department.get(f"/api/v1/alerts/contacts.{kind}?unit=350304100")
+        assert export.status_code == 403 and "林书记".encode() not in export.data
 
 
 def test_a_countys_contacts_are_counted_not_listed(people, client_as, ledger_app):
