@@ -61,7 +61,8 @@ def test_login_map_and_module_pages_render_without_csp_violations(watched, live_
     wait_for(lambda: browser.find_elements(By.ID, "children-list"), message="the side panel")
     assert violations(browser) == []
     browser.get(live_url + "/typhoon")
-    wait_for(lambda: browser.execute_script(TYPHOON_JS), message="the typhoon map drawn")
+    # A loaded machine (the whole suite on two cores) has taken more than 30 s here.
+    wait_for(lambda: browser.execute_script(TYPHOON_JS), 60.0, "the typhoon map drawn")
     assert violations(browser) == []
     # The listener hears a violation when there is one: an injected inline script is one.
     ran = browser.execute_script(

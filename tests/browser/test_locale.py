@@ -85,7 +85,11 @@ def test_the_toolbar_and_date_axes_speak_chinese(browser, demo_url):  # noqa: F8
     titles = graph_contexts(page)[0]["buttons"]
     assert "平移" in titles and "放大" in titles and "缩小" in titles, titles
     assert all(CJK.search(title) for title in titles), titles
-    canvas = page.find_element(By.CSS_SELECTOR, "#map .maplibregl-canvas")
+    # The modebar comes with plotly's figure; MapLibre's canvas can follow it a while later.
+    canvas = wait_for(
+        lambda: page.find_element(By.CSS_SELECTOR, "#map .maplibregl-canvas"),
+        message="the map's canvas",
+    )
     assert canvas.get_attribute("aria-label") == "地图"
 
     chart = page.execute_async_script(
