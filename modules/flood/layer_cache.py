@@ -44,7 +44,8 @@ def fingerprint(session: Session, core) -> tuple:
             select(func.max(FloodReading.id)).scalar_subquery(),
             select(func.max(FloodInspection.id)).scalar_subquery(),
             select(func.max(FloodKeyPoint.id)).scalar_subquery(),
-            select(func.count(FloodKeyPoint.id)).scalar_subquery(),
+            # count(*), not count(id): SQLite counts rows from the smallest index then.
+            select(func.count()).select_from(FloodKeyPoint).scalar_subquery(),
             select(func.max(FloodKeyPoint.updated_at)).scalar_subquery(),
             select(func.max(FloodCampaign.id)).scalar_subquery(),
             select(func.count(FloodCampaign.closed_at)).scalar_subquery(),

@@ -92,4 +92,4 @@ def test_the_model_and_the_migration_agree(flood_app):
     context = flood_app.server.extensions["onemap"]
     locations = [path for _, path in context.modules.call("register_migrations")]
     check(context.engine, locations)
-    assert "flood_0003" in current_revision(context.engine).split()
+    assert "flood_0004" in current_revision(context.engine).split()
