@@ -29,6 +29,14 @@ BENCHMARKS = {
 REPETITIONS = {False: 5, True: 1}  # after one warm-up per variant (B4 full: at most 3)
 
 
+def engines_for(asked: str | None, quick: bool) -> tuple[str, ...]:
+    """B7's engines: those asked for; else both, or SQLite alone in a quick run (a smoke
+    run under two minutes: PostgreSQL's demo database alone costs ~25 s to prepare)."""
+    if asked in ("sqlite", "postgresql"):
+        return (asked,)
+    return ("sqlite",) if quick and asked is None else ("sqlite", "postgresql")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller sizes")
@@ -37,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--engine",
         choices=("sqlite", "postgresql", "both"),
-        default="both",
-        help="the storage engine(s) B7 runs on (default: both, one after the other)",
+        help="the storage engine(s) B7 runs on (default: both, one after the other; quick: "
+        "SQLite, the embedded default)",
     )
     args = parser.parse_args(argv)
 
@@ -52,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         quick=args.quick,
         repetitions=args.repetitions or REPETITIONS[args.quick],
         warmup=0 if args.quick else 1,  # quick: a smoke run, its figures are not quoted
-        engines=("sqlite", "postgresql") if args.engine == "both" else (args.engine,),
+        engines=engines_for(args.engine, args.quick),
     )
     started = time.perf_counter()
     results: list[Result] = []

@@ -128,12 +128,9 @@ def body(hour: int, changed: list[str]) -> dict:
 
 def start(ctx: Context) -> tuple[str, WireLog]:
     """Our app on a scratch SQLite file with every module's demo data, served."""
-    database = ctx.scratch / "b8.sqlite"
-    log(f"B8: our app with the demo data on {database}")
-    app = ours.make_app(f"sqlite:///{database.as_posix()}")
-    context = app.server.extensions["onemap"]
-    with context.sessions() as session, session.begin():
-        context.modules.seed_demo(session)
+    url = ours.demo_database(ctx, "b8.sqlite")
+    log(f"B8: our app with the demo data on {url}")
+    app = ours.make_app(url)
     return ctx.resources.enter_context(serve(app.server))
 
 

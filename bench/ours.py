@@ -4,6 +4,7 @@ with one city-leader account (the whole city in scope) to log in as."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import dash
@@ -54,6 +55,25 @@ def served(ctx: Context) -> tuple[str, WireLog]:
         return ctx.resources.enter_context(serve(app.server))
 
     return ctx.shared("ours", start)
+
+
+def demo_database(ctx: Context, name: str) -> str:
+    """The URL of a SQLite file `name` holding every module's demo data: a copy of one file
+    seeded once per run (B7 and B8 each need one; seeding takes ~8 s, a copy milliseconds)."""
+
+    def seed() -> Path:
+        path = ctx.scratch / "demo-seeded.sqlite"
+        log(f"seeding every module's demo data into {path}")
+        app = make_app(f"sqlite:///{path.as_posix()}", var_dir=ctx.scratch)
+        context = app.server.extensions["onemap"]
+        with context.sessions() as session, session.begin():
+            context.modules.seed_demo(session)
+        context.engine.dispose()  # the last connection closed: the WAL is checkpointed
+        return path
+
+    target = ctx.scratch / name
+    shutil.copyfile(ctx.shared("demo-seeded", seed), target)
+    return f"sqlite:///{target.as_posix()}"
 
 
 def http_session(base: str) -> requests.Session:
