@@ -53,7 +53,8 @@ def policy(script_hashes: list[str], tiles_url: str = "", origins: tuple[str, ..
         "style-src": "'self' 'unsafe-inline'",
         "img-src": f"'self' data: blob:{extra}",
         "font-src": "'self' data:",
-        "connect-src": f"'self'{extra}",
+        # blob: the outline layers the page decodes, handed to MapLibre's worker as blobs.
+        "connect-src": f"'self' blob:{extra}",
         "worker-src": "'self' blob:",
         "child-src": "'self' blob:",
         "object-src": "'none'",

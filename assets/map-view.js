@@ -147,8 +147,22 @@
     return LAYERS.get(url);
   }
 
+  /* A decoded outline layer's GeoJSON as a blob: URL, made once per layer URL. dcc.Graph
+     deep-copies every figure it is handed (ramda's clone, which looks each object up in a
+     table of those seen): an outline source held as an object cost ~200 ms of a drill-down
+     step's main thread; a string costs nothing, and MapLibre's worker parses the blob off the
+     main thread. */
+  const BLOBS = new Map();
+  function blobSource(key, geojson) {
+    if (!BLOBS.has(key)) {
+      const body = new Blob([JSON.stringify(geojson)], {type: 'application/geo+json'});
+      BLOBS.set(key, URL.createObjectURL(body));
+    }
+    return BLOBS.get(key);
+  }
+
   /* The figure with its layers' geometry decoded: fills into plotly's cache of fetched
-     GeoJSON (the trace keeps its URL), outline layers' sources as objects. */
+     GeoJSON (the trace keeps its URL), outline layers' sources as blob: URLs of it. */
   function withGeometry(figure) {
     const assets = (window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}});
     const waits = [];
@@ -162,7 +176,8 @@
     const layers = (map.layers || []).map((layer) => {
       const loading = layer.sourcetype === 'geojson' && loadLayer(layer.source);
       if (!loading) return Promise.resolve(layer);
-      return loading.then((g) => Object.assign({}, layer, {source: g}), () => layer);
+      return loading.then((g) => Object.assign({}, layer, {source: blobSource(layer.source, g)}),
+        () => layer);
     });
     return Promise.all([Promise.all(waits), Promise.all(layers)]).then(([, decoded]) => {
       if (!decoded.length) return figure;
@@ -241,7 +256,7 @@
     const oldShape = window.PlotlyGeoAssets && window.PlotlyGeoAssets[old.geojson];
     if (oldLevel && (outlines || []).includes(oldLevel) && oldShape && oldShape.features) {
       // The level drilled from keeps its outline, as the server's figure draws it.
-      layers.push({sourcetype: 'geojson', source: oldShape, type: 'line',
+      layers.push({sourcetype: 'geojson', source: blobSource(old.geojson, oldShape), type: 'line',
         color: OUTLINE[oldLevel][0], line: {width: OUTLINE[oldLevel][1]},
         name: 'outline-' + oldLevel});
     }

@@ -130,13 +130,14 @@
 
   // Outline layers are plotly layout layers ("plotly-layout-layer-<uid>-map-<i>"): the i-th
   // entry of layout.map.layers says which URL feeds it, or (a source decoded in the page,
-  // an object) its name.
+  // a blob: URL) its name.
   function layerSource(gd, id) {
     const match = /-(\d+)$/.exec(id);
     const layers = (gd._fullLayout.map && gd._fullLayout.map.layers) || [];
     const layer = match && id.indexOf('plotly-layout-layer-') === 0 ? layers[+match[1]] : null;
     if (!layer) return '';
-    return typeof layer.source === 'string' ? layer.source : layer.name || '';
+    const url = typeof layer.source === 'string' && !layer.source.startsWith('blob:');
+    return url ? layer.source : layer.name || '';
   }
 
   function lineCount(gd, m, exp) {

@@ -65,7 +65,7 @@ def test_a_basemap_server_is_the_one_other_origin_allowed():
     assert origin == "https://*.tianditu.gov.cn"
     with_tiles = policy([], "https://tiles.example.org/{z}/{x}/{y}.png")
     assert "img-src 'self' data: blob: https://tiles.example.org" in with_tiles
-    assert "connect-src 'self' https://tiles.example.org" in with_tiles
+    assert "connect-src 'self' blob: https://tiles.example.org" in with_tiles
     assert "script-src 'self';" in with_tiles
 
 

@@ -68,5 +68,5 @@ def test_a_chosen_basemap_is_drawn_and_kept_and_a_forged_one_is_the_default(osm_
 def test_the_csp_admits_only_the_configured_basemaps_origins():
     text = policy(["'sha256-x'"], "", ("https://tile.openstreetmap.org",))
     assert "img-src 'self' data: blob: https://tile.openstreetmap.org" in text
-    assert "connect-src 'self' https://tile.openstreetmap.org" in text
+    assert "connect-src 'self' blob: https://tile.openstreetmap.org" in text
     assert "openstreetmap" not in policy(["'sha256-x'"])

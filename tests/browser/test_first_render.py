@@ -38,8 +38,16 @@ def test_the_first_view_s_layers_arrive_packed_and_each_reaches_the_server_once(
     SERVED.clear()
     browser.get(live_url + "/?layers=city,county,town,village")
     outlines = wait_for(lambda: browser.execute_script(LOADED_JS), message="outlines loaded")
-    assert len(outlines) == 3
-    assert all(o["type"] == "FeatureCollection" and o["features"] for o in outlines)
+    # Decoded in the page and handed to MapLibre as blob: URLs (a string in the figure, which
+    # dcc.Graph copies for nothing; an object it deep-copies on every update).
+    assert len(outlines) == 3 and all(o.startswith("blob:") for o in outlines), outlines
+    browser.set_script_timeout(30)
+    decoded = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "Promise.all(arguments[0].map(u => fetch(u).then(r => r.json()))).then(done);",
+        outlines,
+    )
+    assert all(o["type"] == "FeatureCollection" and o["features"] for o in decoded)
     layers = [p for p in SERVED if p.startswith("/api/v1/layers/")]
     assert not [p for p in layers if ".geojson" in p], layers
     assert len(layers) == 4 and len(set(layers)) == 4, layers
