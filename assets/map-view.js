@@ -208,6 +208,19 @@
   const LEVEL_LABEL = {city: '市', county: '区县', town: '镇街', village: '村居'};
   let wantedFocus = null; // the focus last asked for
   let servedFocus = null; // the focus of the last figure the server sent, once shown
+  let previewDrawn = null; // {focus, done: a promise settled once the preview is drawn}
+  const IDLE_WAIT_MS = 1500; // a map that never settles (a slow machine) waits no longer
+
+  /* Settles when the map in `gd` has drawn everything it was given (MapLibre's idle). */
+  function idle(gd) {
+    const subplot = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    const map = subplot && subplot.map;
+    if (!map) return Promise.resolve();
+    return new Promise((resolve) => {
+      map.once('idle', resolve);
+      setTimeout(resolve, IDLE_WAIT_MS);
+    });
+  }
 
   function bboxOf(features) {
     let box = [Infinity, Infinity, -Infinity, -Infinity];
@@ -355,10 +368,15 @@
         return [code, code];
       },
 
-      /* A figure from the server, shown: decorated, then fitted to the screen. */
+      /* A figure from the server, shown: decorated, then fitted to the screen. After a
+         preview of the same focus, once the preview is drawn: plotly.js hands every fill
+         its data again on each figure, so a figure arriving mid-draw would start MapLibre's
+         work on the children over again. */
       showFigure: function (figure, off, highlight) {
         if (!figure || !figure.data) return window.dash_clientside.no_update;
-        return withGeometry(figure).then((shown) => {
+        const focus = ((figure.layout || {}).meta || {}).focus;
+        const drawn = previewDrawn && previewDrawn.focus === focus ? previewDrawn.done : null;
+        return Promise.all([withGeometry(figure), drawn]).then(([shown]) => {
           servedFocus = (shown.layout && shown.layout.meta || {}).focus;
           return window.dash_clientside.onemap.fitFigure(decorate(shown, off, highlight));
         });
@@ -389,7 +407,10 @@
           // Drawn now, not after the render's other outputs (the side panel, the modules'
           // sections) have been laid out; the output keeps dcc.Graph's figure the one shown.
           const gd = document.querySelector('#map .js-plotly-plot');
-          if (gd && gd._fullLayout && window.Plotly) window.Plotly.react(gd, shown.data, shown.layout);
+          if (gd && gd._fullLayout && window.Plotly) {
+            const done = window.Plotly.react(gd, shown.data, shown.layout).then(() => idle(gd));
+            previewDrawn = {focus: focus, done: done};
+          }
           return shown;
         }, () => nothing);
       },

@@ -50,9 +50,26 @@ m.jumpTo(arguments[1]);
 """
 
 
+# Quiet: no callback on its way for half a second (the server's figure follows a preview once
+# the preview is drawn), then MapLibre idle; the floor is timed on a page doing nothing else.
+SETTLE_JS = """
+const done = arguments[arguments.length - 1];
+const m = document.querySelector(arguments[0])._fullLayout.map._subplot.map;
+let quietSince = performance.now();
+const check = () => {
+  if (document.querySelector('[data-dash-is-loading="true"]')) quietSince = performance.now();
+  if (performance.now() - quietSince < 500) return setTimeout(check, 50);
+  if (m.loaded()) return done(true);
+  m.once('idle', () => done(true));
+};
+check();
+"""
+
+
 def camera_floor(driver, selector: str, camera: dict) -> tuple[float, float]:
     """(ms, frames) from jumpTo(camera) to MapLibre idle: every source re-tiled for the new
     view and the frames drawn, with nothing else asked of the page."""
+    driver.execute_async_script(SETTLE_JS, selector)
     ms, frames = driver.execute_async_script(JUMP_JS, selector, camera)
     return float(ms), float(frames)
 
