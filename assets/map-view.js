@@ -408,7 +408,9 @@
           // sections) have been laid out; the output keeps dcc.Graph's figure the one shown.
           const gd = document.querySelector('#map .js-plotly-plot');
           if (gd && gd._fullLayout && window.Plotly) {
-            const done = window.Plotly.react(gd, shown.data, shown.layout).then(() => idle(gd));
+            // A failed preview holds nothing up: the server's figure then comes as it is.
+            const done = window.Plotly.react(gd, shown.data, shown.layout)
+              .then(() => idle(gd), () => null);
             previewDrawn = {focus: focus, done: done};
           }
           return shown;
