@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from modules.alerts.models import Contact
@@ -68,6 +68,22 @@ def contacts_in(session: Session, viewer: Viewer, unit: str | None) -> list[Cont
     if not viewer.can(READ_CONTACTS):
         raise Forbidden("this role may not read the contacts")
     return contacts_for_sending(session, viewer, unit)
+
+
+def contacts_count(session: Session, viewer: Viewer, unit: str) -> int:
+    """How many contacts lie inside `unit` (a code the caller has checked) and the scope;
+    Forbidden as contacts_in."""
+    if not viewer.can(READ_CONTACTS):
+        raise Forbidden("this role may not read the contacts")
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(viewer.code_filter(Contact.village_code))
+            .where(prefix_range(Contact.village_code, unit))
+        )
+        or 0
+    )
 
 
 def contacts_for_sending(session: Session, sender: Viewer, unit: str | None) -> list[Contact]:

@@ -9,11 +9,9 @@ from collections import Counter
 
 import dash
 from dash import Input, Output, State, dcc, html
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from modules.alerts.contacts import GROUPS, READ_CONTACTS, contacts_in
-from modules.alerts.models import Contact
+from modules.alerts.contacts import GROUPS, READ_CONTACTS, contacts_count, contacts_in
 from modules.sdk import (
     MAP_SELECTED,
     DivisionCode,
@@ -22,7 +20,6 @@ from modules.sdk import (
     Viewer,
     current_core,
     phone_as_seen,
-    prefix_range,
     unit_names,
 )
 
@@ -64,15 +61,10 @@ def contacts_view(session: Session, viewer: Viewer, unit: str | None) -> list:
         return [dcc.Store(id=SHOWN, data=str(code)), html.P(HINT)]
     shown = [dcc.Store(id=SHOWN, data=str(code))]
     if code.level in WIDE:  # thousands of people: the count, and where to see them
-        count = session.scalar(
-            select(func.count())
-            .select_from(Contact)
-            .where(viewer.code_filter(Contact.village_code))
-            .where(prefix_range(Contact.village_code, code))
-        )
+        count = contacts_count(session, viewer, code)
         return [
             *shown,
-            html.P(f"{names[code]} 共 {count or 0} 人；{HINT}", id="alerts-contacts-count"),
+            html.P(f"{names[code]} 共 {count} 人；{HINT}", id="alerts-contacts-count"),
         ]
     people = contacts_in(session, viewer, code)
     if not people:

@@ -38,6 +38,11 @@ def of_date(day: date) -> int:
     return day.year * 100 + day.month
 
 
+def current() -> int:
+    """This month, the period a route reads when none is asked for."""
+    return of_date(date.today())
+
+
 def shift(period: int, months: int) -> int:
     index = (period // 100) * 12 + (period % 100 - 1) + months
     return (index // 12) * 100 + index % 12 + 1

@@ -5,7 +5,6 @@ against the viewer's scope (Forbidden / NotFound) before anything is read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -70,7 +69,7 @@ def split(text: object) -> list[str]:
 def parse_months(text: object) -> list[int]:
     """The months asked for (`2026-11,2026-10`); none asked means the current month."""
     if not split(text):
-        return [periods.of_date(date.today())]
+        return [periods.current()]
     found = []
     for part in split(text):
         try:

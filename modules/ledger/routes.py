@@ -3,8 +3,6 @@ scoped by the core's viewer (403 outside the scope, 404 unknown, 400 with the re
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, jsonify, request
 
 from modules.ledger import periods, replies
@@ -49,7 +47,7 @@ CSV_HEADER = ("单位代码", "单位", "标签编码", "标签", "计量单位"
 def _month_asked() -> int:
     """`?period=2026-11`, else the current month (BadPeriod for anything else)."""
     text = request.args.get("period") or ""
-    return periods.parse(text) if text else periods.of_date(date.today())
+    return periods.parse(text) if text else periods.current()
 
 
 def _within_asked() -> str | None:

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, jsonify, request
 
 from modules.ledger import periods, replies
@@ -44,7 +42,7 @@ def add_routes(blueprint: Blueprint, core: CoreServices) -> None:
             return replies.json_error("give unit=<division code>", "请给出单位（unit=区划代码）")
         try:
             # No period: this month, as every ledger route reads.
-            asked = request.args.get("period") or periods.label(periods.of_date(date.today()))
+            asked = request.args.get("period") or periods.label(periods.current())
             months = parse_periods(asked)
         except ReportRefused as refused:
             return replies.json_error(refused.reason, refused.reason_zh)
